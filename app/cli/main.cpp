@@ -1,0 +1,22 @@
+#include "CliSupport.h"
+
+#include <CLI/CLI.hpp>
+
+int main(int argc, char** argv)
+{
+    using namespace lathe::cli;
+    CLI::App app{"lathe — compile Hugging Face LLMs into quantized, NPU-ready models"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("lathe ") + LATHE_VERSION);
+
+    int exitCode = 0;
+    // addImportCommand(app, exitCode);
+    // addInspectCommand(app, exitCode);
+    // addGenerateCommand(app, exitCode);
+    // addEvalCommand(app, exitCode);
+    // addDownloadModelCommand(app, exitCode);
+
+    installInterruptHandler();
+    CLI11_PARSE(app, argc, argv);
+    return exitCode;
+}

@@ -1,0 +1,13 @@
+#include "lathe/ui/MainWindow.h"
+
+#include <QApplication>
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("Lathe Studio"));
+    QApplication::setOrganizationName(QStringLiteral("Lathe"));
+    lathe::ui::MainWindow window;
+    window.show();
+    return QApplication::exec();
+}

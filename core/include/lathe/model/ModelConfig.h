@@ -1,0 +1,51 @@
+#pragma once
+
+#include "lathe/common/Result.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lathe {
+
+// Llama-3.x "rope_scaling": {"rope_type": "llama3", ...}. Other types are rejected as Unsupported.
+struct RopeScaling {
+    std::string type;  // "llama3"
+    double factor = 1.0;
+    double lowFreqFactor = 1.0;
+    double highFreqFactor = 4.0;
+    int originalMaxPositionEmbeddings = 8192;
+};
+
+// The decoder description read from a Hugging Face config.json (Llama, Mistral, Qwen2).
+struct ModelConfig {
+    std::string architecture;  // "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM"
+    std::string modelType;     // "llama", "mistral", "qwen2"
+    int hiddenSize = 0;
+    int intermediateSize = 0;
+    int numLayers = 0;
+    int numHeads = 0;
+    int numKvHeads = 0;
+    int headDim = 0;  // config "head_dim", else hidden / heads
+    int vocabSize = 0;
+    int maxPositionEmbeddings = 0;
+    double rmsNormEps = 1e-6;
+    double ropeTheta = 10000.0;
+    std::optional<RopeScaling> ropeScaling;
+    bool tieWordEmbeddings = false;
+    bool attentionBias = false;  // q/k/v biases (Qwen2 always; Llama when "attention_bias": true)
+    std::optional<int> bosTokenId;
+    std::vector<int> eosTokenIds;  // config "eos_token_id" may be one id or a list
+    std::string torchDtype;        // as declared, informational
+};
+
+// Reads and validates `<dir>/config.json` (or the file itself when given a file path).
+// Errors: NotFound (no file), Corrupt (malformed JSON, missing/invalid field, naming the field),
+// Unsupported (architecture or rope scaling type Lathe does not run, naming it and what is supported).
+Result<ModelConfig> loadModelConfig(const std::string& path);
+
+// Serialises a config as a Hugging Face config.json (used by import).
+std::string modelConfigToJson(const ModelConfig& config);
+
+}  // namespace lathe

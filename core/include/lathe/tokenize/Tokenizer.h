@@ -1,0 +1,35 @@
+#pragma once
+
+#include "lathe/common/Result.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lathe {
+
+// One interface over the tokenizer engines Lathe supports. Instances are immutable after load and
+// safe to use from several threads.
+class Tokenizer {
+public:
+    virtual ~Tokenizer() = default;
+
+    // Loads from a tokenizer file (tokenizer.model / tokenizer.json) or a model directory, picking the
+    // engine from what is there. Errors: NotFound, Corrupt, Unsupported, each naming the file.
+    static Result<std::unique_ptr<Tokenizer>> load(const std::string& path);
+
+    // Text → ids. With addSpecial, BOS/EOS are added exactly as AutoTokenizer(text) would.
+    virtual Result<std::vector<int32_t>> encode(std::string_view text, bool addSpecial = true) const = 0;
+    // Ids → text; special/control tokens are skipped. Errors: InvalidArgument for out-of-range ids.
+    virtual Result<std::string> decode(const std::vector<int32_t>& ids) const = 0;
+
+    virtual int32_t vocabSize() const = 0;
+    virtual std::optional<int32_t> bosId() const = 0;
+    virtual std::optional<int32_t> eosId() const = 0;
+    virtual std::string engineName() const = 0;  // "sentencepiece", "tokenizer.json"
+};
+
+}  // namespace lathe

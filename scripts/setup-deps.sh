@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building, testing and packaging Lathe needs.
+# Idempotent: re-running it only installs what is missing. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-tools-dev libgl-dev
+  libqcustomplot-dev libqcustomplot2.1-qt6
+  libtorch-dev libopenblas0-pthread
+  libcurl4-openssl-dev
+  libsentencepiece-dev sentencepiece
+  nlohmann-json3-dev libcli11-dev libfmt-dev
+  libpcre2-dev libsnappy-dev libzstd-dev zlib1g-dev libssl-dev
+  python3-torch python3-numpy
+
+  xvfb
+)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "setup-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
