@@ -1,0 +1,63 @@
+#pragma once
+
+#include "lathe/common/Result.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lathe {
+
+// Every setting of the Studio wizard, as stored in a `.lathe` project file (JSON, schema documented in
+// docs/project-file.md). Paths are stored relative to the project file's folder; in memory they are absolute
+// once loaded with loadProject(). The Hugging Face token is never part of a project.
+struct ProjectSettings {
+    struct Model {
+        std::string source = "hub";  // "hub" or "local"
+        std::string repoId;          // for "hub"
+        std::string revision = "main";
+        std::string localPath;       // for "local"
+    };
+    struct Calibration {
+        std::string dataset = "wikimedia/wikipedia";  // or "local"
+        std::string textFile;                         // for "local"
+        std::vector<std::string> languages = {"en"};
+        int minSeqLen = 512;
+        int maxSeqLen = 2048;
+        int maxCalib = 128;
+        bool merge = true;
+    };
+    struct Quantization {
+        std::string bitMode = "w4v8";  // "w8", "w4", "w4v8"
+        bool rotation = true;          // R1/R2 random Hadamard (w4, w4v8)
+        bool gptq = true;              // false = RTN
+        std::string activationMethod = "percentile";  // "max", "percentile", "mse"
+        double percentile = 0.9999;
+        int groupSize = 0;                         // 0 = per output channel
+        std::map<std::string, int> groupBits;      // overrides per group: query key value output ffn head
+        std::vector<std::string> keep16BitActivations;  // linear names kept at 16-bit activations
+        int seed = 0;
+        int threads = 0;  // 0 = all hardware threads
+    };
+
+    std::string name;
+    std::string outputDir = "output";
+    Model model;
+    Calibration calibration;
+    Quantization quantization;
+};
+
+inline constexpr int kProjectSchemaVersion = 1;
+
+// Reads a project file, migrating older schema versions. Relative paths are resolved against the file's folder.
+// Errors: NotFound, Corrupt (malformed JSON or a field of the wrong type, naming it), Unsupported (a schema
+// version newer than this build understands).
+Result<ProjectSettings> loadProject(const std::string& path);
+
+// Writes atomically (temporary file + rename); paths under the project folder are stored relative to it.
+Result<void> saveProject(const ProjectSettings& settings, const std::string& path);
+
+// Checks values a user can get wrong (bit mode, sequence lengths, languages, percentile) and says which.
+Result<void> validateProject(const ProjectSettings& settings);
+
+}  // namespace lathe

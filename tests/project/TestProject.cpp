@@ -1,0 +1,199 @@
+#include "lathe/project/Project.h"
+
+#include "TestSupport.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace lathe;
+
+namespace {
+void writeText(const QString& path, const QByteArray& text)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(text);
+}
+
+ProjectSettings sample(const QString& root)
+{
+    ProjectSettings s;
+    s.name = "llama demo";
+    s.outputDir = (root + "/out/run1").toStdString();
+    s.model.source = "local";
+    s.model.localPath = (root + "/models/tiny").toStdString();
+    s.model.repoId = "org/tiny";
+    s.model.revision = "0123456789abcdef0123456789abcdef01234567";
+    s.calibration.dataset = "local";
+    s.calibration.textFile = "/elsewhere/corpus.txt";
+    s.calibration.languages = {"en", "ja"};
+    s.calibration.minSeqLen = 64;
+    s.calibration.maxSeqLen = 256;
+    s.calibration.maxCalib = 9;
+    s.calibration.merge = false;
+    s.quantization.bitMode = "w4";
+    s.quantization.rotation = false;
+    s.quantization.gptq = false;
+    s.quantization.activationMethod = "mse";
+    s.quantization.percentile = 0.999;
+    s.quantization.groupSize = 32;
+    s.quantization.groupBits = {{"value", 8}, {"head", 16}};
+    s.quantization.keep16BitActivations = {"model.layers.0.mlp.down_proj"};
+    s.quantization.seed = 42;
+    s.quantization.threads = 3;
+    return s;
+}
+}  // namespace
+
+class TestProject : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void roundTripKeepsEveryField()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("p.lathe");
+        const ProjectSettings in = sample(dir.path());
+        QVERIFY(saveProject(in, file.toStdString()).ok());
+        auto out = loadProject(file.toStdString());
+        QVERIFY2(out.ok(), out.ok() ? "" : out.error().message.c_str());
+        const ProjectSettings& s = *out;
+        QCOMPARE(s.name, in.name);
+        QCOMPARE(s.outputDir, in.outputDir);
+        QCOMPARE(s.model.source, in.model.source);
+        QCOMPARE(s.model.localPath, in.model.localPath);
+        QCOMPARE(s.model.repoId, in.model.repoId);
+        QCOMPARE(s.model.revision, in.model.revision);
+        QCOMPARE(s.calibration.dataset, in.calibration.dataset);
+        QCOMPARE(s.calibration.textFile, in.calibration.textFile);
+        QCOMPARE(s.calibration.languages, in.calibration.languages);
+        QCOMPARE(s.calibration.minSeqLen, 64);
+        QCOMPARE(s.calibration.maxSeqLen, 256);
+        QCOMPARE(s.calibration.maxCalib, 9);
+        QCOMPARE(s.calibration.merge, false);
+        QCOMPARE(s.quantization.bitMode, std::string("w4"));
+        QCOMPARE(s.quantization.rotation, false);
+        QCOMPARE(s.quantization.gptq, false);
+        QCOMPARE(s.quantization.activationMethod, std::string("mse"));
+        QCOMPARE(s.quantization.percentile, 0.999);
+        QCOMPARE(s.quantization.groupSize, 32);
+        QVERIFY(s.quantization.groupBits == in.quantization.groupBits);
+        QVERIFY(s.quantization.keep16BitActivations == in.quantization.keep16BitActivations);
+        QCOMPARE(s.quantization.seed, 42);
+        QCOMPARE(s.quantization.threads, 3);
+    }
+
+    void pathsInsideTheFolderAreRelative()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("p.lathe");
+        QVERIFY(saveProject(sample(dir.path()), file.toStdString()).ok());
+        const auto doc = QJsonDocument::fromJson(test::readAll(file)).object();
+        QCOMPARE(doc["output_dir"].toString(), QStringLiteral("out/run1"));
+        QCOMPARE(doc["model"].toObject()["local_path"].toString(), QStringLiteral("models/tiny"));
+        QCOMPARE(doc["calibration"].toObject()["text_file"].toString(), QStringLiteral("/elsewhere/corpus.txt"));
+        QCOMPARE(doc["version"].toInt(), kProjectSchemaVersion);
+        QVERIFY(!test::readAll(file).contains("token"));
+
+        // The folder moves: relative paths follow it.
+        const QString moved = dir.filePath("moved");
+        QVERIFY(QDir().rename(dir.path() + "/p.lathe", dir.path() + "/p2.lathe"));
+        QVERIFY(QDir().mkpath(moved));
+        QVERIFY(QFile::rename(dir.filePath("p2.lathe"), moved + "/p.lathe"));
+        auto s = loadProject((moved + "/p.lathe").toStdString());
+        QVERIFY(s.ok());
+        QCOMPARE(QString::fromStdString(s->outputDir), QDir::cleanPath(moved + "/out/run1"));
+    }
+
+    void olderVersionsMigrate()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("old.lathe");
+        writeText(file, R"({"name": "old", "bit": "w8", "model": {"source": "hub", "repo_id": "a/b"}})");
+        auto s = loadProject(file.toStdString());
+        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        QCOMPARE(s->quantization.bitMode, std::string("w8"));
+        QCOMPARE(s->model.repoId, std::string("a/b"));
+        QCOMPARE(s->calibration.maxCalib, 128);  // defaults fill what the old file lacks
+    }
+
+    void newerVersionsAreRefused()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("new.lathe");
+        writeText(file, R"({"version": 99, "name": "future"})");
+        auto s = loadProject(file.toStdString());
+        QVERIFY(!s.ok());
+        QCOMPARE(s.error().code, ErrorCode::Unsupported);
+        QVERIFY(QString::fromStdString(s.error().message).contains("schema version 99"));
+    }
+
+    void malformedFilesNameTheProblem_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("not json") << QByteArray("{\"name\": ") << "not valid JSON";
+        QTest::newRow("array") << QByteArray("[1,2]") << "top level must be a JSON object";
+        QTest::newRow("wrong type") << QByteArray(R"({"calibration": {"max_calib": "many"}})")
+                                    << "calibration.max_calib";
+        QTest::newRow("section type") << QByteArray(R"({"model": 3})") << "\"model\" must be an object";
+    }
+    void malformedFilesNameTheProblem()
+    {
+        QFETCH(QByteArray, text);
+        QFETCH(QString, expected);
+        QTemporaryDir dir;
+        const QString file = dir.filePath("bad.lathe");
+        writeText(file, text);
+        auto s = loadProject(file.toStdString());
+        QVERIFY(!s.ok());
+        QCOMPARE(s.error().code, ErrorCode::Corrupt);
+        QVERIFY2(QString::fromStdString(s.error().message).contains(expected), s.error().message.c_str());
+        QVERIFY(QString::fromStdString(s.error().message).contains(file));
+    }
+
+    void missingFileIsNotFound()
+    {
+        auto s = loadProject("/nonexistent/dir/p.lathe");
+        QVERIFY(!s.ok());
+        QCOMPARE(s.error().code, ErrorCode::NotFound);
+    }
+
+    void validation_data()
+    {
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("bit mode") << "bit" << "bit mode must be w8, w4 or w4v8";
+        QTest::newRow("seq order") << "seq" << "must not exceed the maximum";
+        QTest::newRow("percentile") << "pct" << "percentile must lie in (0, 1]";
+        QTest::newRow("group") << "group" << "unknown projection group \"mlp\"";
+        QTest::newRow("bits") << "bits" << "bits for value must be 4, 8 or 16";
+        QTest::newRow("languages") << "lang" << "at least one language";
+        QTest::newRow("repo") << "repo" << "choose a model repository";
+    }
+    void validation()
+    {
+        QFETCH(QString, field);
+        QFETCH(QString, expected);
+        ProjectSettings s;
+        s.model.repoId = "org/model";
+        QVERIFY(validateProject(s).ok());
+        if (field == "bit") s.quantization.bitMode = "w3";
+        if (field == "seq") s.calibration.minSeqLen = 4096;
+        if (field == "pct") s.quantization.percentile = 1.5;
+        if (field == "group") s.quantization.groupBits["mlp"] = 8;
+        if (field == "bits") s.quantization.groupBits["value"] = 5;
+        if (field == "lang") s.calibration.languages.clear();
+        if (field == "repo") s.model.repoId.clear();
+        auto r = validateProject(s);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, ErrorCode::InvalidArgument);
+        QVERIFY2(QString::fromStdString(r.error().message).contains(expected), r.error().message.c_str());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProject)
+#include "TestProject.moc"
