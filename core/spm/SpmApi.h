@@ -12,8 +12,9 @@ extern "C" {
 
 typedef struct LatheSpm LatheSpm;
 
-// Loads a sentencepiece model file (or, with from_bytes != 0, a serialized model of `len` bytes at
-// `path_or_bytes`). Returns NULL on failure and writes a message into `err` (NUL-terminated, truncated).
+// Loads a sentencepiece model: with from_bytes != 0, `path_or_bytes` holds the serialized model (`len`
+// bytes); otherwise it holds a file path of `len` bytes (no NUL needed). Returns NULL on failure and writes
+// a message into `err` (NUL-terminated, truncated to err_cap). The handle is freed with lathe_spm_free.
 typedef LatheSpm* (*LatheSpmLoadFn)(const char* path_or_bytes, size_t len, int from_bytes, char* err,
                                     size_t err_cap);
 typedef void (*LatheSpmFreeFn)(LatheSpm* spm);
@@ -29,6 +30,8 @@ typedef int64_t (*LatheSpmDecodeFn)(const LatheSpm* spm, const int32_t* ids, siz
 typedef int32_t (*LatheSpmVocabSizeFn)(const LatheSpm* spm);
 typedef int32_t (*LatheSpmSpecialIdFn)(const LatheSpm* spm, int which);  // 0 bos, 1 eos, 2 unk, 3 pad
 typedef int64_t (*LatheSpmPieceFn)(const LatheSpm* spm, int32_t id, char* out, size_t cap);
+// The id of a piece given as UTF-8 text, or -1 when the vocabulary has no such piece.
+typedef int32_t (*LatheSpmPieceToIdFn)(const LatheSpm* spm, const char* piece, size_t len);
 typedef float (*LatheSpmScoreFn)(const LatheSpm* spm, int32_t id);
 // 1 normal, 2 unknown, 3 control, 4 user defined, 5 unused, 6 byte (sentencepiece's Type values).
 typedef int32_t (*LatheSpmPieceTypeFn)(const LatheSpm* spm, int32_t id);
@@ -41,6 +44,7 @@ typedef int32_t (*LatheSpmPieceTypeFn)(const LatheSpm* spm, int32_t id);
     X(LatheSpmVocabSizeFn, lathe_spm_vocab_size)  \
     X(LatheSpmSpecialIdFn, lathe_spm_special_id)  \
     X(LatheSpmPieceFn, lathe_spm_piece)           \
+    X(LatheSpmPieceToIdFn, lathe_spm_piece_to_id) \
     X(LatheSpmScoreFn, lathe_spm_score)           \
     X(LatheSpmPieceTypeFn, lathe_spm_piece_type)
 

@@ -103,6 +103,19 @@ LATHE_SPM_EXPORT int64_t lathe_spm_piece(const LatheSpm* spm, int32_t id, char* 
     return copyOut(spm->processor.IdToPiece(id), out, cap);
 }
 
+LATHE_SPM_EXPORT int32_t lathe_spm_piece_to_id(const LatheSpm* spm, const char* piece, size_t len)
+{
+    try {
+        const std::string_view text(piece, len);
+        const int id = spm->processor.PieceToId(text);
+        // sentencepiece answers unk_id for pieces it does not know; tell that apart from "<unk>" itself.
+        if (id < 0 || (spm->processor.IsUnknown(id) && spm->processor.IdToPiece(id) != text)) return -1;
+        return id;
+    } catch (...) {
+        return -1;
+    }
+}
+
 LATHE_SPM_EXPORT float lathe_spm_score(const LatheSpm* spm, int32_t id)
 {
     return validId(spm, id) ? spm->processor.GetScore(id) : 0.0f;

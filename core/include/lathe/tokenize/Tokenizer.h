@@ -18,7 +18,10 @@ public:
     virtual ~Tokenizer() = default;
 
     // Loads from a tokenizer file (tokenizer.model / tokenizer.json) or a model directory, picking the
-    // engine from what is there. Errors: NotFound, Corrupt, Unsupported, each naming the file.
+    // engine from what is there (a directory: tokenizer.model first). BOS/EOS rules come from
+    // tokenizer_config.json next to the file when present. Errors: NotFound, Corrupt, Unsupported, Io,
+    // each naming the file; NotFound/Corrupt also when the sentencepiece module cannot be loaded (the
+    // message lists the paths tried; LATHE_SPM_MODULE overrides the search).
     static Result<std::unique_ptr<Tokenizer>> load(const std::string& path);
 
     // Text → ids. With addSpecial, BOS/EOS are added exactly as AutoTokenizer(text) would.
