@@ -1,0 +1,59 @@
+#pragma once
+// Private to core: exposes libtorch types.
+
+#include "lathe/common/Result.h"
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+
+namespace lathe::quant {
+
+// The NPU weight grid: symmetric, signed, no zero point. Codes lie in [-qmax-1, qmax] with qmax = 2^(bits-1)-1;
+// a weight w is coded as clamp(round(w / scale)), rounding half to even. Definitions: docs/quantization-math.md.
+struct GridSpec {
+    int bits = 4;            // 2..8
+    int64_t groupSize = 0;   // 0: one scale per output channel; otherwise columns of `in` per scale
+    bool clipSearch = true;  // search the shrink factor p (1.00 .. 0.21) instead of p = 1
+};
+
+// Integer weights of one linear layer W [out, in].
+struct QuantizedWeight {
+    at::Tensor codes;   // int8 [out, in]
+    at::Tensor scales;  // fp32 [out, groups]; groups = 1 per channel, in / groupSize with groups
+    int bits = 4;
+    int64_t groupSize = 0;
+
+    at::Tensor dequantize() const;  // fp32 [out, in]
+};
+
+inline int64_t gridMax(int bits)
+{
+    return (int64_t{1} << (bits - 1)) - 1;
+}
+inline int64_t gridMin(int bits)
+{
+    return -gridMax(bits) - 1;
+}
+
+// Checks bits, the weight's shape and that the group size divides `in`.
+Result<void> validateGrid(const at::Tensor& weight, const GridSpec& spec);
+
+// Scales for the rows of `rows` [R, C], one per row: absmax·p/qmax, where p = 1 or, with the search, the shrink
+// factor that minimises Σ|w − q(w)|^2.4 over the row (first, i.e. largest, p wins ties). All-zero rows get
+// scale 1. Returns fp32 [R].
+at::Tensor rowScales(const at::Tensor& rows, int bits, bool clipSearch);
+
+// Scales of W [out, in] for `spec`: fp32 [out, groups]. The spec must have passed validateGrid.
+at::Tensor computeScales(const at::Tensor& weight, const GridSpec& spec);
+
+// Codes of W for given scales [out, groups]: int8 [out, in].
+at::Tensor quantizeCodes(const at::Tensor& weight, const at::Tensor& scales, int bits);
+
+// codes·scale per element, fp32 [out, in]; the group size follows from the shapes.
+at::Tensor dequantizeCodes(const at::Tensor& codes, const at::Tensor& scales);
+
+// Round-to-nearest on the grid of one column or any tensor with a broadcastable scale: clamp(round(x / s)).
+at::Tensor roundToGrid(const at::Tensor& x, const at::Tensor& scale, int bits);
+
+}  // namespace lathe::quant
