@@ -1,0 +1,35 @@
+#include "CliSupport.h"
+
+#include "lathe/model/Inspect.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <memory>
+
+namespace lathe::cli {
+
+void addInspectCommand(CLI::App& app, int& exitCode)
+{
+    struct Options {
+        std::string modelPath;
+        bool json = false;
+    };
+    auto options = std::make_shared<Options>();
+    CLI::App* cmd = app.add_subcommand("inspect", "Describe a Hugging Face model folder: architecture, sizes, tensors");
+    cmd->add_option("--model_path,--model-path", options->modelPath, "the model folder (config.json + safetensors)")
+        ->required();
+    cmd->add_flag("--json", options->json, "print machine-readable JSON");
+    cmd->callback([options, &exitCode] {
+        auto summary = inspectModel(options->modelPath);
+        if (!summary) {
+            exitCode = reportError(summary.error());
+            return;
+        }
+        const std::string text = options->json ? modelSummaryToJson(*summary) : formatModelSummary(*summary);
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        exitCode = 0;
+    });
+}
+
+}  // namespace lathe::cli

@@ -1,0 +1,284 @@
+#include "lathe/model/ModelConfig.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace lathe {
+namespace {
+
+using Json = nlohmann::json;
+
+const char* kSupportedArchitectures = "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM";
+
+struct ArchitectureDefaults {
+    const char* architecture;
+    const char* modelType;
+    int maxPositionEmbeddings;  // transformers' config class defaults
+    bool attentionBias;
+};
+
+const ArchitectureDefaults kArchitectures[] = {
+    {"LlamaForCausalLM", "llama", 2048, false},
+    {"MistralForCausalLM", "mistral", 4096 * 32, false},
+    {"Qwen2ForCausalLM", "qwen2", 32768, true},
+};
+
+// Field readers: a present field of the wrong type is an error naming the field; absent falls back.
+class FieldReader {
+public:
+    FieldReader(const Json& json, std::string file) : m_json(json), m_file(std::move(file)) {}
+
+    Error bad(const std::string& key, const std::string& what) const
+    {
+        return makeError(ErrorCode::Corrupt, m_file + ": field \"" + key + "\" " + what);
+    }
+    bool present(const std::string& key) const { return m_json.contains(key) && !m_json.at(key).is_null(); }
+
+    Result<int> integer(const std::string& key, std::optional<int> fallback) const
+    {
+        if (!present(key)) {
+            if (fallback) return *fallback;
+            return bad(key, "is missing");
+        }
+        const Json& v = m_json.at(key);
+        if (!v.is_number_integer()) return bad(key, "must be an integer, got " + v.dump());
+        const auto x = v.get<int64_t>();
+        if (x < INT32_MIN || x > INT32_MAX) return bad(key, "is out of range: " + v.dump());
+        return static_cast<int>(x);
+    }
+    Result<double> number(const std::string& key, double fallback) const
+    {
+        if (!present(key)) return fallback;
+        const Json& v = m_json.at(key);
+        if (!v.is_number()) return bad(key, "must be a number, got " + v.dump());
+        return v.get<double>();
+    }
+    Result<bool> boolean(const std::string& key, bool fallback) const
+    {
+        if (!present(key)) return fallback;
+        const Json& v = m_json.at(key);
+        if (!v.is_boolean()) return bad(key, "must be true or false, got " + v.dump());
+        return v.get<bool>();
+    }
+    Result<std::string> string(const std::string& key, const std::string& fallback) const
+    {
+        if (!present(key)) return fallback;
+        const Json& v = m_json.at(key);
+        if (!v.is_string()) return bad(key, "must be a string, got " + v.dump());
+        return v.get<std::string>();
+    }
+
+private:
+    const Json& m_json;
+    std::string m_file;
+};
+
+#define LATHE_ASSIGN(dst, expr)                  \
+    do {                                         \
+        auto r_ = (expr);                        \
+        if (!r_) return r_.error();              \
+        dst = std::move(r_).value();             \
+    } while (0)
+
+Result<std::optional<RopeScaling>> readRopeScaling(const Json& json, const std::string& file)
+{
+    if (!json.contains("rope_scaling") || json.at("rope_scaling").is_null()) return std::optional<RopeScaling>{};
+    const Json& rs = json.at("rope_scaling");
+    if (!rs.is_object())
+        return makeError(ErrorCode::Corrupt, file + ": field \"rope_scaling\" must be an object or null");
+    FieldReader f(rs, file);
+    std::string type;
+    LATHE_ASSIGN(type, f.string("rope_type", ""));
+    if (type.empty()) LATHE_ASSIGN(type, f.string("type", ""));
+    if (type == "default") return std::optional<RopeScaling>{};
+    if (type != "llama3")
+        return makeError(ErrorCode::Unsupported, file + ": rope_scaling type \"" + type +
+                                                     "\" is not supported (Lathe runs \"llama3\" scaling or none)");
+    RopeScaling s;
+    s.type = type;
+    LATHE_ASSIGN(s.factor, f.number("factor", 0.0));
+    LATHE_ASSIGN(s.lowFreqFactor, f.number("low_freq_factor", 0.0));
+    LATHE_ASSIGN(s.highFreqFactor, f.number("high_freq_factor", 0.0));
+    LATHE_ASSIGN(s.originalMaxPositionEmbeddings, f.integer("original_max_position_embeddings", std::nullopt));
+    if (!(s.factor > 0) || !(s.lowFreqFactor > 0) || !(s.highFreqFactor > s.lowFreqFactor) ||
+        s.originalMaxPositionEmbeddings <= 0)
+        return makeError(ErrorCode::Corrupt,
+                         file + ": rope_scaling needs factor > 0, 0 < low_freq_factor < high_freq_factor and "
+                                "original_max_position_embeddings > 0, got " + rs.dump());
+    return std::optional<RopeScaling>{s};
+}
+
+Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
+{
+    if (!json.is_object()) return makeError(ErrorCode::Corrupt, file + ": expected a JSON object");
+    FieldReader f(json, file);
+    ModelConfig c;
+
+    std::string architecture;
+    if (json.contains("architectures") && !json.at("architectures").is_null()) {
+        const Json& a = json.at("architectures");
+        if (!a.is_array() || a.empty() || !a.at(0).is_string())
+            return f.bad("architectures", "must be a non-empty list of names");
+        architecture = a.at(0).get<std::string>();
+    }
+    std::string modelType;
+    LATHE_ASSIGN(modelType, f.string("model_type", ""));
+    const ArchitectureDefaults* arch = nullptr;
+    for (const auto& candidate : kArchitectures) {
+        if (architecture.empty() ? modelType == candidate.modelType : architecture == candidate.architecture)
+            arch = &candidate;
+    }
+    if (!arch) {
+        const std::string name = architecture.empty() ? "model_type \"" + modelType + "\"" : architecture;
+        return makeError(ErrorCode::Unsupported, file + ": architecture " + name +
+                                                     " is not supported; Lathe supports " + kSupportedArchitectures);
+    }
+    c.architecture = arch->architecture;
+    c.modelType = arch->modelType;
+
+    std::string act;
+    LATHE_ASSIGN(act, f.string("hidden_act", "silu"));
+    if (act != "silu")
+        return makeError(ErrorCode::Unsupported, file + ": hidden_act \"" + act + "\" is not supported (only silu)");
+
+    LATHE_ASSIGN(c.hiddenSize, f.integer("hidden_size", std::nullopt));
+    LATHE_ASSIGN(c.intermediateSize, f.integer("intermediate_size", std::nullopt));
+    LATHE_ASSIGN(c.numLayers, f.integer("num_hidden_layers", std::nullopt));
+    LATHE_ASSIGN(c.numHeads, f.integer("num_attention_heads", std::nullopt));
+    LATHE_ASSIGN(c.numKvHeads, f.integer("num_key_value_heads", c.numHeads));
+    LATHE_ASSIGN(c.vocabSize, f.integer("vocab_size", std::nullopt));
+    LATHE_ASSIGN(c.maxPositionEmbeddings, f.integer("max_position_embeddings", arch->maxPositionEmbeddings));
+    LATHE_ASSIGN(c.rmsNormEps, f.number("rms_norm_eps", 1e-6));
+    LATHE_ASSIGN(c.ropeTheta, f.number("rope_theta", 10000.0));
+    LATHE_ASSIGN(c.tieWordEmbeddings, f.boolean("tie_word_embeddings", false));
+    LATHE_ASSIGN(c.torchDtype, f.string("torch_dtype", ""));
+    LATHE_ASSIGN(c.ropeScaling, readRopeScaling(json, file));
+
+    if (arch->attentionBias) {
+        c.attentionBias = true;
+    } else if (c.modelType == "llama") {
+        bool bias = false;
+        LATHE_ASSIGN(bias, f.boolean("attention_bias", false));
+        // Llama's attention_bias also adds an o_proj bias, which the decoder does not apply.
+        if (bias)
+            return makeError(ErrorCode::Unsupported,
+                             file + ": Llama with \"attention_bias\": true (biases on q/k/v/o projections) is "
+                                    "not supported");
+    }
+
+    for (const auto& [key, value] : {std::pair{"hidden_size", c.hiddenSize},
+                                     {"intermediate_size", c.intermediateSize},
+                                     {"num_hidden_layers", c.numLayers},
+                                     {"num_attention_heads", c.numHeads},
+                                     {"num_key_value_heads", c.numKvHeads},
+                                     {"vocab_size", c.vocabSize},
+                                     {"max_position_embeddings", c.maxPositionEmbeddings}}) {
+        if (value <= 0) return f.bad(key, "must be positive, got " + std::to_string(value));
+    }
+    if (f.present("head_dim")) {
+        LATHE_ASSIGN(c.headDim, f.integer("head_dim", std::nullopt));
+        if (c.headDim <= 0) return f.bad("head_dim", "must be positive, got " + std::to_string(c.headDim));
+    } else {
+        if (c.hiddenSize % c.numHeads != 0)
+            return makeError(ErrorCode::Corrupt, file + ": hidden_size " + std::to_string(c.hiddenSize) +
+                                                     " is not a multiple of num_attention_heads " +
+                                                     std::to_string(c.numHeads) + " and no head_dim is given");
+        c.headDim = c.hiddenSize / c.numHeads;
+    }
+    if (c.headDim % 2 != 0)
+        return makeError(ErrorCode::Corrupt, file + ": head_dim " + std::to_string(c.headDim) +
+                                                 " is odd; rotary embeddings need an even head size");
+    if (c.numHeads % c.numKvHeads != 0)
+        return makeError(ErrorCode::Corrupt, file + ": num_attention_heads " + std::to_string(c.numHeads) +
+                                                 " is not a multiple of num_key_value_heads " +
+                                                 std::to_string(c.numKvHeads));
+    if (!(c.rmsNormEps > 0)) return f.bad("rms_norm_eps", "must be positive");
+    if (!(c.ropeTheta > 0)) return f.bad("rope_theta", "must be positive");
+
+    if (f.present("bos_token_id")) {
+        int bos = 0;
+        LATHE_ASSIGN(bos, f.integer("bos_token_id", std::nullopt));
+        c.bosTokenId = bos;
+    }
+    if (f.present("eos_token_id")) {
+        const Json& e = json.at("eos_token_id");
+        if (e.is_number_integer()) {
+            c.eosTokenIds.push_back(e.get<int>());
+        } else if (e.is_array()) {
+            for (const Json& id : e) {
+                if (!id.is_number_integer()) return f.bad("eos_token_id", "must be an integer or a list of them");
+                c.eosTokenIds.push_back(id.get<int>());
+            }
+        } else {
+            return f.bad("eos_token_id", "must be an integer or a list of them");
+        }
+    }
+    return c;
+}
+
+}  // namespace
+
+Result<ModelConfig> loadModelConfig(const std::string& path)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const std::string file = fs::is_directory(path, ec) ? (fs::path(path) / "config.json").string() : path;
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        return makeError(ErrorCode::NotFound,
+                         "cannot open " + file + ": a model folder needs a Hugging Face config.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    Json json;
+    try {
+        json = Json::parse(text.str());
+    } catch (const Json::exception& e) {
+        return makeError(ErrorCode::Corrupt, file + " is not valid JSON: " + e.what());
+    }
+    try {
+        return parseConfig(json, file);
+    } catch (const std::exception& e) {
+        return makeError(ErrorCode::Corrupt, file + ": " + e.what());
+    }
+}
+
+std::string modelConfigToJson(const ModelConfig& c)
+{
+    nlohmann::ordered_json j;
+    j["architectures"] = {c.architecture};
+    j["model_type"] = c.modelType;
+    j["hidden_act"] = "silu";
+    j["hidden_size"] = c.hiddenSize;
+    j["intermediate_size"] = c.intermediateSize;
+    j["num_hidden_layers"] = c.numLayers;
+    j["num_attention_heads"] = c.numHeads;
+    j["num_key_value_heads"] = c.numKvHeads;
+    j["head_dim"] = c.headDim;
+    j["vocab_size"] = c.vocabSize;
+    j["max_position_embeddings"] = c.maxPositionEmbeddings;
+    j["rms_norm_eps"] = c.rmsNormEps;
+    j["rope_theta"] = c.ropeTheta;
+    if (c.ropeScaling) {
+        j["rope_scaling"] = {{"rope_type", c.ropeScaling->type},
+                             {"factor", c.ropeScaling->factor},
+                             {"low_freq_factor", c.ropeScaling->lowFreqFactor},
+                             {"high_freq_factor", c.ropeScaling->highFreqFactor},
+                             {"original_max_position_embeddings", c.ropeScaling->originalMaxPositionEmbeddings}};
+    } else {
+        j["rope_scaling"] = nullptr;
+    }
+    j["tie_word_embeddings"] = c.tieWordEmbeddings;
+    if (c.modelType == "llama") j["attention_bias"] = false;
+    if (c.bosTokenId) j["bos_token_id"] = *c.bosTokenId;
+    if (c.eosTokenIds.size() == 1)
+        j["eos_token_id"] = c.eosTokenIds.front();
+    else if (!c.eosTokenIds.empty())
+        j["eos_token_id"] = c.eosTokenIds;
+    if (!c.torchDtype.empty()) j["torch_dtype"] = c.torchDtype;
+    return j.dump(2) + "\n";
+}
+
+}  // namespace lathe

@@ -1,0 +1,134 @@
+#include "model/SpmModelWriter.h"
+
+#include <cstring>
+
+namespace lathe {
+namespace {
+
+// Protobuf wire format: key = field << 3 | wire type (0 varint, 2 length-delimited, 5 fixed32).
+class ProtoWriter {
+public:
+    void varint(uint64_t v)
+    {
+        while (v >= 0x80) {
+            m_out += char(uint8_t(v) | 0x80);
+            v >>= 7;
+        }
+        m_out += char(uint8_t(v));
+    }
+    void intField(int field, int64_t v)  // int32 fields encode negatives as 10-byte varints
+    {
+        varint(uint64_t(field) << 3 | 0);
+        varint(static_cast<uint64_t>(v));
+    }
+    void bytesField(int field, const std::string& bytes)
+    {
+        varint(uint64_t(field) << 3 | 2);
+        varint(bytes.size());
+        m_out += bytes;
+    }
+    void floatField(int field, float v)
+    {
+        varint(uint64_t(field) << 3 | 5);
+        char b[4];
+        std::memcpy(b, &v, 4);
+        m_out.append(b, 4);
+    }
+    const std::string& bytes() const { return m_out; }
+
+private:
+    std::string m_out;
+};
+
+constexpr int kPieceNormal = 1;
+constexpr int kPieceUnknown = 2;
+constexpr int kPieceByte = 6;
+constexpr int kModelBpe = 2;
+
+}  // namespace
+
+Result<std::string> synthesizeSentencepieceModel(const EmbeddedVocabulary& v)
+{
+    // llama.cpp's "llama" vocabulary is sentencepiece BPE (Llama, Mistral, TinyLlama, llama2.c exports).
+    if (v.model != "llama")
+        return makeError(ErrorCode::Unsupported,
+                         "the GGUF vocabulary is \"" + v.model +
+                             "\", not a sentencepiece (\"llama\") one, so no tokenizer.model can be rebuilt; pass "
+                             "the model's tokenizer with --tokenizer");
+    const int n = int(v.tokens.size());
+    if (v.unkId < 0 || v.unkId >= n || v.types[v.unkId] != kPieceUnknown)
+        return makeError(ErrorCode::Unsupported,
+                         "the GGUF vocabulary has no unknown-token piece, which sentencepiece requires");
+    bool byteFallback = false;
+    ProtoWriter model;
+    for (int i = 0; i < n; ++i) {
+        ProtoWriter piece;
+        piece.bytesField(1, v.tokens[i]);
+        piece.floatField(2, v.scores[i]);
+        if (v.types[i] != kPieceNormal) piece.intField(3, v.types[i]);
+        byteFallback = byteFallback || v.types[i] == kPieceByte;
+        model.bytesField(1, piece.bytes());
+    }
+    auto pieceOr = [&](int id, const char* fallback) { return id >= 0 && id < n ? v.tokens[id] : std::string(fallback); };
+    ProtoWriter trainer;
+    trainer.intField(3, kModelBpe);
+    trainer.intField(4, n);
+    trainer.intField(35, byteFallback ? 1 : 0);
+    trainer.intField(40, v.unkId);
+    trainer.intField(41, v.bosId);
+    trainer.intField(42, v.eosId);
+    trainer.intField(43, v.padId);
+    trainer.bytesField(45, pieceOr(v.unkId, "<unk>"));
+    trainer.bytesField(46, pieceOr(v.bosId, "<s>"));
+    trainer.bytesField(47, pieceOr(v.eosId, "</s>"));
+    trainer.bytesField(48, pieceOr(v.padId, "<pad>"));
+    model.bytesField(2, trainer.bytes());
+    ProtoWriter normalizer;
+    normalizer.bytesField(1, "identity");
+    normalizer.intField(3, v.addSpacePrefix ? 1 : 0);
+    normalizer.intField(4, 1);  // remove_extra_whitespaces, as in llama2.c's trained tokenizers
+    normalizer.intField(5, 1);  // escape_whitespaces
+    model.bytesField(3, normalizer.bytes());
+    return model.bytes();
+}
+
+Result<int> countSentencepiecePieces(const std::string& bytes, const std::string& path)
+{
+    auto corrupt = [&] {
+        return makeError(ErrorCode::Corrupt, path + " is not a sentencepiece model (tokenizer.model) file");
+    };
+    size_t pos = 0;
+    auto varint = [&](uint64_t& out) {
+        out = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (pos >= bytes.size()) return false;
+            const uint8_t b = uint8_t(bytes[pos++]);
+            out |= uint64_t(b & 0x7f) << shift;
+            if (b < 0x80) return true;
+        }
+        return false;
+    };
+    int pieces = 0;
+    while (pos < bytes.size()) {
+        uint64_t key = 0, len = 0;
+        if (!varint(key)) return corrupt();
+        switch (key & 7) {
+        case 0:
+            if (!varint(len)) return corrupt();
+            break;
+        case 1: pos += 8; break;
+        case 5: pos += 4; break;
+        case 2:
+            if (!varint(len) || len > bytes.size() - pos) return corrupt();
+            pos += len;
+            if ((key >> 3) == 1) ++pieces;
+            break;
+        default: return corrupt();
+        }
+        if (pos > bytes.size()) return corrupt();
+    }
+    if (pieces == 0) return corrupt();
+    return pieces;
+}
+
+}  // namespace lathe

@@ -1,0 +1,26 @@
+#pragma once
+// Private to core.
+
+#include "lathe/model/ModelConfig.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lathe {
+
+struct ExpectedTensor {
+    std::string name;  // Hugging Face name
+    std::vector<int64_t> shape;
+};
+
+// Every tensor a decoder of this configuration needs, with the shapes the configuration implies, in
+// checkpoint order: embeddings, layers 0..N-1, final norm, lm_head (absent when tied).
+std::vector<ExpectedTensor> expectedTensors(const ModelConfig& config);
+
+// The per-layer suffixes (after "model.layers.<i>.") in the order expectedTensors lists them.
+std::vector<ExpectedTensor> expectedLayerTensors(const ModelConfig& config);
+
+std::string shapeToString(const std::vector<int64_t>& shape);  // "[4096, 4096]"
+
+}  // namespace lathe
