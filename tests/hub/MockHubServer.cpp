@@ -38,6 +38,7 @@ bool MockHubServer::start(QString* error)
              << QStringList{u.token, u.name, u.tokenName.isEmpty() ? u.name : u.tokenName,
                             u.approved ? QStringLiteral("approved") : QStringLiteral("-")}
                     .join(QLatin1Char(':'));
+    for (const Repo& r : m_options.datasetRepos) args << QStringLiteral("--dataset-repo") << r.id + QLatin1Char('=') + r.dir;
     for (const QString& r : m_options.renames) args << QStringLiteral("--rename") << r;
     args << QStringLiteral("--shards") << QString::number(m_options.shards) << QStringLiteral("--page-size")
          << QString::number(m_options.pageSize) << QStringLiteral("--extra-models")

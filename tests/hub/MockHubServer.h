@@ -35,6 +35,7 @@ public:
         int shards = 3;
         int pageSize = 2;       // models listed per page (Link paging)
         int extraModels = 0;    // synthetic entries in /api/models
+        QList<Repo> datasetRepos;  // dataset repos: `dir`'s files served as they are (kind is ignored: public)
     };
 
     explicit MockHubServer(Options options);

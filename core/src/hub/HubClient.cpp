@@ -133,7 +133,12 @@ static std::string stripEtag(std::string etag)
 Result<FileMetadata> HubClient::Impl::headFile(const std::string& repoId, const std::string& revision,
                                                const std::string& path, const StopToken& stop)
 {
-    std::string url = resolveUrl(repoId, revision, path);
+    return headUrl(resolveUrl(repoId, revision, path), repoId, revision, path, stop);
+}
+
+Result<FileMetadata> HubClient::Impl::headUrl(std::string url, const std::string& repoId, const std::string& revision,
+                                              const std::string& path, const StopToken& stop)
+{
     if (auto e = offlineError("resolving " + path)) return *e;
     for (int hop = 0; hop < 10; ++hop) {
         HttpRequest req;
@@ -321,7 +326,7 @@ Result<WhoAmI> HubClient::Impl::fetchWhoami(const std::string& explicitToken)
     }
 }
 
-static std::string nextLink(const std::string& link)
+std::string nextPageLink(const std::string& link)
 {
     // Link: <https://huggingface.co/api/models?cursor=...>; rel="next"
     std::size_t pos = 0;
@@ -376,7 +381,7 @@ Result<std::vector<ModelSummary>> HubClient::Impl::search(const SearchQuery& que
         } catch (const std::exception& e) {
             return makeError(ErrorCode::Network, "unreadable model list from " + url + ": " + e.what());
         }
-        const std::string next = nextLink(headers.get("link"));
+        const std::string next = nextPageLink(headers.get("link"));
         url = next.empty() ? std::string() : detail::resolveUrl(url, next);
     }
     return out;

@@ -18,6 +18,9 @@ struct FileMetadata {
     std::string location;  // where the bytes are: a CDN URL or the resolve URL itself
 };
 
+// The `rel="next"` URL of a Link header (Hub list endpoints page with it); empty when there is none.
+std::string nextPageLink(const std::string& linkHeader);
+
 class HubClient::Impl {
 public:
     explicit Impl(HubConfig cfg);
@@ -45,6 +48,9 @@ public:
     // HEAD without following absolute redirects; relative ones (renamed repos) are followed with auth.
     Result<FileMetadata> headFile(const std::string& repoId, const std::string& revision, const std::string& path,
                                   const StopToken& stop);
+    // The same HEAD on an explicit resolve URL (dataset repos live under /datasets/<id>/resolve/...).
+    Result<FileMetadata> headUrl(std::string url, const std::string& repoId, const std::string& revision,
+                                 const std::string& path, const StopToken& stop);
 
     Result<ModelInfo> fetchModelInfo(const std::string& repoId, const std::string& revision, const StopToken& stop);
     Result<Access> fetchAccess(const std::string& repoId, const StopToken& stop);

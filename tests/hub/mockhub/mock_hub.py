@@ -7,9 +7,13 @@ on two ports: the Hub API + resolve endpoints, and a "CDN" that serves LFS blobs
 expiring URLs and rejects any request that carries Authorization.
 
 usage:
-  mock_hub.py --repo Org/Name=DIR [--gated-repo ID=DIR] [--private-repo ID=DIR] [--rename OLD=NEW]
+  mock_hub.py --repo Org/Name=DIR [--gated-repo ID=DIR] [--private-repo ID=DIR] [--dataset-repo ID=DIR]
+              [--rename OLD=NEW]
               [--user TOKEN:NAME:TOKEN_DISPLAY_NAME[:approved]] [--shards N] [--page-size N]
               [--extra-models N]
+
+Dataset repos (--dataset-repo) serve DIR's files as they are (no sharding) under /datasets/<id>/resolve/...,
+/api/datasets/<id>/revision/<rev> and /api/datasets/<id>/tree/<rev>/<folder> (one folder level, paged).
 
 On start it prints one line `MOCKHUB hub=<port> cdn=<port>` on stdout. It then reads commands on stdin,
 one per line, and answers each with one line `REPLY <json>`:
@@ -25,7 +29,7 @@ Fault settings:
   drop: [{path, after, times, expire}]     close the connection after `after` body bytes, `times` times;
                                            expire=true also invalidates every signed URL issued so far
   fail: [{where, status, times, headers}]  answer `status` instead (where: whoami, models, info, auth-check,
-                                           tree, paths-info, resolve, cdn)
+                                           tree, paths-info, resolve, cdn, dataset-info, dataset-tree)
   url_ttl: seconds                         lifetime of signed URLs (default 3600)
   size_override: {path: size}              advertise another size in siblings and X-Linked-Size
   extra_siblings: [path]                   list extra file names in model info (never served)
@@ -46,7 +50,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-LFS_SUFFIXES = (".safetensors", ".bin", ".model", ".pt", ".gguf", ".pth")
+LFS_SUFFIXES = (".safetensors", ".bin", ".model", ".pt", ".gguf", ".pth", ".parquet")
 
 
 class FileEntry:
@@ -73,9 +77,10 @@ class FileEntry:
 
 
 class Repo:
-    def __init__(self, repo_id, kind, files):
+    def __init__(self, repo_id, kind, files, repo_type="model"):
         self.id = repo_id
         self.kind = kind  # public | gated | private
+        self.repo_type = repo_type  # model | dataset
         self.files = {f.path: f for f in files}
         digest = hashlib.sha1(("commit\n" + repo_id).encode())
         for p in sorted(self.files):
@@ -148,7 +153,7 @@ def split_safetensors(src, out_dir, shards):
     return names + ["model.safetensors.index.json"]
 
 
-def build_repo(repo_id, kind, src_dir, shards, work_dir):
+def build_repo(repo_id, kind, src_dir, shards, work_dir, repo_type="model"):
     files = []
     split_dir = tempfile.mkdtemp(prefix="repo-", dir=work_dir)
     for root, dirs, names in os.walk(src_dir):
@@ -161,7 +166,7 @@ def build_repo(repo_id, kind, src_dir, shards, work_dir):
                     files.append(FileEntry(shard, os.path.join(split_dir, shard)))
                 continue
             files.append(FileEntry(rel, full))
-    return Repo(repo_id, kind, files)
+    return Repo(repo_id, kind, files, repo_type)
 
 
 class State:
@@ -399,6 +404,8 @@ class HubHandler(Handler):
             return self.list_models(query)
         if path.startswith("/api/models/"):
             return self.model_api(path[len("/api/models/"):], query)
+        if path.startswith("/api/datasets/"):
+            return self.dataset_api(path[len("/api/datasets/"):], query)
         if "/resolve/" in path:
             return self.resolve(path)
         self.reply_error(404, "not found: %s" % path)
@@ -431,7 +438,8 @@ class HubHandler(Handler):
         _, err = self.token_user()
         if err:
             return self.reply_error(err[0], err[1], err[2])
-        items = [self.model_summary(r) for r in STATE.repos.values() if r.kind != "private"] + list(STATE.extra_models)
+        items = [self.model_summary(r) for r in STATE.repos.values()
+                 if r.kind != "private" and r.repo_type == "model"] + list(STATE.extra_models)
         search = (query.get("search") or [""])[0].lower()
         author = (query.get("author") or [""])[0]
         if search:
@@ -520,6 +528,9 @@ class HubHandler(Handler):
 
     def tree(self, repo, prefix, query):
         entries = [self.tree_entry(f) for p, f in sorted(repo.files.items()) if not prefix or p.startswith(prefix + "/")]
+        self.tree_page(entries, query)
+
+    def tree_page(self, entries, query):
         offset = int((query.get("cursor") or ["0"])[0])
         page = entries[offset:offset + STATE.page_size]
         headers = {}
@@ -537,6 +548,49 @@ class HubHandler(Handler):
         except ValueError:
             paths = urllib.parse.parse_qs(body.decode()).get("paths", [])
         self.reply_json(200, [self.tree_entry(repo.files[p]) for p in paths if p in repo.files])
+
+    def dataset_api(self, rest, query):
+        action, marker = "dataset-info", "/revision/"
+        if "/tree/" in rest:
+            action, marker = "dataset-tree", "/tree/"
+        repo_part, _, tail = rest.partition(marker)
+        if self.injected(action):
+            return
+        repo, err = self.lookup_repo("datasets/" + urllib.parse.unquote(repo_part))
+        if err:
+            return self.reply_error(err[0], err[1], err[2])
+        err = self.access_error(repo, content=(action != "dataset-info"))
+        if err:
+            return self.reply_error(err[0], err[1], err[2])
+        rev_raw, _, sub = tail.partition("/")
+        rev = urllib.parse.unquote(rev_raw) if tail else "main"
+        if rev not in ("main", repo.commit):
+            return self.reply_error(404, "Invalid rev id: %s" % rev, "RevisionNotFound")
+        if action == "dataset-info":
+            return self.reply_json(200, {"_id": repo.commit[:24], "id": repo.id[len("datasets/"):], "sha": repo.commit,
+                                         "private": repo.kind == "private", "gated": False, "disabled": False,
+                                         "siblings": [{"rfilename": p} for p in sorted(repo.files)]})
+        return self.dataset_tree(repo, urllib.parse.unquote(sub).strip("/"), query)
+
+    def dataset_tree(self, repo, folder, query):
+        """One folder level, as the Hub lists it: files and sub-folders, sorted by path, paged with Link."""
+        prefix = folder + "/" if folder else ""
+        entries, seen_dirs = [], set()
+        for p, f in sorted(repo.files.items()):
+            if not p.startswith(prefix):
+                continue
+            rest = p[len(prefix):]
+            if "/" in rest:
+                d = prefix + rest.split("/", 1)[0]
+                if d not in seen_dirs:
+                    seen_dirs.add(d)
+                    entries.append({"type": "directory", "oid": hashlib.sha1(d.encode()).hexdigest(), "size": 0, "path": d})
+            else:
+                entries.append(self.tree_entry(f))
+        if folder and not entries:
+            return self.reply_error(404, "Entry not found", "EntryNotFound", {"X-Repo-Commit": repo.commit})
+        entries.sort(key=lambda e: e["path"])
+        self.tree_page(entries, query)
 
     def resolve(self, path):
         repo_part, _, rest = path.partition("/resolve/")
@@ -626,6 +680,7 @@ def main():
     ap.add_argument("--repo", action="append", default=[])
     ap.add_argument("--gated-repo", action="append", default=[])
     ap.add_argument("--private-repo", action="append", default=[])
+    ap.add_argument("--dataset-repo", action="append", default=[])
     ap.add_argument("--rename", action="append", default=[])
     ap.add_argument("--user", action="append", default=[])
     ap.add_argument("--shards", type=int, default=3)
@@ -639,6 +694,9 @@ def main():
             for spec in specs:
                 repo_id, src = parse_pair(spec)
                 STATE.repos[repo_id] = build_repo(repo_id, kind, src, args.shards, work_dir)
+        for spec in args.dataset_repo:
+            repo_id, src = parse_pair(spec)
+            STATE.repos["datasets/" + repo_id] = build_repo("datasets/" + repo_id, "public", src, 1, work_dir, "dataset")
         for spec in args.rename:
             old, new = parse_pair(spec)
             STATE.renames[old] = new

@@ -1,0 +1,350 @@
+#include "lathe/calib/Calibration.h"
+
+#include "calib/CalibManifest.h"
+#include "calib/DatasetCache.h"
+#include "calib/DocumentSource.h"
+#include "calib/EmbeddingTable.h"
+#include "calib/OptionsCheck.h"
+#include "calib/WikipediaSource.h"
+#include "common/AtomicFile.h"
+#include "lathe/data/LocalCorpus.h"
+#include "lathe/data/Npy.h"
+#include "lathe/hub/ModelLocator.h"
+#include "lathe/tokenize/Tokenizer.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <regex>
+#include <set>
+#include <system_error>
+#include <utility>
+
+namespace fs = std::filesystem;
+
+namespace lathe::calib {
+
+namespace {
+
+struct Inputs {
+    std::unique_ptr<Tokenizer> tokenizer;
+    EmbeddingTable embedding;
+    ModelLimits limits;
+};
+
+std::string megabytes(std::int64_t bytes)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+    return buf;
+}
+
+Result<Inputs> loadInputs(const CalibrationOptions& o)
+{
+    std::string tokenizerPath = o.tokenizerPath;
+    std::error_code ec;
+    if (!fs::exists(tokenizerPath, ec)) {
+        if (!hub::looksLikeRepoId(tokenizerPath))
+            return makeError(ErrorCode::NotFound, "--tokenizer_path " + tokenizerPath + " does not exist");
+        auto dir = hub::resolveModelDirectory(tokenizerPath);
+        if (!dir) return dir.error().withContext("--tokenizer_path");
+        tokenizerPath = *dir;
+    }
+    auto tokenizer = Tokenizer::load(tokenizerPath);
+    if (!tokenizer) return tokenizer.error().withContext("loading the tokenizer");
+    const std::string dir = fs::is_directory(tokenizerPath, ec) ? tokenizerPath : fs::path(tokenizerPath).parent_path().string();
+    auto limits = readModelLimits(dir.empty() ? "." : dir);
+    if (!limits) return limits.error();
+    if (limits->maxPositions && o.maxSeqLen > *limits->maxPositions)
+        return makeError(ErrorCode::InvalidArgument,
+                         "--max_seqlen " + std::to_string(o.maxSeqLen) + " is longer than the model's context (" +
+                             "max_position_embeddings " + std::to_string(*limits->maxPositions) + " in " +
+                             limits->configPath + ")");
+
+    auto embedding = EmbeddingTable::load(o.embeddingPath);
+    if (!embedding) return embedding.error();
+    const std::int64_t vocab = embedding->vocabSize(), hidden = embedding->hiddenSize();
+    const std::string shape = "[" + std::to_string(vocab) + ", " + std::to_string(hidden) + "]";
+    if (vocab < (*tokenizer)->vocabSize())
+        return makeError(ErrorCode::InvalidArgument,
+                         "the embedding " + o.embeddingPath + " has " + std::to_string(vocab) +
+                             " rows but the tokenizer has " + std::to_string((*tokenizer)->vocabSize()) +
+                             " tokens: embedding and tokenizer belong to different models");
+    if (limits->hiddenSize && *limits->hiddenSize != hidden)
+        return makeError(ErrorCode::InvalidArgument, "the embedding " + o.embeddingPath + " is " + shape +
+                                                         " but " + limits->configPath + " says hidden_size " +
+                                                         std::to_string(*limits->hiddenSize) +
+                                                         ": embedding and model do not match");
+    if (limits->vocabSize && *limits->vocabSize != vocab)
+        return makeError(ErrorCode::InvalidArgument, "the embedding " + o.embeddingPath + " is " + shape + " but " +
+                                                         limits->configPath + " says vocab_size " +
+                                                         std::to_string(*limits->vocabSize) +
+                                                         ": embedding and model do not match");
+    return Inputs{std::move(*tokenizer), std::move(*embedding), *limits};
+}
+
+Result<void> makeFolder(const fs::path& dir)
+{
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir, ec))
+        return makeError(ErrorCode::Io, "cannot create the output folder " + dir.string() + ": " + ec.message() +
+                                            " (choose an --output_dir you can write to)");
+    return {};
+}
+
+// Samples with index >= keep are from an earlier, larger run: they must not be mistaken for this one's.
+Result<void> removeStaleSamples(const fs::path& dir, int keep)
+{
+    static const std::regex pattern(R"(inputs_embeds_(\d+)\.npy)");
+    std::error_code ec;
+    std::vector<fs::path> stale;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        std::smatch m;
+        const std::string name = entry.path().filename().string();
+        if (std::regex_match(name, m, pattern) && (m[1].length() > 9 || std::stol(m[1]) >= keep))
+            stale.push_back(entry.path());
+    }
+    if (ec) return makeError(ErrorCode::Io, "cannot list " + dir.string() + ": " + ec.message());
+    for (const auto& p : stale) {
+        fs::remove(p, ec);
+        if (ec) return makeError(ErrorCode::Io, "cannot remove the old sample " + p.string() + ": " + ec.message());
+    }
+    return {};
+}
+
+class Builder {
+public:
+    Builder(const CalibrationOptions& o, Inputs& in, const ProgressFn& progress, const StopToken& stop)
+        : m_o(o), m_in(in), m_progress(progress), m_stop(stop)
+    {
+    }
+
+    // Fills one language folder from `source`.
+    Result<LanguageSummary> run(const std::string& language, DocumentSource& source, const fs::path& dir,
+                                const fs::path& mergedDir, int mergedOffset, const DatasetCache* cache)
+    {
+        LanguageSummary s;
+        s.language = language;
+        s.folder = dir.string();
+        s.wanted = m_o.maxCalib;
+        const std::int64_t fetchedBefore = cache ? cache->bytesFetched() : 0;
+        const std::int64_t cachedBefore = cache ? cache->bytesFromCache() : 0;
+        const std::int64_t hidden = m_in.embedding.hiddenSize();
+        auto report = [&] {
+            if (!m_progress) return;
+            if (cache) {
+                s.bytesFetched = cache->bytesFetched() - fetchedBefore;
+                s.bytesFromCache = cache->bytesFromCache() - cachedBefore;
+            }
+            Progress p;
+            p.stage = "calib " + language;
+            p.detail = std::to_string(s.articlesRead) + " articles";
+            if (cache) p.detail += ", " + megabytes(s.bytesFetched) + " fetched, " + megabytes(s.bytesFromCache) + " cached";
+            p.done = s.samples;
+            p.total = s.wanted;
+            p.unit = "samples";
+            m_progress(p);
+        };
+        report();
+        while (s.samples < m_o.maxCalib) {
+            if (m_stop.stopRequested()) return makeError(ErrorCode::Cancelled, "calibration data generation cancelled");
+            auto next = source.next(m_stop);
+            if (!next) return next.error().withContext("reading articles for '" + language + "'");
+            if (!*next) {
+                s.exhausted = true;
+                break;
+            }
+            SourceDocument& doc = **next;
+            ++s.articlesRead;
+            if (s.articlesRead % 200 == 0) report();
+            if (doc.document.text.empty()) {
+                ++s.emptyArticles;
+                continue;
+            }
+            auto ids = m_in.tokenizer->encode(doc.document.text, true);
+            if (!ids) return ids.error().withContext("tokenizing article " + describe(doc));
+            if (ids->empty()) {
+                ++s.emptyArticles;
+                continue;
+            }
+            const auto articleTokens = static_cast<std::int64_t>(ids->size());
+            if (articleTokens < m_o.minSeqLen) {
+                ++s.tooShort;
+                continue;
+            }
+            if (articleTokens > m_o.maxSeqLen) {
+                ids->resize(static_cast<std::size_t>(m_o.maxSeqLen));
+                ++s.truncated;
+            }
+            for (const std::int32_t id : *ids)
+                if (id < 0 || id >= m_in.embedding.vocabSize())
+                    return makeError(ErrorCode::InvalidArgument,
+                                     "the tokenizer produced id " + std::to_string(id) + " but the embedding has " +
+                                         std::to_string(m_in.embedding.vocabSize()) + " rows");
+            const std::vector<float> rows = m_in.embedding.lookup(*ids);
+            const std::int64_t shape[] = {1, static_cast<std::int64_t>(ids->size()), hidden};
+            const std::string name = "inputs_embeds_" + std::to_string(s.samples) + ".npy";
+            LATHE_TRY(data::writeNpy(dir / name, shape, rows));
+            SampleRecord record;
+            record.language = language;
+            record.index = s.samples;
+            if (!mergedDir.empty()) {
+                record.merged = mergedOffset + s.samples;
+                LATHE_TRY(data::writeNpy(mergedDir / ("inputs_embeds_" + std::to_string(*record.merged) + ".npy"),
+                                         shape, rows));
+            }
+            record.tokens = static_cast<std::int64_t>(ids->size());
+            record.articleTokens = articleTokens;
+            record.shard = doc.shard;
+            record.row = doc.row;
+            record.id = doc.document.id;
+            record.title = doc.document.title;
+            if (!doc.shard.empty() && (m_shardsRead.empty() || m_shardsRead.back() != doc.shard))
+                m_shardsRead.push_back(doc.shard);
+            m_samples.push_back(std::move(record));
+            ++s.samples;
+            report();
+        }
+        report();
+        return s;
+    }
+
+    std::vector<SampleRecord> takeSamples() { return std::move(m_samples); }
+    std::vector<std::string> takeShardsRead() { return std::exchange(m_shardsRead, {}); }
+
+private:
+    static std::string describe(const SourceDocument& d)
+    {
+        if (!d.shard.empty()) return d.shard + " row " + std::to_string(d.row);
+        return "'" + d.document.id + "'";
+    }
+
+    const CalibrationOptions& m_o;
+    Inputs& m_in;
+    const ProgressFn& m_progress;
+    const StopToken& m_stop;
+    std::vector<SampleRecord> m_samples;
+    std::vector<std::string> m_shardsRead;
+};
+
+std::string shortfallMessage(const LanguageSummary& s, int minSeqLen)
+{
+    return "'" + s.language + "': " + std::to_string(s.samples) + " of " + std::to_string(s.wanted) +
+           " samples — the corpus ran out after " + std::to_string(s.articlesRead) + " articles (" +
+           std::to_string(s.tooShort) + " shorter than " + std::to_string(minSeqLen) + " tokens, " +
+           std::to_string(s.emptyArticles) + " empty)";
+}
+
+Result<CalibrationSummary> generate(const CalibrationOptions& o, const ProgressFn& progress, const StopToken& stop)
+{
+    LATHE_TRY(checkOptions(o));
+    auto inputs = loadInputs(o);
+    if (!inputs) return inputs.error();
+
+    ManifestData manifest;
+    manifest.options = &o;
+    manifest.tagFolderName = modelTagFolder(o.modelTag);
+    manifest.tokenizerEngine = inputs->tokenizer->engineName();
+    manifest.tokenizerVocab = inputs->tokenizer->vocabSize();
+    manifest.bosId = inputs->tokenizer->bosId();
+    manifest.embeddingVocab = inputs->embedding.vocabSize();
+    manifest.embeddingHidden = inputs->embedding.hiddenSize();
+    manifest.embeddingDtype = inputs->embedding.storedDtype();
+    manifest.modelMaxPositions = inputs->limits.maxPositions;
+
+    // Every source is opened (and every language's config found) before the first sample is written.
+    std::unique_ptr<DatasetCache> cache;
+    std::vector<std::vector<hub::RepoFile>> shards;
+    std::vector<data::TextDocument> localDocuments;
+    if (!o.textFile.empty()) {
+        manifest.sourceKind = "file";
+        auto docs = data::readLocalCorpus(o.textFile, {}, stop);
+        if (!docs) return docs.error().withContext("reading --text-file");
+        localDocuments = std::move(*docs);
+    } else {
+        manifest.sourceKind = "hub";
+        const fs::path root = o.cacheDir.empty() ? DatasetCache::defaultRoot() : fs::path(o.cacheDir);
+        cache = std::make_unique<DatasetCache>(hub::HubConfig::fromEnvironment(), o.dataset, root);
+        auto commit = cache->resolveCommit(o.datasetRevision, stop);
+        if (!commit) return commit.error().withContext("dataset " + o.dataset);
+        manifest.datasetCommit = *commit;
+        for (const std::string& lang : o.languages) {
+            const std::string config = o.dumpDate + "." + lang;
+            auto files = cache->listFolder(*commit, config, stop);
+            if (!files) {
+                if (files.error().code == ErrorCode::NotFound && !cache->offline())
+                    return makeError(ErrorCode::NotFound, o.dataset + " has no config '" + config + "' at " +
+                                                              o.datasetRevision + " (language '" + lang +
+                                                              "'): check the language code and --dump_date");
+                return files.error().withContext("listing " + o.dataset + " config " + config);
+            }
+            std::vector<hub::RepoFile> parquet;
+            for (auto& f : *files)
+                if (f.path.size() > 8 && f.path.ends_with(".parquet")) parquet.push_back(std::move(f));
+            std::sort(parquet.begin(), parquet.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+            if (parquet.empty())
+                return makeError(ErrorCode::NotFound, o.dataset + " config '" + config + "' holds no parquet files");
+            manifest.configs.push_back(config);
+            shards.push_back(std::move(parquet));
+        }
+    }
+
+    CalibrationSummary summary;
+    const fs::path tagDir = fs::path(o.outputDir) / "datas" / manifest.tagFolderName;
+    summary.tagFolder = tagDir.string();
+    summary.datasetCommit = manifest.datasetCommit;
+    fs::path mergedDir;
+    if (o.merge) {
+        mergedDir = tagDir / "merged";
+        LATHE_TRY(makeFolder(mergedDir));
+        summary.mergedFolder = mergedDir.string();
+    }
+    // A manifest from an earlier run must not describe a folder this run changes, even if it fails.
+    std::error_code ec;
+    fs::remove(tagDir / "manifest.json", ec);
+    Builder builder(o, *inputs, progress, stop);
+    int mergedCount = 0;
+    for (std::size_t i = 0; i < o.languages.size(); ++i) {
+        const std::string& lang = o.languages[i];
+        const fs::path dir = tagDir / lang;
+        LATHE_TRY(makeFolder(dir));
+        std::unique_ptr<DocumentSource> source;
+        if (cache)
+            source = std::make_unique<WikipediaSource>(*cache, manifest.datasetCommit, shards[i]);
+        else
+            source = std::make_unique<LocalDocumentSource>(std::move(localDocuments));
+        auto result = builder.run(lang, *source, dir, mergedDir, mergedCount, cache.get());
+        if (!result) return result.error();
+        manifest.shardsRead.push_back(builder.takeShardsRead());
+        LATHE_TRY(removeStaleSamples(dir, result->samples));
+        if (result->samples == 0)
+            return makeError(ErrorCode::NotFound, "no calibration sample for " + shortfallMessage(*result, o.minSeqLen) +
+                                                      ": lower --min_seqlen or use a larger corpus");
+        if (result->samples < result->wanted) summary.warnings.push_back(shortfallMessage(*result, o.minSeqLen));
+        mergedCount += result->samples;
+        summary.languages.push_back(*result);
+    }
+    if (o.merge) LATHE_TRY(removeStaleSamples(mergedDir, mergedCount));
+
+    manifest.languages = summary.languages;
+    manifest.samples = builder.takeSamples();
+    summary.manifestPath = (tagDir / "manifest.json").string();
+    LATHE_TRY(writeFileAtomically(summary.manifestPath, manifestJson(manifest)));
+    return summary;
+}
+
+}  // namespace
+
+Result<CalibrationSummary> generateCalibration(const CalibrationOptions& options, const ProgressFn& progress,
+                                               const StopToken& stop)
+{
+    try {
+        return generate(options, progress, stop);
+    } catch (const std::exception& e) {
+        return makeError(ErrorCode::Internal, std::string("generating calibration data failed: ") + e.what());
+    }
+}
+
+}  // namespace lathe::calib

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "lathe/common/Result.h"
+
+#include <ATen/ATen.h>
+
+#include <string>
+
+namespace lathe::calib {
+
+// Reads the one tensor in a torch.save zip file with a small pickle interpreter. libtorch's pickle_load
+// rejects globals it does not know, and Python's torch.save(model.get_input_embeddings().weight) writes an
+// nn.Parameter (torch._utils._rebuild_parameter); this reader understands tensors, parameters, and dicts of
+// them, which is all an embedding file holds. The returned tensor owns its memory.
+// Errors: Corrupt (not a torch.save zip, malformed pickle), Unsupported (other objects), naming the file.
+Result<at::Tensor> readSavedTensor(const std::string& path);
+
+}  // namespace lathe::calib

@@ -1,0 +1,228 @@
+// `lathe generate-calib --text-file` on local corpora: samples recomputed independently (check_calib.py),
+// argument validation before any output, determinism, removal of stale samples, and cancellation.
+#include "CalibTestSupport.h"
+#include "TestSupport.h"
+#include "lathe/calib/Calibration.h"
+#include "lathe/data/Npy.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace lathe;
+using namespace lathe::test;
+
+namespace {
+const QString kTag = QStringLiteral("local/tiny");
+}
+
+class TestCalibLocal : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QString m_embedding, m_txt, m_jsonl, m_corpusJson;
+    QStringList m_docs;
+
+    QStringList args(const QString& out, const QString& textFile, int minLen, int maxLen, int maxCalib) const
+    {
+        return {"generate-calib", "--model-tag", kTag, "--embedding_path", m_embedding, "--tokenizer-path",
+                tok512Model(), "--output-dir", out, "--min-seqlen", QString::number(minLen), "--max_seqlen",
+                QString::number(maxLen), "--max-calib", QString::number(maxCalib), "--text_file", textFile};
+    }
+
+    static bool write(const QString& path, const QByteArray& bytes)
+    {
+        QFile f(path);
+        return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_embedding = m_dir.filePath("embedding.pt");
+        const QString err = writeEmbedding(m_embedding, 512, 16, "torch.bfloat16");
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        // Documents of 1..12 consecutive PUD sentences, one line each.
+        const QStringList lines = QString::fromUtf8(readAll(sharedData("text/multilingual/pud/en.txt"))).split('\n', Qt::SkipEmptyParts);
+        QVERIFY(lines.size() >= 500);
+        int next = 0;
+        for (int k = 0; k < 40; ++k) {
+            const int n = 1 + (k * 5) % 12;
+            QStringList body;
+            for (int i = 0; i < n; ++i) body << lines[(next + i) % lines.size()].trimmed();
+            next += n;
+            m_docs << body.join(' ');
+        }
+        m_txt = m_dir.filePath("corpus.txt");
+        QVERIFY(write(m_txt, m_docs.join("\n\n").toUtf8() + "\n"));
+        m_jsonl = m_dir.filePath("corpus.jsonl");
+        QByteArray jsonl;
+        QJsonArray corpus;
+        for (int k = 0; k < m_docs.size(); ++k) {
+            const QJsonObject rec{{"id", QStringLiteral("doc-%1").arg(k)}, {"title", QStringLiteral("Title %1").arg(k)}, {"text", m_docs[k]}};
+            jsonl += QJsonDocument(rec).toJson(QJsonDocument::Compact) + "\n";
+            corpus.append(rec);
+        }
+        QVERIFY(write(m_jsonl, jsonl));
+        m_corpusJson = m_dir.filePath("corpus.json");
+        QVERIFY(write(m_corpusJson, QJsonDocument(QJsonObject{{"en", corpus}}).toJson()));
+    }
+
+    void samplesMatchIndependentComputation_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::newRow("txt") << "corpus.txt";
+        QTest::newRow("jsonl") << "corpus.jsonl";
+    }
+    void samplesMatchIndependentComputation()
+    {
+        QFETCH(QString, file);
+        QTemporaryDir out;
+        const auto r = runCli(args(out.path(), m_dir.filePath(file), 200, 300, 10));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QString error;
+        const QJsonObject report = checkSamples({out.path(), kTag, m_embedding, m_corpusJson, {"en"}, 200, 300, 10}, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        const QJsonObject en = report["en"].toObject();
+        QCOMPARE(en["samples"].toInt(), 10);
+        QVERIFY(en["too_short"].toInt() > 0);  // some documents were skipped as too short
+        bool truncated = false;
+        for (const auto& t : en["tokens"].toArray()) truncated |= t.toInt() == 300;
+        QVERIFY(truncated);
+
+        const QJsonObject manifest = QJsonDocument::fromJson(readAll(out.filePath("datas/local-tiny/manifest.json"))).object();
+        QCOMPARE(manifest["source"].toObject()["kind"].toString(), QStringLiteral("file"));
+        QCOMPARE(manifest["embedding"].toObject()["stored_dtype"].toString(), QStringLiteral("bfloat16"));
+        QCOMPARE(manifest["tokenizer"].toObject()["bos_id"].toInt(), 1);
+        const QJsonArray samples = manifest["samples"].toArray();
+        QCOMPARE(samples.size(), 10);
+        for (int i = 0; i < 10; ++i) {
+            const int doc = en["selected"].toArray()[i].toInt();
+            const QJsonObject s = samples[i].toObject();
+            QCOMPARE(s["tokens"].toInt(), en["tokens"].toArray()[i].toInt());
+            if (file.endsWith("jsonl")) {
+                QCOMPARE(s["id"].toString(), QStringLiteral("doc-%1").arg(doc));
+                QCOMPARE(s["title"].toString(), QStringLiteral("Title %1").arg(doc));
+            } else {
+                QCOMPARE(s["id"].toString(), QString::number(doc));
+            }
+        }
+    }
+
+    void deterministicAndRemovesStaleSamples()
+    {
+        QTemporaryDir a, b;
+        auto r = runCli(args(a.path(), m_txt, 100, 400, 7));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = runCli(args(b.path(), m_txt, 100, 400, 7));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const auto first = filesUnder(a.path());
+        QCOMPARE(first.size(), 8);
+        QVERIFY(first == filesUnder(b.path()));
+
+        // A smaller run into the same folder must not leave samples 4..6 of the earlier one behind.
+        r = runCli(args(a.path(), m_txt, 100, 400, 4));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QStringList left = QDir(a.filePath("datas/local-tiny/en")).entryList(QDir::Files, QDir::Name);
+        QCOMPARE(left, QStringList({"inputs_embeds_0.npy", "inputs_embeds_1.npy", "inputs_embeds_2.npy", "inputs_embeds_3.npy"}));
+        QCOMPARE(readAll(a.filePath("datas/local-tiny/en/inputs_embeds_3.npy")), first.value("datas/local-tiny/en/inputs_embeds_3.npy"));
+    }
+
+    void validatesBeforeWriting_data()
+    {
+        QTest::addColumn<QStringList>("extra");
+        QTest::addColumn<QString>("setup");  // what to prepare: "", "context", "hidden", "vocab", "int"
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("min > max") << QStringList{"--min-seqlen", "600", "--max_seqlen", "500"} << "" << 2 << "is larger than --max_seqlen";
+        QTest::newRow("zero max_calib") << QStringList{"--max-calib", "0"} << "" << 2 << "--max_calib must be at least 1";
+        QTest::newRow("two folders") << QStringList{"--languages", "en,de"} << "" << 2 << "names the one folder";
+        QTest::newRow("bad language") << QStringList{"--languages", "../x"} << "" << 2 << "not a Wikipedia language code";
+        QTest::newRow("csv corpus") << QStringList{"--text_file", "corpus.csv"} << "" << 5 << "use a .txt";
+        QTest::newRow("past context") << QStringList{"--max_seqlen", "300"} << "context" << 2 << "longer than the model's context";
+        QTest::newRow("hidden mismatch") << QStringList{} << "hidden" << 2 << "says hidden_size 64";
+        QTest::newRow("small vocab") << QStringList{} << "vocab" << 2 << "has 500 rows but the tokenizer has 512";
+        QTest::newRow("int embedding") << QStringList{} << "int" << 5 << "int64";
+        QTest::newRow("no embedding") << QStringList{} << "missing" << 3 << "does not exist";
+    }
+    void validatesBeforeWriting()
+    {
+        QFETCH(QStringList, extra);
+        QFETCH(QString, setup);
+        QFETCH(int, exitCode);
+        QFETCH(QString, message);
+        QTemporaryDir work;
+        QStringList a = args(work.filePath("out"), m_txt, 100, 200, 3);
+        auto set = [&a](const QString& flag, const QString& value) { a[a.indexOf(flag) + 1] = value; };
+        for (int i = 0; i + 1 < extra.size(); i += 2) {
+            const QString flag = extra[i];
+            const int at = a.indexOf(flag);
+            const QString value = flag == "--text_file" ? work.filePath(extra[i + 1]) : extra[i + 1];
+            if (flag == "--text_file") QVERIFY(write(value, "text\n"));
+            if (at >= 0) a[at + 1] = value; else a << flag << value;
+        }
+        if (setup == "context" || setup == "hidden") {
+            // A model folder: tokenizer.model plus a config.json that limits what the run may ask for.
+            QVERIFY(QFile::copy(tok512Model(), work.filePath("tokenizer.model")));
+            const QByteArray config = setup == "context" ? R"({"max_position_embeddings": 256, "hidden_size": 16})"
+                                                         : R"({"max_position_embeddings": 512, "hidden_size": 64})";
+            QVERIFY(write(work.filePath("config.json"), config));
+            set("--tokenizer-path", work.path());
+        } else if (setup == "vocab" || setup == "int") {
+            const QString pt = work.filePath("emb.pt");
+            const QString err = writeEmbedding(pt, setup == "vocab" ? 500 : 512, 16, setup == "int" ? "torch.int64" : "torch.float32");
+            QVERIFY2(err.isEmpty(), qPrintable(err));
+            set("--embedding_path", pt);
+        } else if (setup == "missing") {
+            set("--embedding_path", work.filePath("nothing.pt"));
+        }
+        const auto r = runCli(a);
+        QCOMPARE(r.exitCode, exitCode);
+        QVERIFY2(r.err.contains(message.toUtf8()), r.err.constData());
+        QVERIFY(!QFileInfo::exists(work.filePath("out")));
+    }
+
+    void cancellationLeavesOnlyCompleteFiles()
+    {
+        QTemporaryDir out;
+        calib::CalibrationOptions o;
+        o.modelTag = kTag.toStdString();
+        o.embeddingPath = m_embedding.toStdString();
+        o.tokenizerPath = tok512Model().toStdString();
+        o.outputDir = out.path().toStdString();
+        o.minSeqLen = 50;
+        o.maxSeqLen = 400;
+        o.maxCalib = 20;
+        o.textFile = m_txt.toStdString();
+        o.merge = true;
+        StopToken stop;
+        int reports = 0;
+        auto result = calib::generateCalibration(o, [&](const Progress& p) {
+            ++reports;
+            if (p.unit == "samples" && p.done == 3) stop.requestStop();
+        }, stop);
+        QVERIFY(!result);
+        QCOMPARE(result.error().code, ErrorCode::Cancelled);
+        QVERIFY(reports > 0);
+        const QString dir = out.filePath("datas/local-tiny/en");
+        const QStringList files = QDir(dir).entryList(QDir::Files, QDir::Name);
+        QCOMPARE(files, QStringList({"inputs_embeds_0.npy", "inputs_embeds_1.npy", "inputs_embeds_2.npy"}));
+        for (const QString& f : files) {
+            auto npy = data::readNpy((dir + "/" + f).toStdString());
+            QVERIFY2(npy, npy ? "" : npy.error().message.c_str());
+            QCOMPARE(npy->shape.size(), size_t(3));
+            QCOMPARE(npy->shape[2], std::int64_t(16));
+        }
+        QCOMPARE(QDir(out.filePath("datas/local-tiny/merged")).entryList(QDir::Files).size(), 3);
+        QVERIFY(!QFileInfo::exists(out.filePath("datas/local-tiny/manifest.json")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCalibLocal)
+#include "TestCalibLocal.moc"
