@@ -13,6 +13,7 @@ using namespace lathe::test;
 namespace {
 
 const QString kMistral = QStringLiteral("tokenizers/mistral-7b-v0.1/tokenizer.model");
+const QString kMistralJson = QStringLiteral("tokenizers/mistral-7b-v0.1/tokenizer.json");
 const QString kTok512 = QStringLiteral("models/stories260K/tok512.model");
 
 bool isValidUtf8(const std::string& text)
@@ -71,6 +72,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("language");
         for (const char* lang : {"en", "de", "fr", "es", "it", "ja", "ko", "zh"}) {
             QTest::newRow(qPrintable(QStringLiteral("mistral/%1").arg(lang))) << kMistral << lang;
+            QTest::newRow(qPrintable(QStringLiteral("mistral-json/%1").arg(lang))) << kMistralJson << lang;
             QTest::newRow(qPrintable(QStringLiteral("tok512/%1").arg(lang))) << kTok512 << lang;
         }
     }

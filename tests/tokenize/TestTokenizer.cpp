@@ -116,16 +116,21 @@ private Q_SLOTS:
         }
     }
 
-    void mistralDirectoryUsesSentencepiece()
+    void mistralDirectoryPrefersTokenizerJson()
     {
-        // The folder holds tokenizer.model, tokenizer.json and tokenizer_config.json; tokenizer.model wins.
+        // The folder holds tokenizer.model, tokenizer.json and tokenizer_config.json; tokenizer.json wins,
+        // as it does for AutoTokenizer, and gives the same ids as the sentencepiece model.
         auto tok = mustLoad(sharedData("tokenizers/mistral-7b-v0.1"));
         QVERIFY(tok);
-        QCOMPARE(tok->engineName(), std::string("sentencepiece"));
+        QCOMPARE(tok->engineName(), std::string("tokenizer.json"));
         QCOMPARE(tok->vocabSize(), 32000);
         // spm_encode: "Hello world" -> 22557 1526
         QCOMPARE(*tok->encode("Hello world"), (std::vector<int32_t>{1, 22557, 1526}));
         QCOMPARE(*tok->decode({1, 22557, 1526, 2}), std::string("Hello world"));
+        auto spm = mustLoad(sharedData("tokenizers/mistral-7b-v0.1/tokenizer.model"));
+        QVERIFY(spm);
+        QCOMPARE(spm->engineName(), std::string("sentencepiece"));
+        QCOMPARE(*spm->encode("Hello world"), (std::vector<int32_t>{1, 22557, 1526}));
     }
 
     void decodeRejectsOutOfRangeIds()
@@ -150,9 +155,9 @@ private Q_SLOTS:
         QTest::addColumn<QString>("mentions");
 
         QTest::newRow("missing file") << "missing" << int(ErrorCode::NotFound) << "nope.model";
-        QTest::newRow("empty dir") << "emptydir" << int(ErrorCode::NotFound) << "tokenizer.model or tokenizer.json";
-        QTest::newRow("json only") << "jsononly" << int(ErrorCode::Unsupported) << "tokenizer.json";
-        QTest::newRow("json file") << "jsonfile" << int(ErrorCode::Unsupported) << "tokenizer.json";
+        QTest::newRow("empty dir") << "emptydir" << int(ErrorCode::NotFound) << "tokenizer.json or tokenizer.model";
+        QTest::newRow("json only, broken") << "jsononly" << int(ErrorCode::Corrupt) << "tokenizer.json";
+        QTest::newRow("json file, unsupported") << "jsonfile" << int(ErrorCode::Unsupported) << "WordPiece";
         QTest::newRow("text garbage") << "garbage" << int(ErrorCode::Corrupt) << "garbage.model";
         QTest::newRow("empty file") << "emptyfile" << int(ErrorCode::Corrupt) << "empty.model";
         QTest::newRow("llama2.c tokenizer") << "tok512bin" << int(ErrorCode::Corrupt) << "tok512.bin";
@@ -175,7 +180,8 @@ private Q_SLOTS:
         } else if (kind == "emptydir") {
             path = tmp.path();
         } else if (kind == "jsononly" || kind == "jsonfile") {
-            QVERIFY(QFile::copy(sharedData("tokenizers/mistral-7b-v0.1/tokenizer.json"), tmp.filePath("tokenizer.json")));
+            QVERIFY(writeFile(tmp.filePath("tokenizer.json"), kind == "jsononly" ? QByteArray(R"({"model": )")
+                                                                               : QByteArray(R"({"model": {"type": "WordPiece"}})")));
             path = kind == "jsononly" ? tmp.path() : tmp.filePath("tokenizer.json");
         } else if (kind == "garbage") {
             path = tmp.filePath("garbage.model");

@@ -1,5 +1,6 @@
 #include "lathe/tokenize/Tokenizer.h"
 
+#include "HfTokenizer.h"
 #include "SentencePieceTokenizer.h"
 
 #include <filesystem>
@@ -13,28 +14,22 @@ namespace {
 
 using EngineLoader = Result<std::unique_ptr<Tokenizer>> (*)(const fs::path& file);
 
-Result<std::unique_ptr<Tokenizer>> loadTokenizerJson(const fs::path& file)
-{
-    return makeError(ErrorCode::Unsupported, file.string() +
-                                                 ": tokenizer.json tokenizers are not supported yet; use a model "
-                                                 "that ships a sentencepiece tokenizer.model");
-}
-
-// The engines, in the order a model directory is searched: the first file present wins.
+// The engines, in the order a model directory is searched: the first file present wins. tokenizer.json
+// comes first because it is what AutoTokenizer loads (the fast tokenizer) when a model ships both.
 struct Engine {
     const char* fileName;
     EngineLoader load;
 };
 constexpr Engine kEngines[] = {
+    {"tokenizer.json", &tokenize::HfTokenizer::load},
     {"tokenizer.model", &tokenize::SentencePieceTokenizer::load},
-    {"tokenizer.json", &loadTokenizerJson},
 };
 
 // A file given directly picks its engine by name; anything not JSON is tried as sentencepiece, whose
 // own check then reports a file that is neither.
 EngineLoader engineForFile(const fs::path& file)
 {
-    return file.extension() == ".json" ? &loadTokenizerJson : &tokenize::SentencePieceTokenizer::load;
+    return file.extension() == ".json" ? &tokenize::HfTokenizer::load : &tokenize::SentencePieceTokenizer::load;
 }
 
 }  // namespace
@@ -48,7 +43,7 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::load(const std::string& path)
         if (path.empty() || !fs::exists(status))
             return makeError(ErrorCode::NotFound,
                              "tokenizer not found: " + (path.empty() ? std::string("(empty path)") : path) +
-                                 "; pass a tokenizer.model file or a model directory");
+                                 "; pass a tokenizer.json or tokenizer.model file or a model directory");
         if (!fs::is_directory(status)) return engineForFile(given)(given);
 
         for (const Engine& engine : kEngines) {

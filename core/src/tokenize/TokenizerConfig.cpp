@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace lathe::tokenize {
 
@@ -66,6 +67,10 @@ Result<TokenizerConfig> TokenizerConfig::read(const std::filesystem::path& file)
     auto addEos = readFlag(root, "add_eos_token", config.addEosToken, where);
     if (!addEos) return addEos.error();
     config.addEosToken = *addEos;
+    for (auto [key, set] : {std::pair{"add_bos_token", &config.addBosTokenSet}, std::pair{"add_eos_token", &config.addEosTokenSet}}) {
+        const auto it = root.find(key);
+        *set = it != root.end() && !it->is_null();
+    }
     auto bos = readSpecialToken(root, "bos_token", where);
     if (!bos) return bos.error();
     config.bosToken = *bos;

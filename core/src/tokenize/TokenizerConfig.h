@@ -21,6 +21,9 @@ struct TokenizerConfig {
     // Defaults of transformers' LlamaTokenizer(Fast), which Llama and Mistral sentencepiece models use.
     bool addBosToken = true;
     bool addEosToken = false;
+    // Whether the file sets them (non-null). The tokenizer.json engine rebuilds its template only then.
+    bool addBosTokenSet = false;
+    bool addEosTokenSet = false;
     SpecialTokenSetting bosToken;
     SpecialTokenSetting eosToken;
     // added_tokens_decoder: token text → id, for special tokens that live outside the model's vocabulary.
