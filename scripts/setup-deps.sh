@@ -11,11 +11,17 @@ packages=(
   libcurl4-openssl-dev
   libsentencepiece-dev sentencepiece
   nlohmann-json3-dev libcli11-dev libfmt-dev
-  libpcre2-dev libsnappy-dev libzstd-dev zlib1g-dev libssl-dev
+  libpcre2-dev libicu-dev libsnappy-dev libzstd-dev zlib1g-dev libssl-dev
   python3-torch python3-numpy
 
-  xvfb
+  xvfb curl
 )
+
+# Node.js runs the peer implementations the tests compare against; take Debian's only when none is installed
+# (machines may carry a newer Node.js with its own npm, which Debian's npm package would conflict with).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi

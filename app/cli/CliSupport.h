@@ -32,5 +32,11 @@ void addInspectCommand(CLI::App& app, int& exitCode);
 void addGenerateCommand(CLI::App& app, int& exitCode);
 void addEvalCommand(CLI::App& app, int& exitCode);
 void addDownloadModelCommand(CLI::App& app, int& exitCode);
+void addTokenizeCommand(CLI::App& app, int& exitCode);
+void addLoginCommand(CLI::App& app, int& exitCode);
+void addWhoamiCommand(CLI::App& app, int& exitCode);
+void addLogoutCommand(CLI::App& app, int& exitCode);
+void addSearchCommand(CLI::App& app, int& exitCode);
+void addGenerateCalibCommand(CLI::App& app, int& exitCode);
 
 }  // namespace lathe::cli

@@ -99,7 +99,7 @@ void addTokenizeCommand(CLI::App& app, int& exitCode)
     auto options = std::make_shared<TokenizeOptions>();
     auto* cmd = app.add_subcommand("tokenize", "Print the token ids of text, one line per input");
     cmd->add_option("--tokenizer,--tokenizer_path,--tokenizer-path", options->tokenizer,
-                    "tokenizer.model file or model directory")
+                    "tokenizer.model or tokenizer.json file, or a model directory")
         ->required();
     auto* text = cmd->add_option("--text", options->texts, "Text to tokenize (repeat for several inputs)");
     auto* file = cmd->add_option("--text_file,--text-file", options->textFile,

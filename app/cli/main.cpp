@@ -10,11 +10,17 @@ int main(int argc, char** argv)
     app.set_version_flag("--version", std::string("lathe ") + LATHE_VERSION);
 
     int exitCode = 0;
-    // addImportCommand(app, exitCode);
-    // addInspectCommand(app, exitCode);
-    // addGenerateCommand(app, exitCode);
-    // addEvalCommand(app, exitCode);
-    // addDownloadModelCommand(app, exitCode);
+    addImportCommand(app, exitCode);
+    addInspectCommand(app, exitCode);
+    addGenerateCommand(app, exitCode);
+    addEvalCommand(app, exitCode);
+    addDownloadModelCommand(app, exitCode);
+    addTokenizeCommand(app, exitCode);
+    addLoginCommand(app, exitCode);
+    addWhoamiCommand(app, exitCode);
+    addLogoutCommand(app, exitCode);
+    addSearchCommand(app, exitCode);
+    addGenerateCalibCommand(app, exitCode);
 
     installInterruptHandler();
     CLI11_PARSE(app, argc, argv);

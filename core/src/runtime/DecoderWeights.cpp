@@ -1,0 +1,109 @@
+#include "runtime/DecoderWeights.h"
+
+#include "model/Checkpoint.h"
+
+#include <sstream>
+
+namespace lathe {
+namespace {
+
+std::string shapeText(at::IntArrayRef shape)
+{
+    std::ostringstream out;
+    out << '[';
+    for (size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
+    out << ']';
+    return out.str();
+}
+
+Result<at::Tensor> fetch(const TensorSource& source, const std::string& name, std::vector<int64_t> shape)
+{
+    auto tensor = source(name);
+    if (!tensor) return tensor.error();
+    at::Tensor t = std::move(tensor).value();
+    if (t.sizes() != at::IntArrayRef(shape))
+        return makeError(ErrorCode::Corrupt, "tensor " + name + " has shape " + shapeText(t.sizes()) +
+                                                 " but the model config implies " + shapeText(shape));
+    if (t.scalar_type() != at::kFloat) t = t.to(at::kFloat);
+    return t.contiguous();
+}
+
+std::string layerName(int layer, const std::string& suffix)
+{
+    return "model.layers." + std::to_string(layer) + "." + suffix;
+}
+
+}  // namespace
+
+Result<DecoderWeights> loadDecoderWeights(const ModelConfig& c, const TensorSource& source,
+                                          const ProgressFn& progress, const StopToken& stop)
+{
+    const int64_t hidden = c.hiddenSize, ffn = c.intermediateSize, vocab = c.vocabSize;
+    const int64_t qDim = int64_t(c.numHeads) * c.headDim, kvDim = int64_t(c.numKvHeads) * c.headDim;
+    if (hidden <= 0 || ffn <= 0 || vocab <= 0 || c.numLayers <= 0 || c.numHeads <= 0 || c.numKvHeads <= 0 ||
+        c.headDim <= 0 || c.headDim % 2 != 0 || c.numHeads % c.numKvHeads != 0)
+        return makeError(ErrorCode::Corrupt,
+                         "model config is inconsistent (hidden " + std::to_string(hidden) + ", heads " +
+                             std::to_string(c.numHeads) + ", kv heads " + std::to_string(c.numKvHeads) +
+                             ", head_dim " + std::to_string(c.headDim) + "): heads must be a multiple of kv heads "
+                             "and head_dim even");
+
+    DecoderWeights w;
+#define LATHE_FETCH(dst, name, ...)                                  \
+    do {                                                             \
+        auto r_ = fetch(source, name, std::vector<int64_t>{__VA_ARGS__}); \
+        if (!r_) return r_.error();                                  \
+        dst = std::move(r_).value();                                 \
+    } while (0)
+
+    LATHE_FETCH(w.embedTokens, "model.embed_tokens.weight", vocab, hidden);
+    w.layers.resize(c.numLayers);
+    for (int i = 0; i < c.numLayers; ++i) {
+        if (stop.stopRequested()) return makeError(ErrorCode::Cancelled, "loading weights cancelled");
+        if (progress) progress({"load weights", "layer " + std::to_string(i + 1), i, c.numLayers, "layers"});
+        LayerWeights& l = w.layers[i];
+        LATHE_FETCH(l.inputNorm, layerName(i, "input_layernorm.weight"), hidden);
+        LATHE_FETCH(l.postAttentionNorm, layerName(i, "post_attention_layernorm.weight"), hidden);
+        LATHE_FETCH(l.qProj, layerName(i, "self_attn.q_proj.weight"), qDim, hidden);
+        LATHE_FETCH(l.kProj, layerName(i, "self_attn.k_proj.weight"), kvDim, hidden);
+        LATHE_FETCH(l.vProj, layerName(i, "self_attn.v_proj.weight"), kvDim, hidden);
+        LATHE_FETCH(l.oProj, layerName(i, "self_attn.o_proj.weight"), hidden, qDim);
+        if (c.attentionBias) {
+            LATHE_FETCH(l.qBias, layerName(i, "self_attn.q_proj.bias"), qDim);
+            LATHE_FETCH(l.kBias, layerName(i, "self_attn.k_proj.bias"), kvDim);
+            LATHE_FETCH(l.vBias, layerName(i, "self_attn.v_proj.bias"), kvDim);
+        }
+        LATHE_FETCH(l.gateProj, layerName(i, "mlp.gate_proj.weight"), ffn, hidden);
+        LATHE_FETCH(l.upProj, layerName(i, "mlp.up_proj.weight"), ffn, hidden);
+        LATHE_FETCH(l.downProj, layerName(i, "mlp.down_proj.weight"), hidden, ffn);
+    }
+    LATHE_FETCH(w.finalNorm, "model.norm.weight", hidden);
+    if (c.tieWordEmbeddings)
+        w.lmHead = w.embedTokens;
+    else
+        LATHE_FETCH(w.lmHead, "lm_head.weight", vocab, hidden);
+#undef LATHE_FETCH
+    if (progress) progress({"load weights", "", c.numLayers, c.numLayers, "layers"});
+    return w;
+}
+
+TensorSource checkpointSource(const Checkpoint& checkpoint)
+{
+    return [&checkpoint](const std::string& name) -> Result<at::Tensor> {
+        if (!checkpoint.has(name))
+            return makeError(ErrorCode::NotFound,
+                             "tensor " + name + " is missing from the checkpoint in " + checkpoint.directory());
+        return checkpoint.load(name, at::kFloat);
+    };
+}
+
+TensorSource mapSource(const std::map<std::string, at::Tensor>& tensors)
+{
+    return [&tensors](const std::string& name) -> Result<at::Tensor> {
+        auto it = tensors.find(name);
+        if (it == tensors.end()) return makeError(ErrorCode::NotFound, "tensor " + name + " is missing");
+        return it->second;
+    };
+}
+
+}  // namespace lathe

@@ -1,0 +1,46 @@
+#pragma once
+// Private to core: exposes libtorch types.
+
+#include "lathe/common/Progress.h"
+#include "lathe/common/Result.h"
+#include "lathe/model/ModelConfig.h"
+
+#include <ATen/ATen.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lathe {
+
+class Checkpoint;
+
+// One decoder layer's fp32 weights, in Hugging Face layout (linear weights are [out, in]).
+struct LayerWeights {
+    at::Tensor inputNorm, postAttentionNorm;
+    at::Tensor qProj, kProj, vProj, oProj;
+    at::Tensor qBias, kBias, vBias;  // undefined unless config.attentionBias
+    at::Tensor gateProj, upProj, downProj;
+};
+
+struct DecoderWeights {
+    at::Tensor embedTokens;  // [vocab, hidden]
+    std::vector<LayerWeights> layers;
+    at::Tensor finalNorm;
+    at::Tensor lmHead;  // [vocab, hidden]; shares storage with embedTokens when tied
+};
+
+// Fetches one tensor by its Hugging Face name as fp32; NotFound when absent.
+using TensorSource = std::function<Result<at::Tensor>(const std::string& name)>;
+
+// Loads every tensor the config needs, one layer at a time, checking each shape against the config.
+// Errors: NotFound (missing tensor), Corrupt (wrong shape, naming tensor and both shapes), Cancelled.
+Result<DecoderWeights> loadDecoderWeights(const ModelConfig& config, const TensorSource& source,
+                                          const ProgressFn& progress = {}, const StopToken& stop = {});
+
+// Sources over a checkpoint directory and over an in-memory name → tensor map.
+TensorSource checkpointSource(const Checkpoint& checkpoint);
+TensorSource mapSource(const std::map<std::string, at::Tensor>& tensors);
+
+}  // namespace lathe

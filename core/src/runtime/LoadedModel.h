@@ -1,0 +1,37 @@
+#pragma once
+// Private to core: exposes libtorch types.
+
+#include "lathe/common/Progress.h"
+#include "lathe/common/Result.h"
+#include "lathe/tokenize/Tokenizer.h"
+#include "runtime/FloatDecoder.h"
+
+#include <memory>
+#include <string>
+
+namespace lathe {
+
+// A model directory opened for running: its tokenizer and the float decoder with all weights in fp32.
+struct LoadedModel {
+    std::string directory;
+    std::unique_ptr<Tokenizer> tokenizer;
+    std::unique_ptr<FloatDecoder> decoder;
+};
+
+// Resolves the path, reads config and tokenizer, loads the weights layer by layer. Errors carry the model
+// directory in their message; Cancelled when `stop` fires between layers.
+Result<LoadedModel> loadFloatModel(const std::string& modelPath, const ProgressFn& progress, const StopToken& stop);
+
+// Runs `body`, turning any exception that escapes libtorch or the standard library into an Error
+// prefixed with `what` (e.g. "generating with <dir>").
+template <typename T, typename F>
+Result<T> guarded(const std::string& what, F&& body)
+{
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        return makeError(ErrorCode::Internal, what + ": " + e.what());
+    }
+}
+
+}  // namespace lathe
