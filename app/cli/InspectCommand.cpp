@@ -1,6 +1,7 @@
 #include "CliSupport.h"
 
 #include "lathe/model/Inspect.h"
+#include "lathe/runtime/ModelPath.h"
 
 #include <CLI/CLI.hpp>
 
@@ -17,11 +18,16 @@ void addInspectCommand(CLI::App& app, int& exitCode)
     };
     auto options = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("inspect", "Describe a Hugging Face model folder: architecture, sizes, tensors");
-    cmd->add_option("--model_path,--model-path", options->modelPath, "the model folder (config.json + safetensors)")
+    cmd->add_option("--model_path,--model-path", options->modelPath, "the model folder (config.json + safetensors), or a repo id in the Hugging Face cache")
         ->required();
     cmd->add_flag("--json", options->json, "print machine-readable JSON");
     cmd->callback([options, &exitCode] {
-        auto summary = inspectModel(options->modelPath);
+        auto dir = resolveModelPath(options->modelPath);
+        if (!dir) {
+            exitCode = reportError(dir.error());
+            return;
+        }
+        auto summary = inspectModel(*dir);
         if (!summary) {
             exitCode = reportError(summary.error());
             return;

@@ -23,6 +23,12 @@ int main(int argc, char** argv)
     addGenerateCalibCommand(app, exitCode);
 
     installInterruptHandler();
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help and --version exit 0; every usage error exits 2, whatever CLI11's own code for it.
+        const int cliCode = app.exit(e);
+        return cliCode == 0 ? 0 : exitCodeFor(lathe::ErrorCode::InvalidArgument);
+    }
     return exitCode;
 }

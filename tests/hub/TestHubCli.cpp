@@ -3,6 +3,7 @@
 #include "TestSupport.h"
 
 #include <QDir>
+#include <QRegularExpression>
 #include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
@@ -109,6 +110,41 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QCOMPARE(m_fx.server().requestLog().size(), 0);
         QCOMPARE(readAll(m_home->filePath("e.pt")), readAll(m_home->filePath("e2.pt")));
+    }
+    // The flow a user follows with a real model: download stories260K from the Hub with its embedding, then generate
+    // from the cached snapshot by repo id — online, and again offline with no request at all.
+    void downloadThenGenerateFromCache()
+    {
+        QTemporaryDir work;
+        const QString imported = work.filePath("stories260K");
+        auto r = lathe({"import", "--from", sharedData("models/stories260K/stories260K.gguf"), "--tokenizer",
+                        sharedData("models/stories260K/tok512.model"), "--out", imported});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        MockHubServer::Options o;
+        o.repos = {{QStringLiteral("karpathy/stories260K"), imported, MockHubServer::RepoKind::Public}};
+        MockHubServer server(o);
+        QString error;
+        QVERIFY2(server.start(&error), qPrintable(error));
+        QStringList e = env();
+        e.replaceInStrings(QRegularExpression("^HF_ENDPOINT=.*"), "HF_ENDPOINT=" + server.endpoint());
+        auto run = [&](const QStringList& args, const QStringList& extra = {}) { return runCli(args, e + extra, 120000); };
+
+        r = run({"download-model", "--repo_id", "karpathy/stories260K", "--embedding", work.filePath("e.pt")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = run({"download-model", "--repo_id", imported, "--embedding", work.filePath("local.pt")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(readAll(work.filePath("e.pt")), readAll(work.filePath("local.pt")));
+
+        const QStringList gen = {"generate", "--model_path", "karpathy/stories260K", "--prompt", "Once upon a time",
+                                 "--max-new-tokens", "20", "--greedy"};
+        r = run(gen);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.out.startsWith(", there was a little girl named Lily."), r.out.constData());
+        server.clearLog();
+        auto offline = run(gen, {"HF_HUB_OFFLINE=1"});
+        QVERIFY2(offline.exitCode == 0, offline.err.constData());
+        QCOMPARE(offline.out, r.out);
+        QCOMPARE(server.requestLog().size(), 0);
     }
 };
 
