@@ -48,11 +48,12 @@ QString generateWikipediaDataset(const QString& outDir)
     return {};
 }
 
-QJsonObject checkSamples(const CalibCheck& c, QString* error)
+QJsonObject checkSamples(const CalibCheck& c, QString* error, const QString& spmModel)
 {
     QStringList args{sourcePath(QStringLiteral("tests/calib/check_calib.py")),
                      QStringLiteral("--out"), c.outDir, QStringLiteral("--tag"), c.tag,
-                     QStringLiteral("--embedding"), c.embedding, QStringLiteral("--spm"), tok512Model(),
+                     QStringLiteral("--embedding"), c.embedding, QStringLiteral("--spm"),
+                     spmModel.isEmpty() ? tok512Model() : spmModel,
                      QStringLiteral("--corpus"), c.corpusJson, QStringLiteral("--languages"),
                      c.languages.join(QLatin1Char(',')), QStringLiteral("--min"), QString::number(c.minSeqLen),
                      QStringLiteral("--max"), QString::number(c.maxSeqLen), QStringLiteral("--max-calib"),

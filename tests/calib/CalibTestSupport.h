@@ -30,8 +30,8 @@ struct CalibCheck {
 };
 
 // Runs check_calib.py; on success returns its report ({lang: {samples, selected, tokens, too_short}}),
-// otherwise sets `error`.
-QJsonObject checkSamples(const CalibCheck& check, QString* error);
+// otherwise sets `error`. `spmModel`: the sentencepiece model that reproduces the tokenizer (empty = tok512Model()).
+QJsonObject checkSamples(const CalibCheck& check, QString* error, const QString& spmModel = {});
 
 // Every regular file under `dir` (relative path → bytes), for byte-for-byte comparisons.
 QMap<QString, QByteArray> filesUnder(const QString& dir);

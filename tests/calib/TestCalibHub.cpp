@@ -1,6 +1,6 @@
 // `lathe generate-calib` streaming wikimedia/wikipedia from the mock Hub: shards written by independent parquet
 // writers (npm), every sample recomputed by check_calib.py (spm_encode + torch), and the request log showing
-// that only footers and `text` column chunks are fetched.
+// that only footers and the text, id and title column chunks of the row groups used are fetched.
 #include "CalibTestSupport.h"
 #include "MockHubServer.h"
 #include "TestSupport.h"
@@ -16,7 +16,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <memory>
+#include <utility>
 
 using namespace lathe::test;
 
@@ -144,7 +146,7 @@ private Q_SLOTS:
 
     void init() { QVERIFY(m_server->reset()); }
 
-    void fetchesOnlyFootersAndTextChunks()
+    void fetchesOnlyFootersAndNeededChunks()
     {
         QTemporaryDir home, out;
         const auto r = runCli(args(out.path(), "en,ja", 256, 512, 20), env(home.path()));
@@ -153,33 +155,53 @@ private Q_SLOTS:
         QCOMPARE(report["en"].toObject()["samples"].toInt(), 20);
         QCOMPARE(report["ja"].toObject()["samples"].toInt(), 20);
 
-        const QList<RangeRequest> ranges = cdnRanges();
-        QVERIFY(!ranges.isEmpty());
+        // Exactly the requests expected: per shard opened, its 64 KiB tail (the footer), then the text, id and
+        // title chunks of every row group up to the last selected row, except chunks already inside the tail.
+        // Never a url chunk; en's second shard is never opened (its first 20 long articles lie in shard 0).
+        const QString en0 = "20231101.en/train-00000-of-00002.parquet";
+        const QString ja0 = "20231101.ja/train-00000-of-00001.parquet";
+        QStringList expected;
+        for (const auto& [lang, path] : {std::pair{QStringLiteral("en"), en0}, std::pair{QStringLiteral("ja"), ja0}}) {
+            const QJsonObject shard = shardInfo(lang, path);
+            const qint64 size = shard["size"].toInteger();
+            const qint64 tailStart = size - qMin<qint64>(65536, size);
+            expected << QStringLiteral("%1 %2-%3").arg(path).arg(tailStart).arg(size - 1);
+            const int lastRow = report[lang].toObject()["selected"].toArray().last().toInt();
+            qint64 firstRow = 0;
+            for (const auto& g : shard["rowGroups"].toArray()) {
+                if (firstRow > lastRow) break;
+                firstRow += g.toObject()["numRows"].toInteger();
+                for (const QString column : {"text", "id", "title"}) {
+                    const QJsonArray c = g.toObject()["columns"].toObject()[column].toArray();
+                    const qint64 first = c[0].toInteger(), last = first + c[1].toInteger() - 1;
+                    if (first >= tailStart) continue;
+                    expected << QStringLiteral("%1 %2-%3").arg(path).arg(first).arg(last);
+                }
+            }
+        }
+        QStringList urlChunks;
+        for (const QString& lang : {QStringLiteral("en"), QStringLiteral("ja")})
+            for (const auto& s : m_expected["languages"].toObject()[lang].toObject()["shards"].toArray())
+                for (const auto& g : s.toObject()["rowGroups"].toArray()) {
+                    const QJsonArray c = g.toObject()["columns"].toObject()["url"].toArray();
+                    urlChunks << QStringLiteral("%1 %2-%3").arg(s.toObject()["path"].toString())
+                                     .arg(c[0].toInteger()).arg(c[0].toInteger() + c[1].toInteger() - 1);
+                }
+
+        QStringList requested;
         QMap<QString, qint64> fetched;
-        QMap<QString, int> chunkRequests;
-        for (const RangeRequest& r : ranges) {
+        for (const RangeRequest& r : cdnRanges()) {
             QCOMPARE(r.status, 206);
             QVERIFY2(r.first >= 0, "every CDN request carries a closed Range");
-            const QString lang = r.path.section('.', 1, 1).section('/', 0, 0);
-            const QJsonObject shard = shardInfo(lang, r.path);
-            const qint64 size = shard["size"].toInteger();
+            const QString key = QStringLiteral("%1 %2-%3").arg(r.path).arg(r.first).arg(r.last);
+            QVERIFY2(!urlChunks.contains(key), qPrintable(key + " is a url chunk"));
+            requested << key;
             fetched[r.path] += r.last - r.first + 1;
-            if (r.last == size - 1 && size - r.first <= 65536) continue;  // the footer tail
-            bool isTextChunk = false;
-            for (const auto& g : shard["rowGroups"].toArray()) {
-                const QJsonArray text = g.toObject()["columns"].toObject()["text"].toArray();
-                if (r.first == text[0].toInteger() && r.last == text[0].toInteger() + text[1].toInteger() - 1)
-                    isTextChunk = true;
-            }
-            QVERIFY2(isTextChunk, qPrintable(QStringLiteral("%1 bytes %2-%3 is neither the tail nor a text chunk")
-                                                 .arg(r.path).arg(r.first).arg(r.last)));
-            ++chunkRequests[r.path];
         }
-        // en: the first 20 long articles lie in shard 0 (rows 0-39, row groups 0 and 1); shard 1 is never opened.
-        const QString en0 = "20231101.en/train-00000-of-00002.parquet";
+        std::sort(expected.begin(), expected.end());
+        std::sort(requested.begin(), requested.end());
+        QCOMPARE(requested, expected);
         QVERIFY(!fetched.contains("20231101.en/train-00001-of-00002.parquet"));
-        const int lastRow = report["en"].toObject()["selected"].toArray().last().toInt();
-        QCOMPARE(chunkRequests[en0], lastRow / 20 + 1);
         QVERIFY(fetched[en0] < shardInfo("en", en0)["size"].toInteger() / 2);
         // Each shard was resolved with one HEAD; no whole-file GET went to the Hub itself.
         int heads = 0;
@@ -197,14 +219,22 @@ private Q_SLOTS:
         QCOMPARE(manifest["source"].toObject()["commit"].toString().size(), 40);
         const QJsonArray samples = manifest["samples"].toArray();
         QCOMPARE(samples.size(), 40);
-        const QJsonArray enSelected = report["en"].toObject()["selected"].toArray();
-        const QJsonArray enTokens = report["en"].toObject()["tokens"].toArray();
-        for (int i = 0; i < 20; ++i) {
+        // Each sample names its article as the fixture writer wrote it: shard, row, id and title.
+        for (int i = 0; i < 40; ++i) {
+            const QString lang = i < 20 ? "en" : "ja";
+            const int k = i % 20;
             const QJsonObject s = samples[i].toObject();
-            QCOMPARE(s["file"].toString(), QStringLiteral("en/inputs_embeds_%1.npy").arg(i));
-            QCOMPARE(s["shard"].toString(), en0);
-            QCOMPARE(s["row"].toInt(), enSelected[i].toInt());
-            QCOMPARE(s["tokens"].toInt(), enTokens[i].toInt());
+            const int selected = report[lang].toObject()["selected"].toArray()[k].toInt();
+            const QJsonObject article =
+                m_expected["languages"].toObject()[lang].toObject()["articles"].toArray()[selected].toObject();
+            QCOMPARE(s["file"].toString(), QStringLiteral("%1/inputs_embeds_%2.npy").arg(lang).arg(k));
+            QCOMPARE(s["shard"].toString(), article["shard"].toString());
+            QCOMPARE(s["shard"].toString(), lang == "en" ? en0 : ja0);
+            QCOMPARE(s["row"].toInt(), article["row"].toInt());
+            QVERIFY(!article["id"].toString().isEmpty() && !article["title"].toString().isEmpty());
+            QCOMPARE(s["id"].toString(), article["id"].toString());
+            QCOMPARE(s["title"].toString(), article["title"].toString());
+            QCOMPARE(s["tokens"].toInt(), report[lang].toObject()["tokens"].toArray()[k].toInt());
         }
     }
 
@@ -331,6 +361,9 @@ private Q_SLOTS:
         QCOMPARE(readManifest(hubOut.path())["samples"].toArray()[0].toObject()["row"].toInt(), 1);
         QCOMPARE(first["id"].toString(), article["id"].toString());
         QCOMPARE(first["title"].toString(), article["title"].toString());
+        const QJsonObject hubFirst = readManifest(hubOut.path())["samples"].toArray()[0].toObject();
+        QCOMPARE(hubFirst["id"].toString(), first["id"].toString());
+        QCOMPARE(hubFirst["title"].toString(), first["title"].toString());
     }
 
     void unknownLanguageFailsBeforeWriting()

@@ -115,6 +115,91 @@ private Q_SLOTS:
         }
     }
 
+    void tokenizerRepoIdFromHfCache()
+    {
+        // A hand-made huggingface_hub cache entry: refs/main -> snapshots/<commit> holding the tokenizer and a
+        // config that matches the embedding ([512, 16]).
+        QTemporaryDir cache, byId, byDir;
+        const QString commit = QStringLiteral("0123456789abcdef0123456789abcdef01234567");
+        const QString repo = cache.filePath("models--local--tiny-tok");
+        const QString snapshot = repo + "/snapshots/" + commit;
+        QVERIFY(QDir().mkpath(repo + "/refs") && QDir().mkpath(snapshot));
+        QVERIFY(write(repo + "/refs/main", commit.toUtf8()));
+        QVERIFY(QFile::copy(tok512Model(), snapshot + "/tokenizer.model"));
+        QVERIFY(write(snapshot + "/config.json",
+                      R"({"hidden_size": 16, "vocab_size": 512, "max_position_embeddings": 512})"));
+        QVERIFY(write(snapshot + "/model.safetensors", "{}"));
+        const QStringList env{"HF_HUB_CACHE=" + cache.path(), "HF_HUB_OFFLINE=1", "HUGGINGFACE_HUB_CACHE"};
+
+        QStringList a = args(byId.path(), m_jsonl, 200, 300, 6);
+        a[a.indexOf("--tokenizer-path") + 1] = "local/tiny-tok";
+        auto r = runCli(a, env);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        a = args(byDir.path(), m_jsonl, 200, 300, 6);
+        a[a.indexOf("--tokenizer-path") + 1] = snapshot;
+        r = runCli(a, env);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+
+        // Same samples byte for byte; the manifests differ only in the tokenizer path as given.
+        auto idFiles = filesUnder(byId.path()), dirFiles = filesUnder(byDir.path());
+        QCOMPARE(idFiles.size(), 7);
+        const QString manifestName = QStringLiteral("datas/local-tiny/manifest.json");
+        QJsonObject idManifest = QJsonDocument::fromJson(idFiles.take(manifestName)).object();
+        QJsonObject dirManifest = QJsonDocument::fromJson(dirFiles.take(manifestName)).object();
+        QVERIFY(idFiles == dirFiles);
+        QCOMPARE(idManifest["tokenizer"].toObject()["path"].toString(), QStringLiteral("local/tiny-tok"));
+        QCOMPARE(dirManifest["tokenizer"].toObject()["path"].toString(), snapshot);
+        QCOMPARE(idManifest["model_max_position_embeddings"].toInt(), 512);
+        for (QJsonObject* m : {&idManifest, &dirManifest}) {
+            QJsonObject t = (*m)["tokenizer"].toObject();
+            t.remove("path");
+            (*m)["tokenizer"] = t;
+        }
+        QCOMPARE(idManifest, dirManifest);
+
+        // The snapshot's config limits the run: asking for more than its context fails before writing.
+        QTemporaryDir tooLong;
+        a = args(tooLong.path() + "/o", m_jsonl, 200, 600, 6);
+        a[a.indexOf("--tokenizer-path") + 1] = "local/tiny-tok";
+        r = runCli(a, env);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("max_position_embeddings 512"), r.err.constData());
+    }
+
+    void tokenizerJsonFolder()
+    {
+        // Mistral's tokenizer.json (no tokenizer.model beside it) with a matching [32000, 8] embedding; the
+        // samples are recomputed with spm_encode on Mistral's tokenizer.model plus BOS, which agrees with
+        // tokenizer.json on text without special-token strings.
+        const QString mistral = sharedData("tokenizers/mistral-7b-v0.1");
+        QTemporaryDir work, out;
+        QVERIFY(QFile::copy(mistral + "/tokenizer.json", work.filePath("tokenizer.json")));
+        QVERIFY(QFile::copy(mistral + "/tokenizer_config.json", work.filePath("tokenizer_config.json")));
+        const QString embedding = work.filePath("embedding.pt");
+        const QString err = writeEmbedding(embedding, 32000, 8);
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+
+        QStringList a = args(out.path(), m_jsonl, 200, 300, 8);
+        a[a.indexOf("--tokenizer-path") + 1] = work.path();
+        a[a.indexOf("--embedding_path") + 1] = embedding;
+        const auto r = runCli(a);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+
+        QString error;
+        const QJsonObject report = checkSamples({out.path(), kTag, embedding, m_corpusJson, {"en"}, 200, 300, 8}, &error,
+                                                mistral + "/tokenizer.model");
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(report["en"].toObject()["samples"].toInt(), 8);
+        QVERIFY(report["en"].toObject()["too_short"].toInt() > 0);
+
+        const QJsonObject manifest = QJsonDocument::fromJson(readAll(out.filePath("datas/local-tiny/manifest.json"))).object();
+        QCOMPARE(manifest["tokenizer"].toObject()["engine"].toString(), QStringLiteral("tokenizer.json"));
+        QCOMPARE(manifest["tokenizer"].toObject()["vocab_size"].toInt(), 32000);
+        QCOMPARE(manifest["tokenizer"].toObject()["bos_id"].toInt(), 1);
+        QCOMPARE(manifest["embedding"].toObject()["vocab"].toInt(), 32000);
+        QCOMPARE(manifest["embedding"].toObject()["hidden"].toInt(), 8);
+    }
+
     void deterministicAndRemovesStaleSamples()
     {
         QTemporaryDir a, b;

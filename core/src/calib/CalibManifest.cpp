@@ -58,12 +58,11 @@ std::string manifestJson(const ManifestData& d)
         if (s.merged) e["merged_file"] = "merged/inputs_embeds_" + std::to_string(*s.merged) + ".npy";
         e["tokens"] = s.tokens;
         e["article_tokens"] = s.articleTokens;
+        e["id"] = s.id;
+        e["title"] = s.title;
         if (d.sourceKind == "hub") {
             e["shard"] = s.shard;
             e["row"] = s.row;
-        } else {
-            e["id"] = s.id;
-            e["title"] = s.title;
         }
         samples.push_back(e);
     }

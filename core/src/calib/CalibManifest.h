@@ -18,7 +18,7 @@ struct SampleRecord {
     std::int64_t articleTokens = 0;  // before truncation
     std::string shard;           // Hub source
     std::int64_t row = -1;       // Hub source
-    std::string id, title;       // local corpora
+    std::string id, title;       // the article's id and title columns (empty where the source has none)
 };
 
 // Everything manifest.json records. Only inputs and results go in (no times, no byte counts, no output
