@@ -38,5 +38,6 @@ void addWhoamiCommand(CLI::App& app, int& exitCode);
 void addLogoutCommand(CLI::App& app, int& exitCode);
 void addSearchCommand(CLI::App& app, int& exitCode);
 void addGenerateCalibCommand(CLI::App& app, int& exitCode);
+void addRotateEmbeddingCommand(CLI::App& app, int& exitCode);
 
 }  // namespace lathe::cli

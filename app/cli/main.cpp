@@ -21,6 +21,7 @@ int main(int argc, char** argv)
     addLogoutCommand(app, exitCode);
     addSearchCommand(app, exitCode);
     addGenerateCalibCommand(app, exitCode);
+    addRotateEmbeddingCommand(app, exitCode);
 
     installInterruptHandler();
     try {
