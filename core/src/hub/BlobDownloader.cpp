@@ -35,18 +35,6 @@ std::FILE* openFile(const fs::path& path, const char* mode)
 #endif
 }
 
-// Start of a `Content-Range: bytes N-M/T` header; -1 when absent or malformed.
-std::int64_t contentRangeStart(const std::string& header)
-{
-    const auto pos = header.find("bytes ");
-    if (pos == std::string::npos) return -1;
-    try {
-        return std::stoll(header.substr(pos + 6));
-    } catch (const std::exception&) {
-        return -1;
-    }
-}
-
 }  // namespace
 
 BlobDownloader::BlobDownloader(HubClient::Impl& hub, const StopToken& stop, std::function<void(std::int64_t)> onBytes)

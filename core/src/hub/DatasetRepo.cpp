@@ -14,18 +14,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// Start of a `Content-Range: bytes N-M/T` header; -1 when absent or malformed.
-std::int64_t rangeStart(const std::string& header)
-{
-    const auto pos = header.find("bytes ");
-    if (pos == std::string::npos) return -1;
-    try {
-        return std::stoll(header.substr(pos + 6));
-    } catch (const std::exception&) {
-        return -1;
-    }
-}
-
 }  // namespace
 
 DatasetRepo::DatasetRepo(HubClient::Impl& hub, std::string repoId) : m_hub(hub), m_repoId(std::move(repoId)) {}
@@ -132,7 +120,7 @@ Result<std::string> DatasetRepo::readRange(const std::string& commit, const std:
             if (first) {
                 first = false;
                 if (status == 206) {
-                    position = rangeStart(headers.get("content-range"));
+                    position = contentRangeStart(headers.get("content-range"));
                     if (position != from) {
                         mismatch = true;
                         return false;

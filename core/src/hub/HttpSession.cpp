@@ -161,4 +161,15 @@ HttpResponse HttpSession::perform(const HttpRequest& request)
     return response;
 }
 
+std::int64_t contentRangeStart(const std::string& header)
+{
+    const auto pos = header.find("bytes ");
+    if (pos == std::string::npos) return -1;
+    try {
+        return std::stoll(header.substr(pos + 6));
+    } catch (const std::exception&) {
+        return -1;
+    }
+}
+
 }  // namespace lathe::hub::detail

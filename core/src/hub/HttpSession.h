@@ -17,6 +17,9 @@ struct HttpHeaders {
     bool has(const std::string& lowerName) const;
 };
 
+// Start of a `Content-Range: bytes N-M/T` header; -1 when absent or malformed.
+std::int64_t contentRangeStart(const std::string& header);
+
 struct HttpRequest {
     std::string method = "GET";  // GET, HEAD, POST
     std::string url;

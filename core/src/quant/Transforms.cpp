@@ -1,20 +1,11 @@
 #include "quant/Transforms.h"
 
 #include "quant/Hadamard.h"
+#include "common/TensorText.h"
 
-#include <sstream>
 
 namespace lathe::quant {
 namespace {
-
-std::string shapeText(at::IntArrayRef shape)
-{
-    std::ostringstream out;
-    out << '[';
-    for (size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
-    out << ']';
-    return out.str();
-}
 
 std::string layerName(int layer, const std::string& suffix)
 {

@@ -1,20 +1,11 @@
 #include "runtime/DecoderWeights.h"
 
 #include "model/Checkpoint.h"
+#include "common/TensorText.h"
 
-#include <sstream>
 
 namespace lathe {
 namespace {
-
-std::string shapeText(at::IntArrayRef shape)
-{
-    std::ostringstream out;
-    out << '[';
-    for (size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
-    out << ']';
-    return out.str();
-}
 
 Result<at::Tensor> fetch(const TensorSource& source, const std::string& name, std::vector<int64_t> shape)
 {
