@@ -4,7 +4,7 @@
 #include "quant/Hadamard.h"
 #include "quant/Transforms.h"
 #include "runtime/DecoderWeights.h"
-#include "runtime/FloatDecoder.h"
+#include "runtime/Decoder.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -87,7 +87,7 @@ at::Tensor logits(const ModelConfig& c, const WeightMap& w, const at::Tensor& id
 {
     auto weights = loadDecoderWeights(c, mapSource(w));
     if (!weights) qFatal("%s", weights.error().message.c_str());
-    return FloatDecoder(c, std::move(weights).value()).forward(ids);
+    return Decoder(c, std::move(weights).value()).forward(ids);
 }
 
 double relativeDifference(const at::Tensor& a, const at::Tensor& b)

@@ -1,6 +1,6 @@
 #pragma once
 // An independent, deliberately naive Llama decoder over doubles: plain loops, no libtorch math, so the
-// tests can check FloatDecoder against arithmetic written from the transformers equations.
+// tests can check Decoder against arithmetic written from the transformers equations.
 
 #include "lathe/model/ModelConfig.h"
 

@@ -101,7 +101,7 @@ private Q_SLOTS:
         const Tiny m = makeTiny(c);
         auto weights = loadDecoderWeights(c, mapSource(m.tensors));
         QVERIFY(weights.ok());
-        const FloatDecoder decoder(c, std::move(weights).value());
+        const Decoder decoder(c, std::move(weights).value());
 
         // 23 text tokens, ctx 6: BOS windows take 5 text tokens (4 windows, 3 dropped); plain windows take
         // 6 (3 windows, 5 dropped).
@@ -136,7 +136,7 @@ private Q_SLOTS:
         const Tiny m = makeTiny(c);
         auto weights = loadDecoderWeights(c, mapSource(m.tensors));
         QVERIFY(weights.ok());
-        const FloatDecoder decoder(c, std::move(weights).value());
+        const Decoder decoder(c, std::move(weights).value());
         auto r = perplexityOfTokens(decoder, {1, 2, 3}, 8, 0, 4, {}, {});
         QVERIFY(!r.ok());
         QCOMPARE(r.error().code, ErrorCode::InvalidArgument);

@@ -27,7 +27,7 @@ Result<LoadedModel> loadFloatModel(const std::string& modelPath, const ProgressF
                                                      "; the tokenizer does not belong to this model");
         auto weights = loadDecoderWeights(config, checkpointSource(**checkpoint), progress, stop);
         if (!weights) return weights.error().withContext("loading weights from " + *dir);
-        model.decoder = std::make_unique<FloatDecoder>(config, std::move(weights).value());
+        model.decoder = std::make_unique<Decoder>(config, std::move(weights).value());
         return model;
     });
 }

@@ -4,7 +4,7 @@
 #include "lathe/common/Progress.h"
 #include "lathe/common/Result.h"
 #include "lathe/tokenize/Tokenizer.h"
-#include "runtime/FloatDecoder.h"
+#include "runtime/Decoder.h"
 
 #include <memory>
 #include <string>
@@ -15,7 +15,7 @@ namespace lathe {
 struct LoadedModel {
     std::string directory;
     std::unique_ptr<Tokenizer> tokenizer;
-    std::unique_ptr<FloatDecoder> decoder;
+    std::unique_ptr<Decoder> decoder;
 };
 
 // Resolves the path, reads config and tokenizer, loads the weights layer by layer. Errors carry the model

@@ -5,7 +5,7 @@
 
 namespace lathe {
 
-Result<PerplexityResult> perplexityOfTokens(const FloatDecoder& decoder, const std::vector<int32_t>& textTokens,
+Result<PerplexityResult> perplexityOfTokens(const Decoder& decoder, const std::vector<int32_t>& textTokens,
                                             int ctx, std::optional<int32_t> bos, int batchWindows,
                                             const ProgressFn& progress, const StopToken& stop)
 {

@@ -1,5 +1,5 @@
 #include "ReferenceDecoder.h"
-#include "runtime/FloatDecoder.h"
+#include "runtime/Decoder.h"
 
 #include <QTest>
 
@@ -84,11 +84,11 @@ TinyModel makeModel(const ModelConfig& c, uint64_t seed)
     return m;
 }
 
-FloatDecoder makeDecoder(const ModelConfig& c, const TinyModel& m)
+Decoder makeDecoder(const ModelConfig& c, const TinyModel& m)
 {
     auto weights = loadDecoderWeights(c, mapSource(m.tensors));
     if (!weights) qFatal("%s", weights.error().message.c_str());
-    return FloatDecoder(c, std::move(weights).value());
+    return Decoder(c, std::move(weights).value());
 }
 
 const std::vector<int> kIds = {3, 15, 0, 7, 7, 12, 1, 9, 4};
@@ -112,7 +112,7 @@ double maxAbsDiff(const at::Tensor& logits, const Matrix& ref)
 
 }  // namespace
 
-class TestFloatDecoder : public QObject {
+class TestDecoder : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void matchesReference_data()
@@ -231,5 +231,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestFloatDecoder)
-#include "TestFloatDecoder.moc"
+QTEST_GUILESS_MAIN(TestDecoder)
+#include "TestDecoder.moc"

@@ -1,0 +1,79 @@
+#pragma once
+
+#include "lathe/common/Progress.h"
+#include "lathe/common/Result.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lathe::compile {
+
+// Projection groups as the reference flow names them; bit presets and overrides are per group.
+// query=q_proj key=k_proj value=v_proj output=o_proj ffn=gate_proj,up_proj,down_proj head=lm_head
+inline const std::vector<std::string>& projectionGroups()
+{
+    static const std::vector<std::string> groups{"query", "key", "value", "output", "ffn", "head"};
+    return groups;
+}
+
+// Step 3 of the reference flow (generate_mxq.py): float model + calibration samples → compiled container,
+// report, and for rotated modes the R1 rotation file and the rotated embedding. docs/compiler.md.
+struct CompileOptions {
+    std::string modelPath;      // model directory or a repo id found in the HF cache
+    std::string calibDataPath;  // folder of inputs_embeds_<i>.npy (searched recursively), float32 [1, seq, hidden]
+    std::string savePath;       // compiled container; any extension
+    std::string bitMode = "w4v8";  // "w8" | "w4" | "w4v8"
+
+    // Overrides on top of the preset: group → bits (2..8), and "<layer>.<group>" → bits for one layer
+    // (e.g. "0.ffn"). Linears named here ("model.layers.3.mlp.down_proj", "lm_head") keep 16-bit activations.
+    std::map<std::string, int> groupBits;
+    std::map<std::string, int> layerGroupBits;
+    std::vector<std::string> keep16BitActivations;
+
+    std::string weightMethod = "gptq";  // "gptq" | "rtn"
+    int64_t groupSize = 0;              // 0 = per output channel
+    bool actOrder = true;
+    double dampFraction = 0.01;
+    std::string activationMethod = "percentile";  // "max" | "percentile" | "mse"
+    double percentile = 0.9999;
+
+    // Equivalent transforms; empty optional-like "auto" = on for w4/w4v8, off for w8.
+    std::string rotation = "auto";      // "auto" | "on" | "off" (R1 + R2 random Hadamards, with norm fusion)
+    uint64_t seed = 0;
+
+    // Where spinWeight/<model>/R1/global_rotation.pth and the rotated embedding go; empty = the save path's folder.
+    std::string outputDir;
+    std::string rotatedEmbeddingPath;  // empty = <outputDir>/embedding_rotated.pt (rotated modes only)
+    std::string reportPath;            // empty = <savePath>.report.json (+ .csv next to it)
+    std::string workDir;               // resume state; empty = <savePath>.work
+    bool resume = true;                // continue from the last finished layer found in workDir
+
+    int threads = 0;                   // 0 = all hardware threads
+    int64_t maxCalibTokens = 0;        // 0 = all tokens of all samples
+    int64_t activationMemoryBudget = int64_t{2} << 30;  // bytes of calibration activations kept in RAM
+};
+
+struct CompileSummary {
+    std::string savePath;
+    std::string reportPath;
+    std::string reportCsvPath;
+    std::string rotationPath;          // empty for unrotated modes
+    std::string rotatedEmbeddingPath;  // empty for unrotated modes
+    int layers = 0;
+    int samples = 0;
+    int64_t calibTokens = 0;
+    int resumedLayers = 0;  // layers taken from an earlier interrupted run
+    double seconds = 0;
+    double finalKlDivergence = 0;
+};
+
+// Validates everything before any work (model, architecture, calibration hidden size, bits, paths), then runs the
+// stages with progress (stage "load", "layer i/N", "head", "write") and cancellation (checked at least every
+// second or two of work). Outputs are written under temporary names and renamed when complete.
+// Errors: InvalidArgument, NotFound, Corrupt, Unsupported, Io, Cancelled.
+Result<CompileSummary> compileModel(const CompileOptions& options, const ProgressFn& progress = {},
+                                    const StopToken& stop = {});
+
+}  // namespace lathe::compile

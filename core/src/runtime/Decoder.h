@@ -1,0 +1,69 @@
+#pragma once
+// Private to core: exposes libtorch types.
+
+#include "lathe/model/ModelConfig.h"
+#include "runtime/DecoderWeights.h"
+#include "runtime/KvCache.h"
+#include "runtime/Projections.h"
+#include "runtime/Rope.h"
+
+#include <ATen/ATen.h>
+
+#include <memory>
+
+namespace lathe {
+
+// Rope tables and causal mask for `count` new positions starting at `first`, shared by every layer of one pass.
+struct PositionContext {
+    at::Tensor cos, sin;  // [count, headDim]
+    at::Tensor future;    // additive mask [groups*count, first+count] (0 / -inf); undefined for a single token
+    int64_t first = 0;
+    int64_t count = 0;
+};
+
+PositionContext makePositionContext(const ModelConfig& config, const Rope& rope, int64_t first, int64_t count);
+
+// One decoder layer (pre-norm attention + SwiGLU MLP) on hidden states h [B, T, hidden], following transformers'
+// modeling_llama numerics; linears go through `project`. With a cache, keys/values are appended at
+// positions ctx.first.. of layer `layerIndex` (the caller advances cache.length once per pass).
+at::Tensor decoderLayer(const ModelConfig& config, const at::Tensor& inputNorm, const at::Tensor& postAttentionNorm,
+                        const ProjectionFn& project, const at::Tensor& h, const PositionContext& ctx,
+                        KvCache* cache = nullptr, size_t layerIndex = 0);
+
+// The forward pass of a Llama-family decoder (Llama, Llama 3 rope scaling, Mistral, Qwen2 biases). Norms,
+// attention and softmax run in fp32; the linears run as `Projections` say: fp32 weights for the float
+// reference, integer arithmetic for a compiled model.
+// Not thread-safe for concurrent calls that share a KvCache; distinct caches may run concurrently.
+class Decoder {
+public:
+    // The float reference: every linear from `weights`.
+    Decoder(ModelConfig config, DecoderWeights weights);
+    // Embedding and norms from `weights` (its linear tensors may be undefined), linears from `projections`.
+    Decoder(ModelConfig config, DecoderWeights weights, std::shared_ptr<const Projections> projections);
+
+    const ModelConfig& config() const { return m_config; }
+    const DecoderWeights& weights() const { return m_weights; }
+
+    // ids [B, T] (int64) at positions 0..T-1 → logits [B, T, vocab], causal attention, no cache.
+    at::Tensor forward(const at::Tensor& ids) const;
+
+    // An empty cache for `batch` sequences of up to `capacity` positions.
+    KvCache makeCache(int64_t batch, int64_t capacity) const;
+
+    // Appends ids [B, T] at positions cache.length.. and returns their logits [B, T, vocab]. The caller
+    // keeps cache.length + T <= cache.capacity (checked; throws std::invalid_argument otherwise).
+    at::Tensor forward(const at::Tensor& ids, KvCache& cache) const;
+
+private:
+    at::Tensor run(const at::Tensor& ids, KvCache* cache) const;
+
+    ModelConfig m_config;
+    DecoderWeights m_weights;
+    std::shared_ptr<const Projections> m_projections;
+    Rope m_rope;
+};
+
+// y = x * rsqrt(mean(x²) + eps) * weight, computed in fp32 as transformers' LlamaRMSNorm.
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
+
+}  // namespace lathe

@@ -1,0 +1,39 @@
+#include "runtime/Projections.h"
+
+#include "runtime/DecoderWeights.h"
+
+#include <stdexcept>
+
+namespace lathe {
+
+const char* projectionName(Projection p)
+{
+    switch (p) {
+    case Projection::Query: return "q_proj";
+    case Projection::Key: return "k_proj";
+    case Projection::Value: return "v_proj";
+    case Projection::Output: return "o_proj";
+    case Projection::Gate: return "gate_proj";
+    case Projection::Up: return "up_proj";
+    case Projection::Down: return "down_proj";
+    case Projection::Head: return "lm_head";
+    }
+    return "?";
+}
+
+at::Tensor floatProjection(const LayerWeights& l, Projection p, const at::Tensor& x)
+{
+    switch (p) {
+    case Projection::Query: return at::linear(x, l.qProj, l.qBias);
+    case Projection::Key: return at::linear(x, l.kProj, l.kBias);
+    case Projection::Value: return at::linear(x, l.vProj, l.vBias);
+    case Projection::Output: return at::linear(x, l.oProj);
+    case Projection::Gate: return at::linear(x, l.gateProj);
+    case Projection::Up: return at::linear(x, l.upProj);
+    case Projection::Down: return at::linear(x, l.downProj);
+    case Projection::Head: break;
+    }
+    throw std::invalid_argument("the lm_head is not a projection of a decoder layer");
+}
+
+}  // namespace lathe

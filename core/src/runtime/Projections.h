@@ -1,0 +1,32 @@
+#pragma once
+// Private to core: exposes libtorch types.
+
+#include <ATen/ATen.h>
+
+#include <functional>
+
+namespace lathe {
+
+struct LayerWeights;
+
+// The linear layers of a decoder, in the order a layer runs them; Head is the lm_head after the final norm.
+enum class Projection { Query, Key, Value, Output, Gate, Up, Down, Head };
+
+// Hugging Face module names: "q_proj" ... "down_proj", "lm_head".
+const char* projectionName(Projection p);
+
+// x [..., in] → x·Wᵀ + b for one linear of one layer. The float runtime multiplies fp32 weights; the compiled
+// runtime quantizes the input and multiplies integer codes; the compiler observes inputs as they pass.
+using ProjectionFn = std::function<at::Tensor(Projection, const at::Tensor& x)>;
+
+// The linears of every layer and the head, as a decoder runs them (layer is ignored for Head).
+class Projections {
+public:
+    virtual ~Projections() = default;
+    virtual at::Tensor apply(int layer, Projection p, const at::Tensor& x) const = 0;
+};
+
+// at::linear with the layer's fp32 weight and bias (q/k/v biases when the config has them).
+at::Tensor floatProjection(const LayerWeights& layer, Projection p, const at::Tensor& x);
+
+}  // namespace lathe
