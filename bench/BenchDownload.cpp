@@ -1,5 +1,6 @@
 // Download throughput of the Hub client against `curl -o` of the same file from the same loopback mock Hub,
-// in the same run, plus the CPU time SHA-256 verification costs. Prints one JSON object.
+// in the same run, plus the CPU time each side and SHA-256 alone cost. Prints one JSON object.
+// On a busy machine the throughput ratio follows the CPU ratio: both sides are then short of CPU, not network.
 //
 // usage: bench_download [--size-mb N] [--runs N] [--no-verify]
 #include "MockHubServer.h"
@@ -19,6 +20,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <sys/resource.h>
 #include <vector>
 
 using lathe::test::MockHubServer;
@@ -30,6 +32,15 @@ double cpuSeconds()
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+}
+
+// CPU time of waited-for child processes (curl), user + system.
+double childCpuSeconds()
+{
+    rusage ru{};
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 double median(std::vector<double> v)
@@ -101,14 +112,16 @@ int main(int argc, char** argv)
     const QString resolveUrl = file["resolve"].toString();
     const qint64 bytes = file["size"].toInteger();
 
-    std::vector<double> curlMBps, ourMBps, ourCpu;
+    std::vector<double> curlMBps, curlCpu, ourMBps, ourCpu;
     for (int run = 0; run < runs; ++run) {
         // curl follows the same 302 to the CDN and writes the same bytes, without verifying them.
         const QString curlOut = work.filePath("curl.bin");
         QElapsedTimer t;
+        const double child0 = childCpuSeconds();
         t.start();
         const int rc = QProcess::execute("curl", {"-sS", "-L", "-o", curlOut, resolveUrl});
         const double curlS = t.nsecsElapsed() / 1e9;
+        curlCpu.push_back(childCpuSeconds() - child0);
         if (rc != 0 || QFileInfo(curlOut).size() != bytes) {
             std::fprintf(stderr, "bench_download: curl failed (exit %d)\n", rc);
             return 1;
@@ -158,11 +171,14 @@ int main(int argc, char** argv)
         return a;
     };
     out["curl_MBps"] = arr(curlMBps);
+    out["curl_cpu_s"] = arr(curlCpu);
     out["lathe_MBps"] = arr(ourMBps);
     out["lathe_cpu_s"] = arr(ourCpu);
     out["curl_MBps_median"] = median(curlMBps);
     out["lathe_MBps_median"] = median(ourMBps);
     out["ratio_lathe_over_curl"] = median(ourMBps) / median(curlMBps);
+    out["curl_cpu_s_median"] = median(curlCpu);
+    out["lathe_cpu_s_median"] = median(ourCpu);
     out["sha256_cpu_s"] = shaCpu;
     out["sha256_MBps"] = bytes / shaCpu / 1e6;
     out["sha256_ok"] = digest == file["sha256"].toString().toStdString();

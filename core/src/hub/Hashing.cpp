@@ -2,8 +2,6 @@
 
 #include <openssl/evp.h>
 
-#include <algorithm>
-
 namespace lathe::hub::detail {
 
 Hasher::Hasher(Kind kind) : m_kind(kind), m_ctx(EVP_MD_CTX_new()) { reset(); }
@@ -41,21 +39,20 @@ std::string gitBlobHeader(std::int64_t size)
     return h;
 }
 
-}  // namespace lathe::hub::detail
-
-namespace lathe::hub::detail {
-
 namespace {
-constexpr std::size_t kBlockBytes = 4u << 20;
-constexpr std::size_t kMaxQueued = 8;
+// Enough slack for the worker to be descheduled for a few milliseconds on a busy machine without stalling the
+// writer, and little enough that the blocks are still in the shared cache when it hashes them.
+constexpr int kPoolBlocks = 16;
 }  // namespace
 
-AsyncHasher::AsyncHasher(Hasher::Kind kind) : m_hasher(kind), m_thread([this] { run(); })
+BlockHasher::BlockHasher(Hasher::Kind kind, std::size_t blockBytes) : m_hasher(kind)
 {
-    m_current.reserve(kBlockBytes);
+    m_free.resize(kPoolBlocks);
+    for (auto& b : m_free) b.reserve(blockBytes);
+    m_thread = std::thread([this] { run(); });
 }
 
-AsyncHasher::~AsyncHasher()
+BlockHasher::~BlockHasher()
 {
     {
         std::lock_guard<std::mutex> lock(m_mutex);
@@ -65,71 +62,61 @@ AsyncHasher::~AsyncHasher()
     m_thread.join();
 }
 
-void AsyncHasher::update(const void* data, std::size_t size)
+void BlockHasher::hand(std::vector<char>& block)
 {
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-        const std::size_t n = std::min(size, kBlockBytes - m_current.size());
-        m_current.insert(m_current.end(), p, p + n);
-        p += n;
-        size -= n;
-        if (m_current.size() == kBlockBytes) flushBlock();
-    }
-}
-
-void AsyncHasher::flushBlock()
-{
-    if (m_current.empty()) return;
+    if (block.empty()) return;
     std::unique_lock<std::mutex> lock(m_mutex);
-    m_cv.wait(lock, [this] { return m_queue.size() < kMaxQueued; });
-    m_queue.push_back(std::move(m_current));
-    if (!m_free.empty()) {
-        m_current = std::move(m_free.back());
-        m_free.pop_back();
-    } else {
-        m_current = std::vector<char>();
-        m_current.reserve(kBlockBytes);
-    }
-    m_current.clear();
+    m_cv.wait(lock, [this] { return !m_free.empty(); });
+    m_queue.push_back(std::move(block));
+    block = std::move(m_free.back());
+    m_free.pop_back();
+    block.clear();
+    const bool wake = m_idle;
     lock.unlock();
-    m_cv.notify_all();
+    if (wake) m_cv.notify_all();
 }
 
-void AsyncHasher::drain()
+void BlockHasher::update(const void* data, std::size_t size)
 {
-    flushBlock();
+    drain();
+    m_hasher.update(data, size);
+}
+
+void BlockHasher::drain()
+{
     std::unique_lock<std::mutex> lock(m_mutex);
     m_cv.wait(lock, [this] { return m_queue.empty() && !m_busy; });
 }
 
-void AsyncHasher::reset()
+void BlockHasher::reset()
 {
     drain();
     m_hasher.reset();
 }
 
-std::string AsyncHasher::hexDigest()
+std::string BlockHasher::hexDigest()
 {
     drain();
     return m_hasher.hexDigest();
 }
 
-void AsyncHasher::run()
+void BlockHasher::run()
 {
     std::unique_lock<std::mutex> lock(m_mutex);
     for (;;) {
+        m_idle = true;
         m_cv.wait(lock, [this] { return m_quit || !m_queue.empty(); });
+        m_idle = false;
         if (m_queue.empty()) return;  // quitting
         std::vector<char> block = std::move(m_queue.front());
         m_queue.pop_front();
         m_busy = true;
         lock.unlock();
-        m_cv.notify_all();
         m_hasher.update(block.data(), block.size());
         block.clear();
         lock.lock();
-        m_free.push_back(std::move(block));
         m_busy = false;
+        m_free.push_back(std::move(block));
         m_cv.notify_all();
     }
 }

@@ -1,9 +1,13 @@
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
+#include <deque>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace lathe::hub::detail {
 
@@ -28,41 +32,34 @@ private:
 // "blob <size>\0": what git hashes before a file's bytes to get its blob id.
 std::string gitBlobHeader(std::int64_t size);
 
-}  // namespace lathe::hub::detail
-
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
-#include <vector>
-
-namespace lathe::hub::detail {
-
-// Hashes on a worker thread so that verification overlaps the network transfer instead of stalling it.
-// Data is copied into 4 MiB blocks; at most 8 blocks wait, so memory stays bounded.
-class AsyncHasher {
+// Hashes whole buffers on a worker thread, in the order they are handed over, so verification overlaps the
+// transfer. The writer gives away the block it has just written and carries on in an empty buffer from the pool
+// (no copy); it waits only when every pool buffer is still queued.
+class BlockHasher {
 public:
-    explicit AsyncHasher(Hasher::Kind kind);
-    ~AsyncHasher();
-    AsyncHasher(const AsyncHasher&) = delete;
-    AsyncHasher& operator=(const AsyncHasher&) = delete;
+    BlockHasher(Hasher::Kind kind, std::size_t blockBytes);
+    ~BlockHasher();
+    BlockHasher(const BlockHasher&) = delete;
+    BlockHasher& operator=(const BlockHasher&) = delete;
 
+    // Queues the bytes of `block` and leaves an empty buffer (capacity blockBytes) in its place.
+    void hand(std::vector<char>& block);
+    // Hashes on the calling thread, after everything queued (headers, bytes already on disk).
     void update(const void* data, std::size_t size);
-    void reset();              // waits for queued blocks, then starts over
-    std::string hexDigest();   // waits for queued blocks, then finishes
+    void reset();             // waits for queued blocks, then starts over
+    std::string hexDigest();  // waits for queued blocks, then finishes
 
 private:
-    void flushBlock();
     void drain();
     void run();
 
     Hasher m_hasher;
-    std::vector<char> m_current;
     std::deque<std::vector<char>> m_queue;
     std::vector<std::vector<char>> m_free;
     std::mutex m_mutex;
     std::condition_variable m_cv;
     bool m_busy = false;
+    bool m_idle = false;  // the worker sleeps: only then is a wake-up needed
     bool m_quit = false;
     std::thread m_thread;
 };

@@ -226,6 +226,9 @@ STATE = State()
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: with Nagle on, a small body on a reused connection waits for
+    # the client's delayed ACK (40 ms). Production servers (nginx, CDNs) set TCP_NODELAY too.
+    disable_nagle_algorithm = True
     server_name_tag = "hub"
 
     def log_message(self, fmt, *args):
