@@ -14,7 +14,7 @@ packages=(
   libpcre2-dev libicu-dev libsnappy-dev libzstd-dev zlib1g-dev libssl-dev
   python3-torch python3-numpy
 
-  xvfb curl
+  xvfb xauth fonts-dejavu-core curl
 )
 
 # Node.js runs the peer implementations the tests compare against; take Debian's only when none is installed

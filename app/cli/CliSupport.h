@@ -39,5 +39,7 @@ void addLogoutCommand(CLI::App& app, int& exitCode);
 void addSearchCommand(CLI::App& app, int& exitCode);
 void addGenerateCalibCommand(CLI::App& app, int& exitCode);
 void addRotateEmbeddingCommand(CLI::App& app, int& exitCode);
+void addCompileCommand(CLI::App& app, int& exitCode);
+void addRunProjectCommand(CLI::App& app, int& exitCode);
 
 }  // namespace lathe::cli

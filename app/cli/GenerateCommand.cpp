@@ -13,8 +13,14 @@ void addGenerateCommand(CLI::App& app, int& exitCode)
 {
     auto options = std::make_shared<GenerateOptions>();
     auto greedyFlag = std::make_shared<bool>(false);
-    auto* cmd = app.add_subcommand("generate", "Generate text with the float reference model");
-    cmd->add_option("--model_path,--model-path", options->modelPath, "Hugging Face model directory")->required();
+    auto* cmd = app.add_subcommand("generate", "Generate text with the float reference model or a compiled model");
+    cmd->add_option("--model_path,--model-path", options->modelPath, "Hugging Face model directory (the float model)");
+    cmd->add_option("--mxq_path,--mxq-path", options->mxqPath,
+                    "Compiled model written by `lathe compile`, run instead of --model-path");
+    cmd->add_option("--embedding_weight_path,--embedding-weight-path", options->embeddingPath,
+                    "Input embedding for the compiled model (torch.save'd [vocab, hidden]; the rotated one for "
+                    "rotated modes)")
+        ->check(CLI::ExistingFile);
     cmd->add_option("--prompt", options->prompt, "Prompt text (the tokenizer adds BOS as the model expects)")
         ->required();
     cmd->add_option("--max_new_tokens,--max-new-tokens", options->maxNewTokens, "Tokens to generate at most")

@@ -22,6 +22,8 @@ int main(int argc, char** argv)
     addSearchCommand(app, exitCode);
     addGenerateCalibCommand(app, exitCode);
     addRotateEmbeddingCommand(app, exitCode);
+    addCompileCommand(app, exitCode);
+    addRunProjectCommand(app, exitCode);
 
     installInterruptHandler();
     try {

@@ -245,6 +245,21 @@ Result<ModelConfig> loadModelConfig(const std::string& path)
     }
 }
 
+Result<ModelConfig> parseModelConfig(const std::string& jsonText, const std::string& source)
+{
+    Json json;
+    try {
+        json = Json::parse(jsonText);
+    } catch (const Json::exception& e) {
+        return makeError(ErrorCode::Corrupt, source + " is not valid JSON: " + e.what());
+    }
+    try {
+        return parseConfig(json, source);
+    } catch (const std::exception& e) {
+        return makeError(ErrorCode::Corrupt, source + ": " + e.what());
+    }
+}
+
 std::string modelConfigToJson(const ModelConfig& c)
 {
     nlohmann::ordered_json j;
@@ -279,6 +294,13 @@ std::string modelConfigToJson(const ModelConfig& c)
         j["eos_token_id"] = c.eosTokenIds;
     if (!c.torchDtype.empty()) j["torch_dtype"] = c.torchDtype;
     return j.dump(2) + "\n";
+}
+
+std::vector<std::string> supportedArchitectures()
+{
+    std::vector<std::string> names;
+    for (const auto& a : kArchitectures) names.emplace_back(a.architecture);
+    return names;
 }
 
 }  // namespace lathe

@@ -53,6 +53,52 @@ auto guarded(const char* what, F&& body) -> decltype(body())
     if (!var##Found_) return var##Found_.error();     \
     at::Tensor& var = *var##Found_.value()
 
+// y = W·(α ⊙ n(x)) = (W·diag(α))·n(x): scale column j of each reader by α_j, then set α = 1.
+Result<void> foldNorm(WeightMap& weights, const std::string& normName, int64_t hidden,
+                      const std::vector<std::pair<std::string, int64_t>>& readers)
+{
+    LATHE_FIND(norm, normName, {hidden});
+    const at::Tensor alpha = wide(norm);
+    for (const auto& [name, rows] : readers) {
+        LATHE_FIND(w, name, {rows, hidden});
+        store(w, wide(w) * alpha.unsqueeze(0));
+    }
+    store(norm, at::ones_like(alpha));
+    return {};
+}
+
+Result<void> requireUnitNorm(WeightMap& weights, const std::string& name, int64_t hidden)
+{
+    LATHE_FIND(norm, name, {hidden});
+    if (!at::equal(norm, at::ones_like(norm)))
+        return makeError(ErrorCode::InvalidArgument,
+                         "R1 needs unit RMSNorm weights, but " + name + " is not all ones: fuse the norms first");
+    return {};
+}
+
+// Readers of the residual: W ← W·R1.
+Result<void> rotateReader(WeightMap& weights, const std::string& name, int64_t rows, const at::Tensor& r)
+{
+    LATHE_FIND(w, name, {rows, r.size(0)});
+    store(w, at::matmul(wide(w), r));
+    return {};
+}
+
+// Writers of the residual: W ← R1ᵀ·W, and their bias.
+Result<void> rotateWriter(WeightMap& weights, const std::string& name, int64_t cols, const at::Tensor& r)
+{
+    const at::Tensor rt = r.t();
+    const int64_t hidden = r.size(0);
+    LATHE_FIND(w, name, {hidden, cols});
+    store(w, at::matmul(rt, wide(w)));
+    const std::string biasName = name.substr(0, name.size() - 6) + "bias";  // "...weight" → "...bias"
+    if (auto it = weights.find(biasName); it != weights.end()) {
+        LATHE_FIND(b, biasName, {hidden});
+        store(b, at::matmul(rt, wide(b)));
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<void> untieLmHead(ModelConfig& c, WeightMap& weights)
@@ -66,85 +112,95 @@ Result<void> untieLmHead(ModelConfig& c, WeightMap& weights)
     });
 }
 
+Result<void> fuseLayerNorms(const ModelConfig& c, WeightMap& weights, int i)
+{
+    return guarded("fusing norms", [&]() -> Result<void> {
+        if (i < 0 || i >= c.numLayers)
+            return makeError(ErrorCode::InvalidArgument,
+                             "layer " + std::to_string(i) + " is out of range (" + std::to_string(c.numLayers) + " layers)");
+        const int64_t hidden = c.hiddenSize, ffn = c.intermediateSize;
+        const int64_t qDim = int64_t(c.numHeads) * c.headDim, kvDim = int64_t(c.numKvHeads) * c.headDim;
+        LATHE_TRY(foldNorm(weights, layerName(i, "input_layernorm.weight"), hidden,
+                           {{layerName(i, "self_attn.q_proj.weight"), qDim},
+                            {layerName(i, "self_attn.k_proj.weight"), kvDim},
+                            {layerName(i, "self_attn.v_proj.weight"), kvDim}}));
+        return foldNorm(weights, layerName(i, "post_attention_layernorm.weight"), hidden,
+                        {{layerName(i, "mlp.gate_proj.weight"), ffn}, {layerName(i, "mlp.up_proj.weight"), ffn}});
+    });
+}
+
+Result<void> fuseFinalNorm(const ModelConfig& c, WeightMap& weights)
+{
+    return guarded("fusing norms", [&]() -> Result<void> {
+        if (c.tieWordEmbeddings)
+            return makeError(ErrorCode::InvalidArgument,
+                             "the final norm can only be fused into an untied lm_head: untie the head first");
+        return foldNorm(weights, "model.norm.weight", c.hiddenSize, {{"lm_head.weight", c.vocabSize}});
+    });
+}
+
 Result<void> fuseNorms(ModelConfig& c, WeightMap& weights)
 {
     return guarded("fusing norms", [&]() -> Result<void> {
-        if (auto r = untieLmHead(c, weights); !r) return r.error();
+        LATHE_TRY(untieLmHead(c, weights));
+        for (int i = 0; i < c.numLayers; ++i) LATHE_TRY(fuseLayerNorms(c, weights, i));
+        return fuseFinalNorm(c, weights);
+    });
+}
+
+Result<void> rotateEmbeddingResidual(const ModelConfig& c, WeightMap& weights, const at::Tensor& r1)
+{
+    return guarded("rotating the residual stream", [&]() -> Result<void> {
+        LATHE_TRY(checkRotation(r1, c.hiddenSize, "R1"));
+        return rotateReader(weights, "model.embed_tokens.weight", c.vocabSize, wide(r1));
+    });
+}
+
+Result<void> rotateHeadResidual(const ModelConfig& c, WeightMap& weights, const at::Tensor& r1)
+{
+    return guarded("rotating the residual stream", [&]() -> Result<void> {
+        LATHE_TRY(checkRotation(r1, c.hiddenSize, "R1"));
+        LATHE_TRY(requireUnitNorm(weights, "model.norm.weight", c.hiddenSize));
+        // A tied head is the embedding, rotated with it.
+        if (c.tieWordEmbeddings) return {};
+        return rotateReader(weights, "lm_head.weight", c.vocabSize, wide(r1));
+    });
+}
+
+Result<void> rotateLayerResidual(const ModelConfig& c, WeightMap& weights, int i, const at::Tensor& r1)
+{
+    return guarded("rotating the residual stream", [&]() -> Result<void> {
+        if (i < 0 || i >= c.numLayers)
+            return makeError(ErrorCode::InvalidArgument,
+                             "layer " + std::to_string(i) + " is out of range (" + std::to_string(c.numLayers) + " layers)");
         const int64_t hidden = c.hiddenSize, ffn = c.intermediateSize;
         const int64_t qDim = int64_t(c.numHeads) * c.headDim, kvDim = int64_t(c.numKvHeads) * c.headDim;
-        // y = W·(α ⊙ n(x)) = (W·diag(α))·n(x): scale column j of each reader by α_j.
-        auto fold = [&](const std::string& normName, const std::vector<std::pair<std::string, int64_t>>& readers)
-            -> Result<void> {
-            LATHE_FIND(norm, normName, {hidden});
-            const at::Tensor alpha = wide(norm);
-            for (const auto& [name, rows] : readers) {
-                LATHE_FIND(w, name, {rows, hidden});
-                store(w, wide(w) * alpha.unsqueeze(0));
-            }
-            store(norm, at::ones_like(alpha));
-            return {};
-        };
-        for (int i = 0; i < c.numLayers; ++i) {
-            if (auto r = fold(layerName(i, "input_layernorm.weight"),
-                              {{layerName(i, "self_attn.q_proj.weight"), qDim},
-                               {layerName(i, "self_attn.k_proj.weight"), kvDim},
-                               {layerName(i, "self_attn.v_proj.weight"), kvDim}});
-                !r)
-                return r.error();
-            if (auto r = fold(layerName(i, "post_attention_layernorm.weight"),
-                              {{layerName(i, "mlp.gate_proj.weight"), ffn}, {layerName(i, "mlp.up_proj.weight"), ffn}});
-                !r)
-                return r.error();
-        }
-        return fold("model.norm.weight", {{"lm_head.weight", c.vocabSize}});
+        LATHE_TRY(checkRotation(r1, hidden, "R1"));
+        LATHE_TRY(requireUnitNorm(weights, layerName(i, "input_layernorm.weight"), hidden));
+        LATHE_TRY(requireUnitNorm(weights, layerName(i, "post_attention_layernorm.weight"), hidden));
+        const at::Tensor r = wide(r1);
+        for (const auto& [suffix, rows] : std::vector<std::pair<std::string, int64_t>>{
+                 {"self_attn.q_proj.weight", qDim}, {"self_attn.k_proj.weight", kvDim},
+                 {"self_attn.v_proj.weight", kvDim}, {"mlp.gate_proj.weight", ffn}, {"mlp.up_proj.weight", ffn}})
+            LATHE_TRY(rotateReader(weights, layerName(i, suffix), rows, r));
+        LATHE_TRY(rotateWriter(weights, layerName(i, "self_attn.o_proj.weight"), qDim, r));
+        return rotateWriter(weights, layerName(i, "mlp.down_proj.weight"), ffn, r);
     });
 }
 
 Result<void> rotateResidual(const ModelConfig& c, WeightMap& weights, const at::Tensor& r1)
 {
     return guarded("rotating the residual stream", [&]() -> Result<void> {
-        const int64_t hidden = c.hiddenSize, ffn = c.intermediateSize;
-        const int64_t qDim = int64_t(c.numHeads) * c.headDim, kvDim = int64_t(c.numKvHeads) * c.headDim;
-        if (auto r = checkRotation(r1, hidden, "R1"); !r) return r.error();
-        std::vector<std::string> norms{"model.norm.weight"};
+        LATHE_TRY(checkRotation(r1, c.hiddenSize, "R1"));
+        // Every norm is checked before any tensor changes, so a refused rotation leaves the map as it was.
+        LATHE_TRY(requireUnitNorm(weights, "model.norm.weight", c.hiddenSize));
         for (int i = 0; i < c.numLayers; ++i) {
-            norms.push_back(layerName(i, "input_layernorm.weight"));
-            norms.push_back(layerName(i, "post_attention_layernorm.weight"));
+            LATHE_TRY(requireUnitNorm(weights, layerName(i, "input_layernorm.weight"), c.hiddenSize));
+            LATHE_TRY(requireUnitNorm(weights, layerName(i, "post_attention_layernorm.weight"), c.hiddenSize));
         }
-        for (const auto& name : norms) {
-            LATHE_FIND(norm, name, {hidden});
-            if (!at::equal(norm, at::ones_like(norm)))
-                return makeError(ErrorCode::InvalidArgument,
-                                 "R1 needs unit RMSNorm weights, but " + name + " is not all ones: fuse the norms first");
-        }
-        const at::Tensor r = wide(r1), rt = r.t();
-        auto reader = [&](const std::string& name, int64_t rows) -> Result<void> {
-            LATHE_FIND(w, name, {rows, hidden});
-            store(w, at::matmul(wide(w), r));
-            return {};
-        };
-        auto writer = [&](const std::string& name, int64_t cols) -> Result<void> {
-            LATHE_FIND(w, name, {hidden, cols});
-            store(w, at::matmul(rt, wide(w)));
-            const std::string biasName = name.substr(0, name.size() - 6) + "bias";  // "...weight" → "...bias"
-            if (auto it = weights.find(biasName); it != weights.end()) {
-                LATHE_FIND(b, biasName, {hidden});
-                store(b, at::matmul(rt, wide(b)));
-            }
-            return {};
-        };
-        if (auto e = reader("model.embed_tokens.weight", c.vocabSize); !e) return e.error();
-        // A tied head is the embedding, already rotated.
-        if (!c.tieWordEmbeddings)
-            if (auto e = reader("lm_head.weight", c.vocabSize); !e) return e.error();
-        for (int i = 0; i < c.numLayers; ++i) {
-            for (const auto& [suffix, rows] : std::vector<std::pair<std::string, int64_t>>{
-                     {"self_attn.q_proj.weight", qDim}, {"self_attn.k_proj.weight", kvDim},
-                     {"self_attn.v_proj.weight", kvDim}, {"mlp.gate_proj.weight", ffn}, {"mlp.up_proj.weight", ffn}})
-                if (auto e = reader(layerName(i, suffix), rows); !e) return e.error();
-            if (auto e = writer(layerName(i, "self_attn.o_proj.weight"), qDim); !e) return e.error();
-            if (auto e = writer(layerName(i, "mlp.down_proj.weight"), ffn); !e) return e.error();
-        }
+        LATHE_TRY(rotateEmbeddingResidual(c, weights, r1));
+        LATHE_TRY(rotateHeadResidual(c, weights, r1));
+        for (int i = 0; i < c.numLayers; ++i) LATHE_TRY(rotateLayerResidual(c, weights, i, r1));
         return {};
     });
 }
@@ -194,6 +250,21 @@ Result<Rotations> applyEquivalentTransforms(ModelConfig& c, WeightMap& weights, 
             }
         }
         return out;
+    });
+}
+
+Result<void> transformLayer(const ModelConfig& c, WeightMap& weights, int layer, const TransformOptions& options,
+                            const at::Tensor& r1)
+{
+    return guarded("applying equivalent transforms", [&]() -> Result<void> {
+        if (options.fuseNorms) LATHE_TRY(fuseLayerNorms(c, weights, layer));
+        if (options.rotateResidual) LATHE_TRY(rotateLayerResidual(c, weights, layer, r1));
+        if (options.rotateValues) {
+            auto r2 = randomHadamard(c.headDim, options.seed + 1 + std::uint64_t(layer));
+            if (!r2) return r2.error();
+            LATHE_TRY(rotateValues(c, weights, layer, r2.value()));
+        }
+        return {};
     });
 }
 

@@ -38,6 +38,19 @@ Result<void> rotateResidual(const ModelConfig& config, WeightMap& weights, const
 // every kv head h, and W_o[:, q] ← W_o[:, q]·R2 for every query head q (each reads kv head q / (heads / kv)).
 Result<void> rotateValues(const ModelConfig& config, WeightMap& weights, int layer, const at::Tensor& r2);
 
+// Per-layer pieces of the whole-model transforms above, for callers that hold one layer at a time (the compiler
+// streams the checkpoint); `weights` needs to hold only the tensors each piece names. Applied to every layer, the
+// embedding and the head, they give bit for bit what the whole-model functions give.
+// fuseNorms for layer `layer`: input_layernorm → q,k,v; post_attention_layernorm → gate,up.
+Result<void> fuseLayerNorms(const ModelConfig& config, WeightMap& weights, int layer);
+// fuseNorms for the head: model.norm → lm_head.weight. The config must be untied (InvalidArgument otherwise).
+Result<void> fuseFinalNorm(const ModelConfig& config, WeightMap& weights);
+// rotateResidual for one layer (q,k,v,gate,up W ← W·R1; o,down W ← R1ᵀ·W), for the embedding (E ← E·R1) and for
+// the head (lm_head W ← W·R1; nothing when tied, the embedding carries it). Each checks the norms it reads are 1.
+Result<void> rotateLayerResidual(const ModelConfig& config, WeightMap& weights, int layer, const at::Tensor& r1);
+Result<void> rotateEmbeddingResidual(const ModelConfig& config, WeightMap& weights, const at::Tensor& r1);
+Result<void> rotateHeadResidual(const ModelConfig& config, WeightMap& weights, const at::Tensor& r1);
+
 struct TransformOptions {
     bool fuseNorms = true;
     bool rotateResidual = true;  // needs fuseNorms (or norms already 1)
@@ -53,5 +66,11 @@ struct Rotations {
 
 // Applies the selected transforms in order: fuse norms (untying the head), R1, R2 per layer.
 Result<Rotations> applyEquivalentTransforms(ModelConfig& config, WeightMap& weights, const TransformOptions& options);
+
+// Layer `layer`'s share of applyEquivalentTransforms with the same options and seeds: fuse its norms, rotate it by
+// `r1` (when options.rotateResidual), rotate its values by randomHadamard(head_dim, seed + 1 + layer) (when
+// options.rotateValues). `config` is the model's own (the head's tying does not matter here).
+Result<void> transformLayer(const ModelConfig& config, WeightMap& weights, int layer, const TransformOptions& options,
+                            const at::Tensor& r1);
 
 }  // namespace lathe::quant

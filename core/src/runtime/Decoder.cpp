@@ -152,16 +152,28 @@ at::Tensor attention(const ModelConfig& config, const ProjectionFn& project, con
 
 }  // namespace
 
+at::Tensor attentionResidual(const ModelConfig& config, const at::Tensor& inputNorm, const ProjectionFn& project,
+                             const at::Tensor& h, const PositionContext& ctx, KvCache* cache, size_t layerIndex)
+{
+    auto normed = rmsNorm(h, inputNorm, config.rmsNormEps);
+    return h + attention(config, project, normed, ctx, cache, layerIndex);
+}
+
+at::Tensor mlpResidual(const ModelConfig& config, const at::Tensor& postAttentionNorm, const ProjectionFn& project,
+                       const at::Tensor& x)
+{
+    auto normed = rmsNorm(x, postAttentionNorm, config.rmsNormEps);
+    auto gate = project(Projection::Gate, normed);
+    auto up = project(Projection::Up, normed);
+    return x + project(Projection::Down, at::silu(gate).mul_(up));
+}
+
 at::Tensor decoderLayer(const ModelConfig& config, const at::Tensor& inputNorm, const at::Tensor& postAttentionNorm,
                         const ProjectionFn& project, const at::Tensor& h, const PositionContext& ctx, KvCache* cache,
                         size_t layerIndex)
 {
-    auto normed = rmsNorm(h, inputNorm, config.rmsNormEps);
-    auto x = h + attention(config, project, normed, ctx, cache, layerIndex);
-    normed = rmsNorm(x, postAttentionNorm, config.rmsNormEps);
-    auto gate = project(Projection::Gate, normed);
-    auto up = project(Projection::Up, normed);
-    return x + project(Projection::Down, at::silu(gate).mul_(up));
+    return mlpResidual(config, postAttentionNorm, project,
+                       attentionResidual(config, inputNorm, project, h, ctx, cache, layerIndex));
 }
 
 }  // namespace lathe

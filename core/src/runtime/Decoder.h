@@ -30,6 +30,14 @@ at::Tensor decoderLayer(const ModelConfig& config, const at::Tensor& inputNorm, 
                         const ProjectionFn& project, const at::Tensor& h, const PositionContext& ctx,
                         KvCache* cache = nullptr, size_t layerIndex = 0);
 
+// The two halves of decoderLayer (which is mlpResidual(attentionResidual(h))), so that a caller calibrating one
+// sub-layer at a time can stop after the attention: h + attention(rmsNorm(h)) and x + mlp(rmsNorm(x)).
+at::Tensor attentionResidual(const ModelConfig& config, const at::Tensor& inputNorm, const ProjectionFn& project,
+                             const at::Tensor& h, const PositionContext& ctx, KvCache* cache = nullptr,
+                             size_t layerIndex = 0);
+at::Tensor mlpResidual(const ModelConfig& config, const at::Tensor& postAttentionNorm, const ProjectionFn& project,
+                       const at::Tensor& x);
+
 // The forward pass of a Llama-family decoder (Llama, Llama 3 rope scaling, Mistral, Qwen2 biases). Norms,
 // attention and softmax run in fp32; the linears run as `Projections` say: fp32 weights for the float
 // reference, integer arithmetic for a compiled model.

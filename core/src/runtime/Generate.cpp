@@ -19,7 +19,7 @@ Result<GenerateResult> generate(const GenerateOptions& options, const std::funct
         return makeError(ErrorCode::InvalidArgument, "--temperature must be greater than 0 (use --greedy for argmax)");
     if (!(options.topP > 0.0 && options.topP <= 1.0))
         return makeError(ErrorCode::InvalidArgument, "--top-p must be in (0, 1]");
-    auto model = loadFloatModel(options.modelPath, {}, stop);
+    auto model = loadModelForRun(options.modelPath, options.mxqPath, options.embeddingPath, {}, stop);
     if (!model) return model.error();
     setComputeThreads(options.threads, model->decoder->config().hiddenSize);
 

@@ -22,6 +22,20 @@ struct LoadedModel {
 // directory in their message; Cancelled when `stop` fires between layers.
 Result<LoadedModel> loadFloatModel(const std::string& modelPath, const ProgressFn& progress, const StopToken& stop);
 
+// Opens a compiled container (compiled/CompiledModelFile) with the input embedding the user supplies (a
+// torch.save'd [vocab, hidden] tensor, float32/bfloat16/float16; the rotated one when the container says so).
+// The tokenizer comes from the files stored in the container. `directory` is set to the container path.
+// Errors: those of CompiledModelFile::open and EmbeddingTable::load; InvalidArgument when the embedding's shape
+// does not match the config (naming both, and the rotated embedding when the model needs one); NotFound when
+// the container stores no tokenizer; Cancelled between layers.
+Result<LoadedModel> loadCompiledModel(const std::string& mxqPath, const std::string& embeddingPath,
+                                      const ProgressFn& progress, const StopToken& stop);
+
+// The compiled model when `mxqPath` is set (then `embeddingPath` is required), the float model otherwise.
+Result<LoadedModel> loadModelForRun(const std::string& modelPath, const std::string& mxqPath,
+                                    const std::string& embeddingPath, const ProgressFn& progress,
+                                    const StopToken& stop);
+
 // Runs `body`, turning any exception that escapes libtorch or the standard library into an Error
 // prefixed with `what` (e.g. "generating with <dir>").
 template <typename T, typename F>

@@ -2,8 +2,10 @@
 
 #include "lathe/common/Progress.h"
 #include "lathe/common/Result.h"
+#include "lathe/compile/CompileReport.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,13 +23,14 @@ inline const std::vector<std::string>& projectionGroups()
 // Step 3 of the reference flow (generate_mxq.py): float model + calibration samples → compiled container,
 // report, and for rotated modes the R1 rotation file and the rotated embedding. docs/compiler.md.
 struct CompileOptions {
-    std::string modelPath;      // model directory or a repo id found in the HF cache
-    std::string calibDataPath;  // folder of inputs_embeds_<i>.npy (searched recursively), float32 [1, seq, hidden]
-    std::string savePath;       // compiled container; any extension
+    std::string modelPath;         // model directory or a repo id found in the HF cache
+    std::string calibDataPath;     // folder of inputs_embeds_<i>.npy (searched recursively), float32 [1, seq, hidden]
+    std::string savePath;          // compiled container; any extension
     std::string bitMode = "w4v8";  // "w8" | "w4" | "w4v8"
 
     // Overrides on top of the preset: group → bits (2..8), and "<layer>.<group>" → bits for one layer
-    // (e.g. "0.ffn"). Linears named here ("model.layers.3.mlp.down_proj", "lm_head") keep 16-bit activations.
+    // (e.g. "0.ffn"). Linears named here ("model.layers.3.mlp.down_proj", "lm_head") keep 16-bit activations
+    // (a static scale max|x|/32767 instead of an 8-bit one).
     std::map<std::string, int> groupBits;
     std::map<std::string, int> layerGroupBits;
     std::vector<std::string> keep16BitActivations;
@@ -39,8 +42,8 @@ struct CompileOptions {
     std::string activationMethod = "percentile";  // "max" | "percentile" | "mse"
     double percentile = 0.9999;
 
-    // Equivalent transforms; empty optional-like "auto" = on for w4/w4v8, off for w8.
-    std::string rotation = "auto";      // "auto" | "on" | "off" (R1 + R2 random Hadamards, with norm fusion)
+    // Equivalent transforms: "auto" = on for w4/w4v8, off for w8.
+    std::string rotation = "auto";  // "auto" | "on" | "off" (R1 + R2 random Hadamards, with norm fusion)
     uint64_t seed = 0;
 
     // Where spinWeight/<model>/R1/global_rotation.pth and the rotated embedding go; empty = the save path's folder.
@@ -50,9 +53,14 @@ struct CompileOptions {
     std::string workDir;               // resume state; empty = <savePath>.work
     bool resume = true;                // continue from the last finished layer found in workDir
 
-    int threads = 0;                   // 0 = all hardware threads
-    int64_t maxCalibTokens = 0;        // 0 = all tokens of all samples
+    int threads = 0;  // 0 = automatic, see setComputeThreads() (one per hardware thread; one for tiny models)
+    int64_t maxCalibTokens = 0;                         // 0 = all tokens of all samples
     int64_t activationMemoryBudget = int64_t{2} << 30;  // bytes of calibration activations kept in RAM
+    // Called on the compiling thread with each finished layer's block and linear rows (the report.json rows, in
+    // run order), so a caller can show them while the compile runs: first for the layers a resumed run takes
+    // from the work folder, then after each layer compiled, and once after the head with BlockReport{layer -1}
+    // and the lm_head row. Not part of the fingerprint or the outputs. Must not throw.
+    std::function<void(const BlockReport&, const std::vector<LinearReport>&)> onLayerReport;
 };
 
 struct CompileSummary {
@@ -67,11 +75,15 @@ struct CompileSummary {
     int resumedLayers = 0;  // layers taken from an earlier interrupted run
     double seconds = 0;
     double finalKlDivergence = 0;
+    CompileReport report;  // what report.json holds, plus BlockReport::seconds for the layers compiled in this run
 };
 
 // Validates everything before any work (model, architecture, calibration hidden size, bits, paths), then runs the
-// stages with progress (stage "load", "layer i/N", "head", "write") and cancellation (checked at least every
-// second or two of work). Outputs are written under temporary names and renamed when complete.
+// stages with progress (stage "validate", "layer i/N" with the sub-step as detail, "head", "write"; done/total count
+// steps of the whole compile, so a caller can estimate the time left) and cancellation (checked per calibration
+// sample and per GPTQ block). After each finished layer the work folder holds what a later call needs to resume.
+// Outputs are written under temporary names and renamed when all are complete; a cancel or an error leaves none
+// (the work folder stays for resuming). The same inputs and options give byte-identical outputs.
 // Errors: InvalidArgument, NotFound, Corrupt, Unsupported, Io, Cancelled.
 Result<CompileSummary> compileModel(const CompileOptions& options, const ProgressFn& progress = {},
                                     const StopToken& stop = {});

@@ -45,6 +45,13 @@ struct ModelConfig {
 // Unsupported (architecture or rope scaling type Lathe does not run, naming it and what is supported).
 Result<ModelConfig> loadModelConfig(const std::string& path);
 
+// The `architectures` names loadModelConfig accepts, so a UI can flag other models before downloading them.
+std::vector<std::string> supportedArchitectures();
+
+// Parses config.json text held in memory (e.g. a compiled model's metadata); `source` names it in errors.
+// Errors as loadModelConfig, except NotFound.
+Result<ModelConfig> parseModelConfig(const std::string& jsonText, const std::string& source);
+
 // Serialises a config as a Hugging Face config.json (used by import).
 std::string modelConfigToJson(const ModelConfig& config);
 

@@ -12,6 +12,10 @@ namespace lathe {
 
 struct GenerateOptions {
     std::string modelPath;   // see resolveModelPath()
+    // A compiled model (docs/compiled-model.md) to run instead of modelPath, with its input embedding
+    // (torch.save'd [vocab, hidden]; the rotated one for rotated modes). Both or neither.
+    std::string mxqPath;
+    std::string embeddingPath;
     std::string prompt;      // encoded with the tokenizer's own special-token rules (BOS for Llama)
     int maxNewTokens = 128;
     // Greedy picks the highest logit (lowest id on ties). Otherwise tokens are sampled from
@@ -36,7 +40,7 @@ struct GenerateResult {
     double secondsDecode = 0;
 };
 
-// Runs the float reference model on the prompt, then one token at a time with a KV cache, calling
+// Runs the float reference model (or the compiled one, see mxqPath) on the prompt, then one token at a time with a KV cache, calling
 // onText with each newly completed piece of text (UTF-8; the pieces concatenate to the decoded
 // continuation). Stops at an EOS id of the model, after maxNewTokens, or when the context
 // (max_position_embeddings) is full. onText runs on the calling thread and must not throw.

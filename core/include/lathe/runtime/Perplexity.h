@@ -17,6 +17,10 @@ namespace lathe {
 //  - !addBos:          window = ctx text tokens; the last ctx - 1 are scored.
 struct EvalOptions {
     std::string modelPath;  // see resolveModelPath()
+    // A compiled model (docs/compiled-model.md) to evaluate instead of modelPath, with its input embedding
+    // (torch.save'd [vocab, hidden]; the rotated one for rotated modes). Both or neither.
+    std::string mxqPath;
+    std::string embeddingPath;
     std::string textFile;   // UTF-8 text, read whole
     // Lines whose whole content equals one of these are removed with their line break before tokenizing
     // (e.g. TinyStories' "<|endoftext|>" story separators; see docs/runtime.md).
@@ -41,9 +45,12 @@ struct PerplexityResult {
 };
 
 // Progress is reported per window batch ("windows"). Errors: InvalidArgument (ctx < 2 or beyond the
-// model's max_position_embeddings, text shorter than one window), NotFound/Io (text file), model and
-// tokenizer errors, Cancelled (checked between window batches).
+// model's max_position_embeddings, text shorter than one window, no model or an embedding without mxqPath),
+// NotFound/Io (text file), model and tokenizer errors, Cancelled (checked between window batches).
 Result<PerplexityResult> evaluatePerplexity(const EvalOptions& options, const ProgressFn& progress = {},
                                             StopToken stop = {});
+
+// The result as a JSON object (keys as the field names in snake_case, e.g. "perplexity", "scored_tokens").
+std::string perplexityResultToJson(const PerplexityResult& result);
 
 }  // namespace lathe

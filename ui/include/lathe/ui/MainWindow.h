@@ -1,23 +1,56 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QString>
 
-class QStackedWidget;
 class QListWidget;
+class QMenu;
+class QPushButton;
+class QStackedWidget;
 
 namespace lathe::ui {
 
-// The Lathe Studio main window: a step list on the left and the current wizard page on the right.
+class StudioState;
+class ProjectPage;
+
+// The Lathe Studio main window: a step list on the left, the current wizard page on the right, Back/Next
+// below, and the File menu (new, open, recent, save, save as). The title carries the project name and the
+// unsaved-changes marker; closing with unsaved changes asks first (through Dialogs, so tests can answer).
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // File operations behind the menu. Each asks about unsaved changes where that applies, shows errors on
+    // the Project page and the status bar, and returns whether it went through.
+    bool newProject();
+    bool openProject(const QString& path = {});  // empty: ask for a file
+    bool saveProject();                          // asks for a path when the project has none
+    bool saveProjectAs(const QString& path = {});
+
+    QString projectPath() const;
+    bool isProjectModified() const;
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
 
 private:
+    void buildMenus();
     void buildSteps();
+    bool maybeSave();
+    void updateTitle();
+    void updateNavigation();
+    void rebuildRecentMenu();
+    void showFileError(const QString& message);
 
+    StudioState* m_state = nullptr;
     QListWidget* m_steps = nullptr;
     QStackedWidget* m_pages = nullptr;
+    QPushButton* m_back = nullptr;
+    QPushButton* m_next = nullptr;
+    ProjectPage* m_projectPage = nullptr;
+    QMenu* m_recentMenu = nullptr;
 };
 
 }  // namespace lathe::ui

@@ -1,0 +1,301 @@
+#include "compile/LayerCompiler.h"
+
+#include "compile/ErrorAccumulators.h"
+#include "compile/InputObserver.h"
+#include "compile/SampleLoop.h"
+#include "compile/WeightQuantizer.h"
+#include "runtime/Decoder.h"
+
+#include <chrono>
+#include <set>
+
+namespace lathe::compile {
+namespace {
+
+constexpr const char* kFloatMid = "float.mid";  // after the attention residual, kept exact within the layer
+constexpr const char* kQuantMid = "quant.mid";
+constexpr const char* kFloatNext = "float.next";
+constexpr const char* kQuantNext = "quant.next";
+
+const at::Tensor& weightOf(const LayerWeights& w, Projection p)
+{
+    switch (p) {
+        case Projection::Query:
+            return w.qProj;
+        case Projection::Key:
+            return w.kProj;
+        case Projection::Value:
+            return w.vProj;
+        case Projection::Output:
+            return w.oProj;
+        case Projection::Gate:
+            return w.gateProj;
+        case Projection::Up:
+            return w.upProj;
+        case Projection::Down:
+            return w.downProj;
+        case Projection::Head:
+            break;
+    }
+    throw std::invalid_argument("the head is not a projection of a decoder layer");
+}
+
+at::Tensor biasOf(const LayerWeights& w, Projection p)
+{
+    if (p == Projection::Query) return w.qBias;
+    if (p == Projection::Key) return w.kBias;
+    if (p == Projection::Value) return w.vBias;
+    return {};
+}
+
+// The linear's contribution discarded: used where a pass only needs a later linear's input.
+at::Tensor unused(const at::Tensor& x, int64_t width)
+{
+    auto shape = x.sizes().vec();
+    shape.back() = width;
+    return at::zeros(shape, x.options());
+}
+
+}  // namespace
+
+LayerCompiler::LayerCompiler(const CompilePlan& plan, ActivationStore& store, size_t samples, StepProgress& progress,
+                             const StopToken& stop)
+    : m_plan(plan), m_store(store), m_samples(samples), m_progress(progress), m_stop(stop), m_rope(plan.config)
+{
+}
+
+Result<CompiledLayer> LayerCompiler::compile(int layer, const LayerWeights& weights)
+{
+    try {
+        auto result = run(layer, weights);
+        if (!result && result.error().code != ErrorCode::Cancelled)
+            return result.error().withContext("compiling layer " + std::to_string(layer));
+        return result;
+    } catch (const std::exception& e) {
+        return makeError(ErrorCode::Internal, "compiling layer " + std::to_string(layer) + " failed: " + e.what());
+    }
+}
+
+Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
+{
+    using P = Projection;
+    const auto started = std::chrono::steady_clock::now();
+    const ModelConfig& c = m_plan.config;
+    const CompileOptions& options = m_plan.options;
+    const double eps = c.rmsNormEps;
+    const int64_t hidden = c.hiddenSize;
+    const bool withHessian = options.weightMethod == "gptq";
+
+    CompiledLayer out;
+    auto& q = out.linears;
+    std::map<P, LinearReport> reports;
+    std::map<P, SqnrAccumulator> isolated, propagated;
+    std::map<P, ClipCounter> clips;
+    auto floatFn = [&w](P p, const at::Tensor& x) { return floatProjection(w, p, x); };
+    auto bitsOf = [&](std::initializer_list<P> ps) {
+        std::set<int> bits;
+        for (P p : ps) bits.insert(m_plan.linear(L, p).activationBits);
+        return bits;
+    };
+    auto context = [&](const at::Tensor& h) { return makePositionContext(c, m_rope, 0, h.size(1)); };
+    auto get = [&](const char* stream, size_t s) { return m_store.get(stream, s); };
+    auto clip = [&](P p, const at::Tensor& x) { clips[p].add(x, q.at(p).inputScale, q.at(p).activationBits); };
+
+    auto quantize = [&](P p, const InputObserver& input) -> Result<void> {
+        if (m_stop.stopRequested()) return compileCancelled();
+        const LinearPlan& lp = m_plan.linear(L, p);
+        m_progress.report("quantizing " + lp.module);
+        const at::Tensor& weight = weightOf(w, p);
+        auto wq = quantizeWeights(lp.module, weight, input.hessian(), lp.weightBits, options, m_stop);
+        if (!wq) return wq.error();
+        compiled::QuantizedLinear linear;
+        linear.weight = std::move(wq->weight);
+        linear.inputScale = input.scale(lp.activationBits);
+        linear.activationBits = lp.activationBits;
+        linear.bias = biasOf(w, p);
+        LinearReport& r = reports[p];
+        r.layer = L;
+        r.projection = projectionName(p);
+        r.group = lp.group;
+        r.weightBits = lp.weightBits;
+        r.activationBits = lp.activationBits;
+        WeightStatistics stats;
+        stats.add(weight, linear.weight);
+        stats.fill(r);
+        r.activationScale = linear.inputScale;
+        r.activationAbsMax = input.absMax();
+        r.gptqDamping = wq->damping;
+        q[p] = std::move(linear);
+        m_progress.advance("quantized " + lp.module);
+        return {};
+    };
+
+    // 1. q, k, v from the quantized stream's normed inputs.
+    {
+        InputObserver input(hidden, withHessian, bitsOf({P::Query, P::Key, P::Value}), options);
+        LATHE_TRY(forEachSample(m_samples, m_progress, m_stop, "observing q/k/v inputs", [&](size_t s) -> Result<void> {
+            auto h = get(kQuantStream, s);
+            if (!h) return h.error();
+            return input.add(rmsNorm(*h, w.inputNorm, eps));
+        }));
+        for (P p : {P::Query, P::Key, P::Value}) LATHE_TRY(quantize(p, input));
+    }
+
+    // 2. o_proj's inputs through the quantized q, k, v; q/k/v measured on the way.
+    {
+        InputObserver input(int64_t(c.numHeads) * c.headDim, withHessian, bitsOf({P::Output}), options);
+        LATHE_TRY(
+            forEachSample(m_samples, m_progress, m_stop, "observing o_proj inputs", [&](size_t s) -> Result<void> {
+                auto f = get(kFloatStream, s);
+                if (!f) return f.error();
+                auto h = get(kQuantStream, s);
+                if (!h) return h.error();
+                const at::Tensor xf = rmsNorm(*f, w.inputNorm, eps);
+                std::map<P, at::Tensor> reference;
+                for (P p : {P::Query, P::Key, P::Value}) {
+                    reference[p] = floatFn(p, xf);
+                    isolated[p].add(reference[p], q.at(p).forward(xf));
+                }
+                FirstError failure;
+                auto project = [&](P p, const at::Tensor& x) -> at::Tensor {
+                    if (p == P::Output) {
+                        failure.keep(input.add(x));
+                        return unused(x, hidden);
+                    }
+                    at::Tensor y = q.at(p).forward(x);
+                    propagated[p].add(reference.at(p), y);
+                    clip(p, x);
+                    return y;
+                };
+                attentionResidual(c, w.inputNorm, project, *h, context(*h));
+                return failure.status();
+            }));
+        LATHE_TRY(quantize(P::Output, input));
+    }
+
+    // 3. The attention residual of both streams, kept for the MLP passes; gate/up inputs; o_proj measured.
+    {
+        InputObserver input(hidden, withHessian, bitsOf({P::Gate, P::Up}), options);
+        LATHE_TRY(
+            forEachSample(m_samples, m_progress, m_stop, "observing gate/up inputs", [&](size_t s) -> Result<void> {
+                auto f = get(kFloatStream, s);
+                if (!f) return f.error();
+                auto h = get(kQuantStream, s);
+                if (!h) return h.error();
+                const auto ctx = context(*h);
+                at::Tensor xf, yf, xq, yq;
+                auto floatCapture = [&](P p, const at::Tensor& x) {
+                    at::Tensor y = floatFn(p, x);
+                    if (p == P::Output) {
+                        xf = x;
+                        yf = y;
+                    }
+                    return y;
+                };
+                auto quantCapture = [&](P p, const at::Tensor& x) {
+                    at::Tensor y = q.at(p).forward(x);
+                    if (p == P::Output) {
+                        xq = x;
+                        yq = y;
+                    }
+                    return y;
+                };
+                const at::Tensor floatMid = attentionResidual(c, w.inputNorm, floatCapture, *f, ctx);
+                const at::Tensor quantMid = attentionResidual(c, w.inputNorm, quantCapture, *h, ctx);
+                isolated[P::Output].add(yf, q.at(P::Output).forward(xf));
+                propagated[P::Output].add(yf, yq);
+                clip(P::Output, xq);
+                LATHE_TRY(m_store.put(kFloatMid, s, floatMid, StreamPrecision::Exact));
+                LATHE_TRY(m_store.put(kQuantMid, s, quantMid, StreamPrecision::Exact));
+                return input.add(rmsNorm(quantMid, w.postAttentionNorm, eps));
+            }));
+        // The MLP passes read only the residuals kept above.
+        m_store.drop(kFloatStream);
+        m_store.drop(kQuantStream);
+        for (P p : {P::Gate, P::Up}) LATHE_TRY(quantize(p, input));
+    }
+
+    // 4. down_proj's inputs through the quantized gate/up; gate/up measured.
+    {
+        InputObserver input(c.intermediateSize, withHessian, bitsOf({P::Down}), options);
+        LATHE_TRY(
+            forEachSample(m_samples, m_progress, m_stop, "observing down_proj inputs", [&](size_t s) -> Result<void> {
+                auto f = get(kFloatMid, s);
+                if (!f) return f.error();
+                auto h = get(kQuantMid, s);
+                if (!h) return h.error();
+                const at::Tensor xf = rmsNorm(*f, w.postAttentionNorm, eps);
+                std::map<P, at::Tensor> reference;
+                for (P p : {P::Gate, P::Up}) {
+                    reference[p] = floatFn(p, xf);
+                    isolated[p].add(reference[p], q.at(p).forward(xf));
+                }
+                FirstError failure;
+                auto project = [&](P p, const at::Tensor& x) -> at::Tensor {
+                    if (p == P::Down) {
+                        failure.keep(input.add(x));
+                        return unused(x, hidden);
+                    }
+                    at::Tensor y = q.at(p).forward(x);
+                    propagated[p].add(reference.at(p), y);
+                    clip(p, x);
+                    return y;
+                };
+                mlpResidual(c, w.postAttentionNorm, project, *h);
+                return failure.status();
+            }));
+        LATHE_TRY(quantize(P::Down, input));
+    }
+
+    // 5. The block outputs of both streams; down_proj and the block measured.
+    SqnrAccumulator block;
+    LATHE_TRY(forEachSample(m_samples, m_progress, m_stop, "measuring the block output", [&](size_t s) -> Result<void> {
+        auto f = get(kFloatMid, s);
+        if (!f) return f.error();
+        auto h = get(kQuantMid, s);
+        if (!h) return h.error();
+        at::Tensor xf, yf, xq, yq;
+        auto floatCapture = [&](P p, const at::Tensor& x) {
+            at::Tensor y = floatFn(p, x);
+            if (p == P::Down) {
+                xf = x;
+                yf = y;
+            }
+            return y;
+        };
+        auto quantCapture = [&](P p, const at::Tensor& x) {
+            at::Tensor y = q.at(p).forward(x);
+            if (p == P::Down) {
+                xq = x;
+                yq = y;
+            }
+            return y;
+        };
+        const at::Tensor floatOut = mlpResidual(c, w.postAttentionNorm, floatCapture, *f);
+        const at::Tensor quantOut = mlpResidual(c, w.postAttentionNorm, quantCapture, *h);
+        isolated[P::Down].add(yf, q.at(P::Down).forward(xf));
+        propagated[P::Down].add(yf, yq);
+        clip(P::Down, xq);
+        block.add(floatOut, quantOut);
+        LATHE_TRY(m_store.put(kFloatNext, s, floatOut));
+        return m_store.put(kQuantNext, s, quantOut);
+    }));
+    m_store.drop(kFloatMid);
+    m_store.drop(kQuantMid);
+    m_store.move(kFloatNext, kFloatStream);
+    m_store.move(kQuantNext, kQuantStream);
+
+    for (P p : layerProjections()) {
+        LinearReport r = reports.at(p);
+        r.sqnrIsolatedDb = isolated[p].db();
+        r.sqnrPropagatedDb = propagated[p].db();
+        r.activationClipRate = clips[p].rate();
+        out.reports.push_back(std::move(r));
+    }
+    out.block.layer = L;
+    out.block.outputSqnrDb = block.db();
+    out.block.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return out;
+}
+
+}  // namespace lathe::compile

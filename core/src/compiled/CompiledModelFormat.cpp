@@ -1,0 +1,304 @@
+#include "compiled/CompiledModelFormat.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <iterator>
+#include <limits>
+
+namespace lathe::compiled {
+namespace {
+
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
+
+constexpr const char* kLayerProjections[] = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+                                             "self_attn.o_proj", "mlp.gate_proj",    "mlp.up_proj",
+                                             "mlp.down_proj"};
+
+std::string layerPrefix(int layer)
+{
+    return "model.layers." + std::to_string(layer) + ".";
+}
+
+// Reads typed fields of one metadata JSON object; errors name the metadata key and the field path.
+class Fields {
+public:
+    Fields(const Json& json, std::string where, std::string path)
+        : m_json(json), m_where(std::move(where)), m_path(std::move(path))
+    {
+    }
+
+    Error bad(const std::string& field, const std::string& what) const
+    {
+        return makeError(ErrorCode::Corrupt, m_path + ": metadata field " + m_where + "." + field + " " + what +
+                                                 "; the compiled model is damaged, compile it again");
+    }
+    Result<const Json*> member(const std::string& field) const
+    {
+        if (!m_json.is_object() || !m_json.contains(field)) return bad(field, "is missing");
+        return &m_json.at(field);
+    }
+    Result<std::string> string(const std::string& field) const
+    {
+        auto v = member(field);
+        if (!v) return v.error();
+        if (!(*v)->is_string()) return bad(field, "must be a string");
+        return (*v)->get<std::string>();
+    }
+    Result<bool> boolean(const std::string& field) const
+    {
+        auto v = member(field);
+        if (!v) return v.error();
+        if (!(*v)->is_boolean()) return bad(field, "must be true or false");
+        return (*v)->get<bool>();
+    }
+    Result<double> number(const std::string& field) const
+    {
+        auto v = member(field);
+        if (!v) return v.error();
+        if (!(*v)->is_number()) return bad(field, "must be a number");
+        return (*v)->get<double>();
+    }
+    Result<int64_t> integer(const std::string& field, int64_t lo, int64_t hi) const
+    {
+        auto v = member(field);
+        if (!v) return v.error();
+        if (!(*v)->is_number_integer()) return bad(field, "must be an integer");
+        const int64_t x = (*v)->get<int64_t>();
+        if (x < lo || x > hi)
+            return bad(field, "is " + std::to_string(x) + ", outside " + std::to_string(lo) + ".." + std::to_string(hi));
+        return x;
+    }
+    Result<uint64_t> unsignedInteger(const std::string& field) const
+    {
+        auto v = member(field);
+        if (!v) return v.error();
+        if (!(*v)->is_number_unsigned()) return bad(field, "must be a non-negative integer");
+        return (*v)->get<uint64_t>();
+    }
+
+private:
+    const Json& m_json;
+    std::string m_where;
+    std::string m_path;
+};
+
+#define LATHE_FIELD(dst, expr)         \
+    do {                               \
+        auto r_ = (expr);              \
+        if (!r_) return r_.error();    \
+        dst = std::move(r_).value();   \
+    } while (0)
+
+Result<Json> parseJsonField(const std::map<std::string, std::string>& metadata, const std::string& key,
+                            const std::string& path)
+{
+    auto it = metadata.find(key);
+    if (it == metadata.end())
+        return makeError(ErrorCode::Corrupt, path + ": metadata field \"" + key +
+                                                 "\" is missing; the compiled model is damaged, compile it again");
+    try {
+        return Json::parse(it->second);
+    } catch (const Json::exception& e) {
+        return makeError(ErrorCode::Corrupt, path + ": metadata field \"" + key + "\" is not valid JSON (" + e.what() +
+                                                 "); the compiled model is damaged, compile it again");
+    }
+}
+
+Result<LinearSpec> parseLinearSpec(const Json& json, const std::string& module, const std::string& path)
+{
+    const Fields f(json, "quantization.linears[\"" + module + "\"]", path);
+    LinearSpec spec;
+    LATHE_FIELD(spec.weightBits, f.integer("weight_bits", 2, 8));
+    LATHE_FIELD(spec.groupSize, f.integer("group_size", 0, std::numeric_limits<int32_t>::max()));
+    LATHE_FIELD(spec.activationBits, f.integer("activation_bits", 2, 16));
+    LATHE_FIELD(spec.hasBias, f.boolean("bias"));
+    return spec;
+}
+
+Result<void> parseQuantization(const Json& q, const std::string& path, CompiledModelInfo& info)
+{
+    const Fields f(q, "quantization", path);
+    if (!q.is_object()) return f.bad("(root)", "must be a JSON object");
+    LATHE_FIELD(info.bitMode, f.string("bit_mode"));
+    LATHE_FIELD(info.weightMethod, f.string("weight_method"));
+    LATHE_FIELD(info.embeddingRotated, f.boolean("embedding_rotated"));
+
+    const Json* activation = nullptr;
+    LATHE_FIELD(activation, f.member("activation"));
+    const Fields a(*activation, "quantization.activation", path);
+    LATHE_FIELD(info.activationMethod, a.string("method"));
+    LATHE_FIELD(info.percentile, a.number("percentile"));
+
+    const Json* rotation = nullptr;
+    LATHE_FIELD(rotation, f.member("rotation"));
+    const Fields r(*rotation, "quantization.rotation", path);
+    LATHE_FIELD(info.rotation.fusedNorms, r.boolean("fused_norms"));
+    LATHE_FIELD(info.rotation.r1, r.boolean("r1"));
+    LATHE_FIELD(info.rotation.r2, r.boolean("r2"));
+    LATHE_FIELD(info.rotation.kind, r.string("kind"));
+    LATHE_FIELD(info.rotation.seed, r.unsignedInteger("seed"));
+
+    const Json* linears = nullptr;
+    LATHE_FIELD(linears, f.member("linears"));
+    if (!linears->is_object()) return f.bad("linears", "must be an object of module name → spec");
+    for (const auto& [module, spec] : linears->items()) {
+        auto parsed = parseLinearSpec(spec, module, path);
+        if (!parsed) return parsed.error();
+        info.linears[module] = *parsed;
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string weightCodesName(const std::string& module) { return module + ".weight_q"; }
+std::string weightScaleName(const std::string& module) { return module + ".weight_scale"; }
+std::string inputScaleName(const std::string& module) { return module + ".input_scale"; }
+std::string biasName(const std::string& module) { return module + ".bias"; }
+std::string tokenizerTensorName(const std::string& fileName) { return "tokenizer/" + fileName; }
+
+std::vector<std::string> layerModules(int layer)
+{
+    std::vector<std::string> names;
+    for (const char* p : kLayerProjections) names.push_back(layerPrefix(layer) + p);
+    return names;
+}
+
+std::vector<std::string> allModules(const ModelConfig& config)
+{
+    std::vector<std::string> names;
+    for (int i = 0; i < config.numLayers; ++i) {
+        auto layer = layerModules(i);
+        names.insert(names.end(), layer.begin(), layer.end());
+    }
+    names.emplace_back(kHeadModule);
+    return names;
+}
+
+std::vector<int64_t> linearShape(const ModelConfig& c, const std::string& module)
+{
+    const int64_t hidden = c.hiddenSize, ffn = c.intermediateSize;
+    const int64_t qDim = int64_t(c.numHeads) * c.headDim, kvDim = int64_t(c.numKvHeads) * c.headDim;
+    if (module == kHeadModule) return {c.vocabSize, hidden};
+    const std::vector<std::vector<int64_t>> shapes = {{qDim, hidden}, {kvDim, hidden}, {kvDim, hidden}, {hidden, qDim},
+                                                      {ffn, hidden},  {ffn, hidden},   {hidden, ffn}};
+    for (int i = 0; i < c.numLayers; ++i) {
+        const std::string prefix = layerPrefix(i);
+        if (module.compare(0, prefix.size(), prefix) != 0) continue;
+        for (size_t p = 0; p < std::size(kLayerProjections); ++p)
+            if (module.substr(prefix.size()) == kLayerProjections[p]) return shapes[p];
+        return {};
+    }
+    return {};
+}
+
+std::vector<std::string> normNames(const ModelConfig& config)
+{
+    std::vector<std::string> names;
+    for (int i = 0; i < config.numLayers; ++i) {
+        names.push_back(layerPrefix(i) + "input_layernorm.weight");
+        names.push_back(layerPrefix(i) + "post_attention_layernorm.weight");
+    }
+    names.emplace_back("model.norm.weight");
+    return names;
+}
+
+const std::vector<std::string>& tokenizerFileNames()
+{
+    static const std::vector<std::string> names{"tokenizer.json", "tokenizer.model", "tokenizer_config.json"};
+    return names;
+}
+
+std::string weightCodesDtype(int weightBits) { return weightBits <= 4 ? "U8" : "I8"; }
+
+std::vector<int64_t> weightCodesShape(int64_t out, int64_t in, int weightBits)
+{
+    return {out, weightBits <= 4 ? in / 2 : in};
+}
+
+std::map<std::string, std::string> toMetadata(const CompiledModelInfo& info)
+{
+    OrderedJson linears = OrderedJson::object();
+    for (const auto& [module, spec] : info.linears)
+        linears[module] = {{"weight_bits", spec.weightBits},
+                           {"group_size", spec.groupSize},
+                           {"activation_bits", spec.activationBits},
+                           {"bias", spec.hasBias}};
+    OrderedJson q;
+    q["bit_mode"] = info.bitMode;
+    q["weight_method"] = info.weightMethod;
+    q["activation"] = {{"method", info.activationMethod}, {"percentile", info.percentile}};
+    q["rotation"] = {{"fused_norms", info.rotation.fusedNorms},
+                     {"r1", info.rotation.r1},
+                     {"r2", info.rotation.r2},
+                     {"kind", info.rotation.kind},
+                     {"seed", info.rotation.seed}};
+    q["embedding_rotated"] = info.embeddingRotated;
+    q["linears"] = std::move(linears);
+
+    OrderedJson tokenizer = OrderedJson::object();
+    for (const auto& [file, sha] : info.tokenizerFiles) tokenizer[file] = sha;
+
+    return {{"format", kFormatName},
+            {"format_version", std::to_string(kFormatVersion)},
+            {"config", modelConfigToJson(info.config)},
+            {"quantization", q.dump()},
+            {"tokenizer", tokenizer.dump()},
+            {"provenance", info.provenanceJson.empty() ? "{}" : info.provenanceJson}};
+}
+
+Result<CompiledModelInfo> fromMetadata(const std::map<std::string, std::string>& metadata, const std::string& path)
+{
+    auto format = metadata.find("format");
+    if (format == metadata.end() || format->second != kFormatName)
+        return makeError(ErrorCode::Unsupported,
+                         path + " is not a Lathe compiled model (its safetensors metadata has " +
+                             (format == metadata.end() ? std::string("no \"format\" field")
+                                                       : "format \"" + format->second + "\"") +
+                             ", expected \"" + kFormatName + "\"); pass the file `lathe compile` wrote");
+    auto version = metadata.find("format_version");
+    int parsedVersion = 0;
+    bool versionOk = version != metadata.end() && !version->second.empty() && version->second.size() <= 9 &&
+                     std::all_of(version->second.begin(), version->second.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (versionOk) parsedVersion = std::stoi(version->second);
+    if (!versionOk || parsedVersion < 1)
+        return makeError(ErrorCode::Corrupt, path + ": metadata field \"format_version\" is " +
+                                                 (version == metadata.end() ? std::string("missing")
+                                                                            : "\"" + version->second + "\"") +
+                                                 ", not a positive integer; the compiled model is damaged");
+    if (parsedVersion > kFormatVersion)
+        return makeError(ErrorCode::Unsupported,
+                         path + " was written by a newer Lathe (format " + std::to_string(parsedVersion) +
+                             ", this build reads " + std::to_string(kFormatVersion) + "); update Lathe to run it");
+
+    CompiledModelInfo info;
+    auto configText = metadata.find("config");
+    if (configText == metadata.end())
+        return makeError(ErrorCode::Corrupt, path + ": metadata field \"config\" is missing; the compiled model is damaged");
+    auto config = parseModelConfig(configText->second, path + " (metadata field \"config\")");
+    if (!config) return config.error();
+    info.config = std::move(config).value();
+
+    auto quantization = parseJsonField(metadata, "quantization", path);
+    if (!quantization) return quantization.error();
+    LATHE_TRY(parseQuantization(*quantization, path, info));
+
+    auto tokenizer = parseJsonField(metadata, "tokenizer", path);
+    if (!tokenizer) return tokenizer.error();
+    if (!tokenizer->is_object())
+        return makeError(ErrorCode::Corrupt, path + ": metadata field \"tokenizer\" must be an object of file → sha256");
+    for (const auto& [file, sha] : tokenizer->items()) {
+        if (!sha.is_string())
+            return makeError(ErrorCode::Corrupt, path + ": metadata field tokenizer[\"" + file + "\"] is not a sha256 string");
+        info.tokenizerFiles[file] = sha.get<std::string>();
+    }
+
+    auto provenance = parseJsonField(metadata, "provenance", path);
+    if (!provenance) return provenance.error();
+    info.provenanceJson = metadata.at("provenance");
+    return info;
+}
+
+}  // namespace lathe::compiled

@@ -1,0 +1,150 @@
+#include "runtime/LoadedModel.h"
+
+#include "calib/EmbeddingTable.h"
+#include "compiled/CompiledModelFile.h"
+#include "runtime/CompiledProjections.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+namespace lathe {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A private folder that disappears with this object.
+class TemporaryFolder {
+public:
+    static Result<TemporaryFolder> create()
+    {
+        std::error_code ec;
+        const fs::path base = fs::temp_directory_path(ec);
+        std::string pattern = ((ec ? fs::path("/tmp") : base) / "lathe-tokenizer-XXXXXX").string();
+        if (!::mkdtemp(pattern.data()))
+            return makeError(ErrorCode::Io, "cannot create a temporary folder for the tokenizer (" + pattern +
+                                                "); set TMPDIR to a writable folder");
+        return TemporaryFolder(pattern);
+    }
+    TemporaryFolder(TemporaryFolder&& other) noexcept : m_path(std::move(other.m_path)) { other.m_path.clear(); }
+    TemporaryFolder& operator=(TemporaryFolder&&) = delete;
+    ~TemporaryFolder()
+    {
+        std::error_code ec;
+        if (!m_path.empty()) fs::remove_all(m_path, ec);
+    }
+    const std::string& path() const { return m_path; }
+
+private:
+    explicit TemporaryFolder(std::string path) : m_path(std::move(path)) {}
+    std::string m_path;
+};
+
+// The tokenizer engines load from files, so the stored files are put back into a folder for the load only.
+Result<std::unique_ptr<Tokenizer>> loadStoredTokenizer(const compiled::CompiledModelFile& file)
+{
+    if (file.info().tokenizerFiles.empty())
+        return makeError(ErrorCode::NotFound, file.path() + " stores no tokenizer files; compile it again from a model "
+                                                            "folder that has tokenizer.json or tokenizer.model");
+    auto folder = TemporaryFolder::create();
+    if (!folder) return folder.error();
+    for (const auto& [name, sha] : file.info().tokenizerFiles) {
+        auto bytes = file.tokenizerFile(name);
+        if (!bytes) return bytes.error();
+        const std::string target = (fs::path(folder->path()) / name).string();
+        std::ofstream out(target, std::ios::binary);
+        out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+        out.close();
+        if (!out) return makeError(ErrorCode::Io, "cannot write the tokenizer file " + target + "; check TMPDIR");
+    }
+    auto tokenizer = Tokenizer::load(folder->path());
+    if (!tokenizer) return tokenizer.error().withContext("loading the tokenizer stored in " + file.path());
+    return tokenizer;
+}
+
+std::string shapeText(int64_t a, int64_t b)
+{
+    return "[" + std::to_string(a) + ", " + std::to_string(b) + "]";
+}
+
+}  // namespace
+
+Result<LoadedModel> loadCompiledModel(const std::string& mxqPath, const std::string& embeddingPath,
+                                      const ProgressFn& progress, const StopToken& stop)
+{
+    if (embeddingPath.empty())
+        return makeError(ErrorCode::InvalidArgument,
+                         "a compiled model needs its input embedding: pass --embedding-weight-path (the embedding.pt "
+                         "of the model, or the rotated embedding `lathe compile` wrote for rotated modes)");
+    auto file = compiled::CompiledModelFile::open(mxqPath);
+    if (!file) return file.error();
+    return guarded<LoadedModel>("loading compiled model " + mxqPath, [&]() -> Result<LoadedModel> {
+        const compiled::CompiledModelFile& model = **file;
+        const ModelConfig& config = model.config();
+        const bool rotated = model.info().embeddingRotated;
+        const std::string rotationHint =
+            rotated ? " This model was compiled with an R1 rotation: pass the rotated embedding `lathe compile` wrote "
+                      "(embedding_rotated.pt by default), not the model's plain embedding.pt."
+                    : "";
+
+        auto embedding = calib::EmbeddingTable::load(embeddingPath);
+        if (!embedding) return embedding.error().withContext("loading the embedding for " + mxqPath);
+        if (embedding->vocabSize() != config.vocabSize || embedding->hiddenSize() != config.hiddenSize)
+            return makeError(ErrorCode::InvalidArgument,
+                             "the embedding " + embeddingPath + " is " +
+                                 shapeText(embedding->vocabSize(), embedding->hiddenSize()) + " but the compiled model " +
+                                 mxqPath + " needs [vocab_size, hidden_size] = " +
+                                 shapeText(config.vocabSize, config.hiddenSize) +
+                                 "; the embedding belongs to another model." + rotationHint);
+
+        LoadedModel loaded;
+        loaded.directory = mxqPath;
+        auto tokenizer = loadStoredTokenizer(model);
+        if (!tokenizer) return tokenizer.error();
+        loaded.tokenizer = std::move(tokenizer).value();
+        if (loaded.tokenizer->vocabSize() > config.vocabSize)
+            return makeError(ErrorCode::Corrupt, "the tokenizer stored in " + mxqPath + " has " +
+                                                     std::to_string(loaded.tokenizer->vocabSize()) +
+                                                     " tokens but the model's vocab_size is " +
+                                                     std::to_string(config.vocabSize));
+
+        DecoderWeights weights;
+        weights.embedTokens = embedding->weights();
+        weights.layers.resize(static_cast<size_t>(config.numLayers));
+        for (int i = 0; i < config.numLayers; ++i) {
+            const std::string prefix = "model.layers." + std::to_string(i) + ".";
+            auto input = model.floatTensor(prefix + "input_layernorm.weight");
+            if (!input) return input.error();
+            auto post = model.floatTensor(prefix + "post_attention_layernorm.weight");
+            if (!post) return post.error();
+            weights.layers[static_cast<size_t>(i)].inputNorm = std::move(input).value();
+            weights.layers[static_cast<size_t>(i)].postAttentionNorm = std::move(post).value();
+        }
+        auto finalNorm = model.floatTensor("model.norm.weight");
+        if (!finalNorm) return finalNorm.error();
+        weights.finalNorm = std::move(finalNorm).value();
+
+        auto projections = CompiledProjections::load(model, progress, stop);
+        if (!projections) return projections.error();
+        loaded.decoder = std::make_unique<Decoder>(config, std::move(weights), std::move(projections).value());
+        return loaded;
+    });
+}
+
+Result<LoadedModel> loadModelForRun(const std::string& modelPath, const std::string& mxqPath,
+                                    const std::string& embeddingPath, const ProgressFn& progress,
+                                    const StopToken& stop)
+{
+    if (!mxqPath.empty()) return loadCompiledModel(mxqPath, embeddingPath, progress, stop);
+    if (modelPath.empty())
+        return makeError(ErrorCode::InvalidArgument,
+                         "no model given: pass --model-path (a float model) or --mxq-path with --embedding-weight-path "
+                         "(a compiled model)");
+    if (!embeddingPath.empty())
+        return makeError(ErrorCode::InvalidArgument,
+                         "--embedding-weight-path is only used with --mxq-path (a compiled model)");
+    return loadFloatModel(modelPath, progress, stop);
+}
+
+}  // namespace lathe

@@ -1,0 +1,24 @@
+#pragma once
+
+#include "lathe/project/Project.h"
+
+#include <QList>
+#include <QString>
+
+namespace lathe::ui {
+
+// The files a project's compile writes, named as compileOptionsFor and the compiler name them.
+struct CompiledFile {
+    QString role;  // "Compiled model", "Report (JSON)", …
+    QString path;
+};
+
+QString compiledModelPath(const ProjectSettings& settings);
+QString compileReportPath(const ProjectSettings& settings);
+// The input embedding the compiled model runs with: the rotated one for rotated compiles, else embedding.pt.
+QString compiledEmbeddingPath(const ProjectSettings& settings, bool rotated);
+
+// Every output of a compile of these settings that exists on disk, in a fixed order.
+QList<CompiledFile> existingCompiledFiles(const ProjectSettings& settings);
+
+}  // namespace lathe::ui

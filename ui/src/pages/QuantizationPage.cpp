@@ -1,0 +1,309 @@
+#include "pages/QuantizationPage.h"
+
+#include "Format.h"
+#include "StudioState.h"
+#include "quant/SizeEstimate.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QThread>
+#include <QVBoxLayout>
+
+namespace lathe::ui {
+
+namespace {
+
+const QStringList& groups()
+{
+    static const QStringList names = {"query", "key", "value", "output", "ffn", "head"};
+    return names;
+}
+
+QString groupDescription(const QString& group)
+{
+    if (group == QLatin1String("query")) return QuantizationPage::tr("q_proj");
+    if (group == QLatin1String("key")) return QuantizationPage::tr("k_proj");
+    if (group == QLatin1String("value")) return QuantizationPage::tr("v_proj");
+    if (group == QLatin1String("output")) return QuantizationPage::tr("o_proj");
+    if (group == QLatin1String("ffn")) return QuantizationPage::tr("gate_proj, up_proj, down_proj");
+    return QuantizationPage::tr("lm_head");
+}
+
+}  // namespace
+
+QString QuantizationPage::bitModeExplanation(const QString& bitMode)
+{
+    if (bitMode == QLatin1String("w8"))
+        return tr("8-bit weights everywhere: closest to the float model, about half the size of bfloat16.");
+    if (bitMode == QLatin1String("w4"))
+        return tr("4-bit weights everywhere: the smallest model; relies on rotations and GPTQ to keep quality.");
+    return tr(
+        "4-bit weights with 8-bit value projections: nearly w4's size with better attention quality "
+        "(the reference flow's default).");
+}
+
+QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
+    : WizardPage(studio, tr("Quantization"),
+                 tr("Weights are quantized per output channel on a symmetric integer grid; activations get one "
+                    "static 8-bit scale per linear input, calibrated on the samples of the previous step."),
+                 parent)
+{
+    setObjectName(QStringLiteral("quantizationPage"));
+
+    auto* modeBox = new QGroupBox(tr("Bits"), this);
+    auto* modeForm = new QFormLayout(modeBox);
+    m_bitMode = new QComboBox(modeBox);
+    m_bitMode->setObjectName(QStringLiteral("bitModeCombo"));
+    m_bitMode->addItem(QStringLiteral("w8"), QStringLiteral("w8"));
+    m_bitMode->addItem(QStringLiteral("w4"), QStringLiteral("w4"));
+    m_bitMode->addItem(QStringLiteral("w4v8"), QStringLiteral("w4v8"));
+    auto* modeLabel = new QLabel(tr("&Bit mode:"), modeBox);
+    modeLabel->setBuddy(m_bitMode);
+    modeForm->addRow(modeLabel, m_bitMode);
+    m_explanation = new QLabel(modeBox);
+    m_explanation->setObjectName(QStringLiteral("bitModeExplanation"));
+    m_explanation->setWordWrap(true);
+    modeForm->addRow(QString(), m_explanation);
+    m_estimate = new QLabel(modeBox);
+    m_estimate->setObjectName(QStringLiteral("estimatedSizeLabel"));
+    m_estimate->setWordWrap(true);
+    m_estimate->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_estimate->setToolTip(
+        tr("Per linear: out × in × bits / 8 bytes of packed weights plus one float32 scale per "
+           "output channel (and group); norms and metadata add a few kB."));
+    modeForm->addRow(tr("Estimated size:"), m_estimate);
+    body()->addWidget(modeBox);
+
+    auto* methodBox = new QGroupBox(tr("Method"), this);
+    auto* methodForm = new QFormLayout(methodBox);
+    m_rotation = new QCheckBox(tr("&Rotate (random Hadamard R1/R2, with norm fusion)"), methodBox);
+    m_rotation->setObjectName(QStringLiteral("rotationCheck"));
+    m_rotation->setToolTip(
+        tr("Spreads outlier channels so 4-bit weights and 8-bit activations lose less. "
+           "Recommended for w4 and w4v8."));
+    m_gptq = new QCheckBox(tr("&GPTQ weight rounding (off = round to nearest)"), methodBox);
+    m_gptq->setObjectName(QStringLiteral("gptqCheck"));
+    methodForm->addRow(m_rotation);
+    methodForm->addRow(m_gptq);
+    auto* activationRow = new QHBoxLayout();
+    m_activation = new QComboBox(methodBox);
+    m_activation->setObjectName(QStringLiteral("activationMethodCombo"));
+    m_activation->addItem(tr("max (largest value seen)"), QStringLiteral("max"));
+    m_activation->addItem(tr("percentile (clip rare outliers)"), QStringLiteral("percentile"));
+    m_activation->addItem(tr("mse (minimise squared error)"), QStringLiteral("mse"));
+    m_percentile = new QDoubleSpinBox(methodBox);
+    m_percentile->setObjectName(QStringLiteral("percentileSpin"));
+    m_percentile->setDecimals(6);
+    m_percentile->setRange(0.0, 1.0);
+    m_percentile->setSingleStep(0.0001);
+    m_percentile->setAccessibleName(tr("Percentile"));
+    activationRow->addWidget(m_activation, 1);
+    activationRow->addWidget(new QLabel(tr("Percentile:"), methodBox));
+    activationRow->addWidget(m_percentile);
+    auto* activationLabel = new QLabel(tr("&Activation scales:"), methodBox);
+    activationLabel->setBuddy(m_activation);
+    methodForm->addRow(activationLabel, activationRow);
+    m_threads = new QSpinBox(methodBox);
+    m_threads->setObjectName(QStringLiteral("threadsSpin"));
+    m_threads->setRange(0, 1024);
+    m_threads->setSpecialValueText(tr("all cores (%1)").arg(QThread::idealThreadCount()));
+    auto* threadsLabel = new QLabel(tr("&Threads:"), methodBox);
+    threadsLabel->setBuddy(m_threads);
+    methodForm->addRow(threadsLabel, m_threads);
+    body()->addWidget(methodBox);
+
+    auto* advancedBox = new QGroupBox(tr("Advanced: bits per projection group"), this);
+    auto* advanced = new QVBoxLayout(advancedBox);
+    m_groups = new QTableWidget(static_cast<int>(groups().size()), 4, advancedBox);
+    m_groups->setObjectName(QStringLiteral("groupBitsTable"));
+    m_groups->setHorizontalHeaderLabels({tr("Group"), tr("Linears"), tr("Preset"), tr("Bits")});
+    m_groups->verticalHeader()->setVisible(false);
+    m_groups->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_groups->setSelectionMode(QAbstractItemView::NoSelection);
+    m_groups->setTabKeyNavigation(false);
+    m_groups->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    for (int row = 0; row < groups().size(); ++row) {
+        const QString group = groups()[row];
+        m_groups->setItem(row, 0, new QTableWidgetItem(group));
+        m_groups->setItem(row, 1, new QTableWidgetItem(groupDescription(group)));
+        m_groups->setItem(row, 2, new QTableWidgetItem());
+        auto* bits = new QComboBox(m_groups);
+        bits->setObjectName(QStringLiteral("groupBits_") + group);
+        bits->setAccessibleName(tr("Bits for %1").arg(group));
+        bits->addItem(tr("preset"), 0);
+        bits->addItem(QStringLiteral("4"), 4);
+        bits->addItem(QStringLiteral("8"), 8);
+        bits->addItem(tr("16 (keep float)"), 16);
+        m_groups->setCellWidget(row, 3, bits);
+        m_groupBits.insert(group, bits);
+        connect(bits, &QComboBox::currentIndexChanged, this, &QuantizationPage::writeGroupBits);
+    }
+    m_groups->setMinimumHeight(m_groups->verticalHeader()->length() + m_groups->horizontalHeader()->height() + 6);
+    advanced->addWidget(m_groups);
+    auto* groupSizeRow = new QFormLayout();
+    m_groupSize = new QSpinBox(advancedBox);
+    m_groupSize->setObjectName(QStringLiteral("groupSizeSpin"));
+    m_groupSize->setRange(0, 1 << 16);
+    m_groupSize->setSpecialValueText(tr("per output channel"));
+    auto* groupSizeLabel = new QLabel(tr("Scale group si&ze:"), advancedBox);
+    groupSizeLabel->setBuddy(m_groupSize);
+    groupSizeRow->addRow(groupSizeLabel, m_groupSize);
+    advanced->addLayout(groupSizeRow);
+    body()->addWidget(advancedBox);
+
+    m_validation = makeMessageLabel(QStringLiteral("quantValidationLabel"), this);
+    body()->addWidget(m_validation);
+    body()->addStretch(1);
+
+    connect(m_bitMode, &QComboBox::currentIndexChanged, this, [this] {
+        edit([&] { state().settings().quantization.bitMode = m_bitMode->currentData().toString().toStdString(); });
+        m_explanation->setText(bitModeExplanation(m_bitMode->currentData().toString()));
+        updatePresetColumn();
+        updateEstimate();
+    });
+    connect(m_rotation, &QCheckBox::toggled, this, [this](bool on) {
+        edit([&] { state().settings().quantization.rotation = on; });
+        validate();
+    });
+    connect(m_gptq, &QCheckBox::toggled, this,
+            [this](bool on) { edit([&] { state().settings().quantization.gptq = on; }); });
+    connect(m_activation, &QComboBox::currentIndexChanged, this, [this] {
+        const QString method = m_activation->currentData().toString();
+        edit([&] { state().settings().quantization.activationMethod = method.toStdString(); });
+        m_percentile->setEnabled(method == QLatin1String("percentile"));
+        validate();
+    });
+    connect(m_percentile, &QDoubleSpinBox::valueChanged, this, [this](double v) {
+        edit([&] { state().settings().quantization.percentile = v; });
+        validate();
+    });
+    connect(m_groupSize, &QSpinBox::valueChanged, this, [this](int v) {
+        edit([&] { state().settings().quantization.groupSize = v; });
+        updateEstimate();
+    });
+    connect(m_threads, &QSpinBox::valueChanged, this,
+            [this](int v) { edit([&] { state().settings().quantization.threads = v; }); });
+    connect(&studio, &StudioState::modelChanged, this, &QuantizationPage::updateEstimate);
+
+    setTabOrder(m_bitMode, m_rotation);
+    setTabOrder(m_rotation, m_gptq);
+    setTabOrder(m_gptq, m_activation);
+    setTabOrder(m_activation, m_percentile);
+    setTabOrder(m_percentile, m_threads);
+    QWidget* previous = m_threads;
+    for (const QString& group : groups()) {
+        setTabOrder(previous, m_groupBits[group]);
+        previous = m_groupBits[group];
+    }
+    setTabOrder(previous, m_groupSize);
+
+    reload();
+}
+
+void QuantizationPage::loadSettings()
+{
+    const auto& q = state().settings().quantization;
+    m_bitMode->setCurrentIndex(std::max(0, m_bitMode->findData(QString::fromStdString(q.bitMode))));
+    m_explanation->setText(bitModeExplanation(m_bitMode->currentData().toString()));
+    m_rotation->setChecked(q.rotation);
+    m_gptq->setChecked(q.gptq);
+    m_activation->setCurrentIndex(std::max(0, m_activation->findData(QString::fromStdString(q.activationMethod))));
+    m_percentile->setValue(q.percentile);
+    m_percentile->setEnabled(q.activationMethod == "percentile");
+    for (const QString& group : groups()) {
+        const auto it = q.groupBits.find(group.toStdString());
+        QComboBox* combo = m_groupBits[group];
+        combo->setCurrentIndex(std::max(0, combo->findData(it == q.groupBits.end() ? 0 : it->second)));
+    }
+    m_groupSize->setValue(q.groupSize);
+    m_threads->setValue(q.threads);
+    updatePresetColumn();
+    updateEstimate();
+}
+
+void QuantizationPage::writeGroupBits()
+{
+    std::map<std::string, int> overrides;
+    for (const QString& group : groups()) {
+        const int bits = m_groupBits[group]->currentData().toInt();
+        if (bits > 0) overrides[group.toStdString()] = bits;
+    }
+    edit([&] { state().settings().quantization.groupBits = overrides; });
+    updateEstimate();
+}
+
+void QuantizationPage::updatePresetColumn()
+{
+    const std::string mode = m_bitMode->currentData().toString().toStdString();
+    for (int row = 0; row < groups().size(); ++row)
+        m_groups->item(row, 2)->setText(QString::number(presetBits(mode, groups()[row].toStdString())));
+}
+
+void QuantizationPage::updateEstimate()
+{
+    const auto& q = state().settings().quantization;
+    const auto& config = state().modelConfig();
+    if (!config) {
+        m_estimate->setText(tr("known once a model is chosen"));
+        m_estimate->setProperty("estimatedBytes", QVariant());
+    } else {
+        const qint64 bytes = estimateCompiledBytes(*config, q.bitMode, q.groupBits, q.groupSize);
+        const qint64 reference = bfloat16Bytes(*config);
+        m_estimate->setText(tr("%1 — %2 of the bfloat16 weights (%3)")
+                                .arg(formatBytesExact(bytes))
+                                .arg(reference > 0 ? QStringLiteral("%1 %").arg(100.0 * bytes / reference, 0, 'f', 1)
+                                                   : QStringLiteral("—"))
+                                .arg(formatBytes(reference)));
+        m_estimate->setProperty("estimatedBytes", bytes);
+    }
+    validate();
+}
+
+void QuantizationPage::collectProblems(QStringList* errors, QStringList* warnings) const
+{
+    const auto& q = state().settings().quantization;
+    if (q.activationMethod == "percentile" && !(q.percentile > 0.0 && q.percentile <= 1.0))
+        *errors << tr("The activation percentile must lie in (0, 1], e.g. 0.9999.");
+    else if (q.activationMethod == "percentile" && q.percentile < 0.99)
+        *warnings << tr("A percentile below 0.99 clips more than 1 % of activations; 0.9999 is the usual choice.");
+    const auto& config = state().modelConfig();
+    if (config && q.groupSize > 0) {
+        for (const LinearShape& l : quantizedLinears(*config)) {
+            if (l.in % q.groupSize != 0) {
+                *errors << tr("Group size %1 does not divide the %2 inputs of %3.")
+                               .arg(q.groupSize)
+                               .arg(l.in)
+                               .arg(QString::fromStdString(l.name));
+                break;
+            }
+        }
+    }
+    if (!q.rotation && q.bitMode != "w8")
+        *warnings << tr("Without rotation, 4-bit weights usually lose much more accuracy; keep it on for %1.")
+                         .arg(QString::fromStdString(q.bitMode));
+}
+
+QString QuantizationPage::validationMessage() const
+{
+    QStringList errors, warnings;
+    collectProblems(&errors, &warnings);
+    return (errors + warnings).join(QLatin1Char('\n'));
+}
+
+void QuantizationPage::validate()
+{
+    QStringList errors, warnings;
+    collectProblems(&errors, &warnings);
+    showMessage(m_validation, (errors + warnings).join(QLatin1Char('\n')),
+                errors.isEmpty() ? Tone::Warning : Tone::Error);
+}
+
+}  // namespace lathe::ui
