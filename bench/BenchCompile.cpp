@@ -508,11 +508,13 @@ int main(int argc, char** argv)
         report["cpu_user_s"] = run.userSeconds;
         report["cpu_system_s"] = run.systemSeconds;
         report["flop_count"] = flops.minimal.total();
-        report["achieved_gflops"] = flops.minimal.total() / run.wallSeconds / 1e9;
-        report["ratio"] = flops.minimal.total() / run.wallSeconds / 1e9 / gemmPeak;
-        // What the implementation executes over the same time: how busy its arithmetic keeps the cores.
         report["flop_count_as_run"] = flops.asRun.total();
-        report["executed_gflops"] = flops.asRun.total() / run.wallSeconds / 1e9;
+        if (run.exitCode == 0) {
+            report["achieved_gflops"] = flops.minimal.total() / run.wallSeconds / 1e9;
+            report["ratio"] = flops.minimal.total() / run.wallSeconds / 1e9 / gemmPeak;
+            // What the implementation executes over the same time: how busy its arithmetic keeps the cores.
+            report["executed_gflops"] = flops.asRun.total() / run.wallSeconds / 1e9;
+        }
         report["flops"] = {{"minimal", flops.minimal.json()}, {"as_run", flops.asRun.json()}};
         report["compiled_bytes"] = fs::is_regular_file(savePath, ec) ? fs::file_size(savePath, ec) : 0;
         report["goal_peak_rss_mb"] = 3072;
