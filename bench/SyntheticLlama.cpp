@@ -1,15 +1,17 @@
 #include "SyntheticLlama.h"
 
+#include "common/AtomicFile.h"
+#include "common/AtomicFileWriter.h"
 #include "lathe/data/Npy.h"
+#include "model/SafetensorsWriter.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
+#include <algorithm>
 #include <exception>
 #include <map>
-#include <memory>
 #include <random>
 #include <vector>
 
@@ -49,46 +51,19 @@ std::vector<TensorPlan> tensorPlan(const SyntheticLlamaSpec& s)
     return plan;
 }
 
-// safetensors header: offsets of every tensor, padded with spaces so the data section starts 8-byte aligned.
-std::string safetensorsHeader(const std::vector<TensorPlan>& plan, uint64_t& dataBytes)
+std::vector<SafetensorsHeaderEntry> headerEntries(const std::vector<TensorPlan>& plan)
 {
-    nlohmann::ordered_json header;
-    header["__metadata__"] = {{"format", "pt"}};
-    uint64_t offset = 0;
+    std::vector<SafetensorsHeaderEntry> entries;
     for (const TensorPlan& t : plan) {
-        const uint64_t bytes = uint64_t(t.rows * t.cols) * 2;
-        nlohmann::json shape = t.rows == 1 && t.init == Init::Norm ? nlohmann::json::array({t.cols})
-                                                                   : nlohmann::json::array({t.rows, t.cols});
-        header[t.name] = {{"dtype", "BF16"}, {"shape", shape}, {"data_offsets", {offset, offset + bytes}}};
-        offset += bytes;
+        std::vector<int64_t> shape{t.rows, t.cols};
+        if (t.init == Init::Norm) shape = {t.cols};
+        entries.push_back({t.name, "BF16", std::move(shape), uint64_t(t.rows * t.cols) * 2});
     }
-    dataBytes = offset;
-    std::string text = header.dump();
-    text.append((8 - text.size() % 8) % 8, ' ');
-    return text;
+    return entries;
 }
 
-struct FileCloser {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
-
-Result<void> writeAll(std::FILE* f, const void* data, size_t bytes, const fs::path& path)
-{
-    if (std::fwrite(data, 1, bytes, f) != bytes)
-        return makeError(ErrorCode::Io, "writing " + path.string() + " failed (disk full?); free space or pass "
-                                        "--work-dir on a larger disk");
-    return {};
-}
-
-Result<void> writeText(const fs::path& path, const std::string& text)
-{
-    File f(std::fopen(path.c_str(), "wb"));
-    if (!f) return makeError(ErrorCode::Io, "cannot create " + path.string());
-    LATHE_TRY(writeAll(f.get(), text.data(), text.size(), path));
-    if (std::fclose(f.release()) != 0) return makeError(ErrorCode::Io, "closing " + path.string() + " failed");
-    return {};
-}
+// A failed write of the 2.5 GB model is nearly always a full disk.
+Error withWorkDirHint(const Error& e) { return {e.code, e.message + "; pass --work-dir on a larger disk"}; }
 
 // Which calibration positions take their row from which token id: filled while the embedding streams past.
 struct CalibRows {
@@ -111,14 +86,11 @@ CalibRows pickCalibIds(const SyntheticLlamaSpec& s)
 Result<uint64_t> writeWeights(const fs::path& path, const SyntheticLlamaSpec& s, CalibRows& calib, int64_t& params)
 {
     const std::vector<TensorPlan> plan = tensorPlan(s);
-    uint64_t dataBytes = 0;
-    const std::string header = safetensorsHeader(plan, dataBytes);
-    const fs::path partial = path.string() + ".partial";
-    File f(std::fopen(partial.c_str(), "wb"));
-    if (!f) return makeError(ErrorCode::Io, "cannot create " + partial.string());
-    const uint64_t headerSize = header.size();
-    LATHE_TRY(writeAll(f.get(), &headerSize, 8, partial));  // little-endian u64, as on every supported host
-    LATHE_TRY(writeAll(f.get(), header.data(), header.size(), partial));
+    auto header = safetensorsHeader(headerEntries(plan), {{"format", "pt"}});
+    if (!header) return header.error();
+    auto file = AtomicFileWriter::create(path.string());
+    if (!file) return file.error();
+    if (auto r = file->write(header->data(), header->size()); !r) return withWorkDirHint(r.error());
 
     at::Generator gen = at::detail::createCPUGenerator(s.seed);
     constexpr int64_t kChunkValues = int64_t{1} << 23;  // 8 Mi values: 32 MiB fp32 + 16 MiB bf16 at a time
@@ -135,7 +107,8 @@ Result<uint64_t> writeWeights(const fs::path& path, const SyntheticLlamaSpec& s,
                 chunk.normal_(0.0, s.linearStd, gen);
             }
             const at::Tensor stored = chunk.to(at::kBFloat16).contiguous();
-            LATHE_TRY(writeAll(f.get(), stored.data_ptr(), size_t(stored.numel()) * 2, partial));
+            if (auto r = file->write(stored.data_ptr(), size_t(stored.numel()) * 2); !r)
+                return withWorkDirHint(r.error());
             if (t.name == "model.embed_tokens.weight") {
                 const at::Tensor rowsF32 = stored.to(at::kFloat).contiguous();
                 const float* src = rowsF32.data_ptr<float>();
@@ -145,11 +118,8 @@ Result<uint64_t> writeWeights(const fs::path& path, const SyntheticLlamaSpec& s,
             }
         }
     }
-    if (std::fclose(f.release()) != 0) return makeError(ErrorCode::Io, "closing " + partial.string() + " failed");
-    std::error_code ec;
-    fs::rename(partial, path, ec);
-    if (ec) return makeError(ErrorCode::Io, "renaming " + partial.string() + ": " + ec.message());
-    return 8 + headerSize + dataBytes;
+    if (auto r = file->commit(); !r) return withWorkDirHint(r.error());
+    return file->bytesWritten();
 }
 
 }  // namespace
@@ -199,7 +169,7 @@ Result<SyntheticLlamaFiles> writeSyntheticLlama(const fs::path& root, const Synt
         if (!ec) fs::create_directories(files.calibDir, ec);
         if (ec) return makeError(ErrorCode::Io, "cannot create " + root.string() + ": " + ec.message());
 
-        LATHE_TRY(writeText(files.modelDir / "config.json", syntheticLlamaConfigJson(spec)));
+        LATHE_TRY(writeFileAtomically((files.modelDir / "config.json").string(), syntheticLlamaConfigJson(spec)));
         if (!spec.tokenizerDir.empty()) {
             for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
                 fs::copy_file(spec.tokenizerDir / name, files.modelDir / name, ec);
