@@ -1,8 +1,10 @@
 // Renders every page of Lathe Studio to PNG for the documentation (scripts/screenshots.sh runs it under Xvfb):
 // the wizard is filled with the bundled stories260K (a local model folder made with `lathe import`), calibrated
 // on the local TinyStories text, compiled w4v8, and its results measured, so each page shows real output.
-//   studio_screenshots <output folder>
-// Everything it writes besides the images lives in a temporary folder that is removed at exit.
+//   studio_screenshots <output folder> [home folder]
+// The project (~/lathe-projects/stories260k), the model (~/models) and the texts (~/datasets) go under the home
+// folder, an empty folder standing for the user's home in the images (scripts/screenshots.sh makes one that reads
+// /home/alex); without it they go to a temporary folder. The rest lives in a temporary folder removed at exit.
 #include "StudioTestSupport.h"
 #include "TestSupport.h"
 #include "lathe/ui/MainWindow.h"
@@ -12,6 +14,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -40,15 +43,7 @@ public:
         return widget;
     }
 
-    void type(const char* name, const QString& text)
-    {
-        QWidget* widget = child<QWidget>(name);
-        widget->setFocus();
-        if (auto* line = qobject_cast<QLineEdit*>(widget)) line->selectAll();
-        if (auto* spin = qobject_cast<QAbstractSpinBox*>(widget)) spin->selectAll();
-        QTest::keyClicks(widget, text);
-        QTest::keyClick(widget, Qt::Key_Return);
-    }
+    void type(const char* name, const QString& text) { typeInto(child<QWidget>(name), text); }
 
     void click(const char* name)
     {
@@ -95,8 +90,8 @@ private:
 int main(int argc, char** argv)
 {
     QApplication app(argc, argv);
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: studio_screenshots <output folder>\n");
+    if (argc != 2 && argc != 3) {
+        std::fprintf(stderr, "usage: studio_screenshots <output folder> [home folder]\n");
         return 2;
     }
     const QString outDir = QDir(QString::fromLocal8Bit(argv[1])).absolutePath();
@@ -107,8 +102,21 @@ int main(int argc, char** argv)
     QCoreApplication::setApplicationName(QStringLiteral("Lathe Studio"));
     // No Hub is needed: the model is a local folder. Requests that would leave the machine fail at once.
     sandbox.setEndpoint(QStringLiteral("http://127.0.0.1:9"));
-    const QString work = sandbox.path(QStringLiteral("work"));
-    const QString model = work + QStringLiteral("/stories260K");
+    const QString home =
+        argc == 3 ? QDir(QString::fromLocal8Bit(argv[2])).absolutePath() : sandbox.path(QStringLiteral("home"));
+    const QString project = home + QStringLiteral("/lathe-projects/stories260k");
+    const QString model = home + QStringLiteral("/models/stories260K");
+    const QString datasets = home + QStringLiteral("/datasets");
+    for (const QString& dir : {project, datasets})
+        if (!QDir().mkpath(dir)) Tour::fail(QStringLiteral("cannot create ") + dir);
+    qputenv("HOME", QFile::encodeName(home));
+    qputenv("HF_HOME", QFile::encodeName(home + QStringLiteral("/.cache/huggingface")));
+    const QString trainText = datasets + QStringLiteral("/TinyStories-train_head2MiB.txt");
+    const QString validationText = datasets + QStringLiteral("/tinystories_validation_first1000.txt");
+    if (!QFile::copy(sharedData(QStringLiteral("text/tinystories/TinyStories-train_head2MiB.txt")), trainText) ||
+        !QFile::copy(sharedData(QStringLiteral("text/tinystories/tinystories_validation_first1000.txt")),
+                     validationText))
+        Tour::fail(QStringLiteral("cannot copy the TinyStories texts into ") + datasets);
     if (const QString error = importStories(model); !error.isEmpty()) Tour::fail(error);
     DialogAnswers answers;
     answers.questionAnswer = QMessageBox::Yes;
@@ -121,7 +129,7 @@ int main(int argc, char** argv)
 
     tour.show(QStringLiteral("projectPage"));
     tour.type("projectNameEdit", QStringLiteral("stories260K w4v8"));
-    tour.type("outputDirEdit", work + QStringLiteral("/output"));
+    tour.type("outputDirEdit", project + QStringLiteral("/output"));
     tour.shoot(QStringLiteral("studio-1-project.png"));
 
     tour.show(QStringLiteral("accountPage"));
@@ -138,7 +146,7 @@ int main(int argc, char** argv)
     tour.show(QStringLiteral("calibrationPage"));
     auto* dataset = tour.child<QComboBox>("datasetCombo");
     dataset->setCurrentIndex(dataset->findData(QStringLiteral("local")));
-    tour.type("textFileEdit", sharedData(QStringLiteral("text/tinystories/TinyStories-train_head2MiB.txt")));
+    tour.type("textFileEdit", trainText);
     tour.type("minSeqLenSpin", QStringLiteral("64"));
     tour.type("maxSeqLenSpin", QStringLiteral("256"));
     tour.type("samplesSpin", QStringLiteral("32"));
@@ -153,7 +161,7 @@ int main(int argc, char** argv)
     tour.shoot(QStringLiteral("studio-5-quantization.png"));
 
     tour.show(QStringLiteral("compilePage"));
-    answers.savePath = work + QStringLiteral("/stories260K.lathe");
+    answers.savePath = project + QStringLiteral("/stories260k.lathe");
     tour.click("compileButton");
     tour.waitFor([&] { return tour.text("compileStatusLabel").startsWith(QStringLiteral("Compiled")); },
                  QStringLiteral("the compile"));
@@ -162,8 +170,7 @@ int main(int argc, char** argv)
     // The results page is the tallest: show all of it.
     window.resize(kWidth, kResultsHeight);
     tour.show(QStringLiteral("resultsPage"));
-    tour.type("perplexityTextEdit",
-              sharedData(QStringLiteral("text/tinystories/tinystories_validation_first1000.txt")));
+    tour.type("perplexityTextEdit", validationText);
     tour.type("dropLineEdit", QStringLiteral("<|endoftext|>"));
     tour.type("perplexityCtxSpin", QStringLiteral("256"));
     tour.click("runCompareButton");

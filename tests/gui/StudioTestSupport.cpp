@@ -3,13 +3,19 @@
 #include "TestSupport.h"
 #include "lathe/ui/MainWindow.h"
 
+#include <QAbstractSpinBox>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QStackedWidget>
+#include <QTest>
 
 namespace lathe::test {
 
@@ -45,7 +51,7 @@ DialogAnswers::DialogAnswers()
     ui::DialogHooks hooks;
     hooks.question = [this](const QString& title, const QString& text, QMessageBox::StandardButtons) {
         questions << title + QStringLiteral(": ") + text;
-        return questionAnswer;
+        return nextAnswers.isEmpty() ? questionAnswer : nextAnswers.takeFirst();
     };
     hooks.openFile = [this](const QString&, const QString&, const QString&) {
         ++fileDialogs;
@@ -98,6 +104,45 @@ QJsonObject fetchJson(const QString& url, QString* error)
     const QJsonDocument doc = QJsonDocument::fromJson(r.out, &parseError);
     if (!doc.isObject()) *error = QStringLiteral("not a JSON object: ") + parseError.errorString();
     return doc.object();
+}
+
+bool writeFile(const QString& path, const QByteArray& bytes)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(bytes) == bytes.size();
+}
+
+QString downloadShownModel(QWidget* root, QString* error)
+{
+    auto label = [root](const char* name) {
+        auto* widget = root->findChild<QLabel*>(QLatin1String(name));
+        return widget ? widget->text() : QString();
+    };
+    if (!QTest::qWaitFor([&] { return label("revisionValue").startsWith(QStringLiteral("main → ")); }, 15000)) {
+        *error = QStringLiteral("no details shown: ") + label("revisionValue");
+        return {};
+    }
+    auto* download = root->findChild<QPushButton*>(QStringLiteral("downloadButton"));
+    if (!download || !download->isEnabled()) {
+        *error = QStringLiteral("the download button is missing or disabled");
+        return {};
+    }
+    QTest::mouseClick(download, Qt::LeftButton);
+    if (!QTest::qWaitFor([&] { return label("downloadStatusLabel").startsWith(QStringLiteral("Downloaded ")); },
+                         30000)) {
+        *error = QStringLiteral("the download did not finish: ") + label("downloadStatusLabel");
+        return {};
+    }
+    return label("cacheValue").section(QStringLiteral(": "), 1);
+}
+
+void typeInto(QWidget* widget, const QString& text)
+{
+    widget->setFocus();
+    if (auto* line = qobject_cast<QLineEdit*>(widget)) line->selectAll();
+    if (auto* spin = qobject_cast<QAbstractSpinBox*>(widget)) spin->selectAll();
+    QTest::keyClicks(widget, text);
+    QTest::keyClick(widget, Qt::Key_Return);
 }
 
 QWidget* showStep(ui::MainWindow& window, const QString& pageId)

@@ -40,6 +40,7 @@ public:
     ~DialogAnswers();
 
     QMessageBox::StandardButton questionAnswer = QMessageBox::Cancel;
+    QList<QMessageBox::StandardButton> nextAnswers;  // answered first, one per question, before questionAnswer
     QString openPath, savePath, directoryPath;
     QStringList questions;  // "title: text"
     int fileDialogs = 0;
@@ -51,6 +52,16 @@ QString importStories(const QString& dir);
 
 // GET `url` with Debian's python3 (an HTTP client independent of Lathe's). Sets `error` on failure.
 QJsonObject fetchJson(const QString& url, QString* error);
+
+// Writes `bytes` to `path` (created or truncated); false when it cannot.
+bool writeFile(const QString& path, const QByteArray& bytes);
+
+// On the model page under `root`, once a hub model's details are shown: Download, wait until it is done, and
+// return the snapshot folder the page names. Empty with `error` set on failure.
+QString downloadShownModel(QWidget* root, QString* error);
+
+// Replaces the text of a line edit or spin box by typing, then presses Return, as a user does.
+void typeInto(QWidget* widget, const QString& text);
 
 // Shows wizard step `pageId` ("projectPage", ...) through the step list; returns the page.
 QWidget* showStep(ui::MainWindow& window, const QString& pageId);

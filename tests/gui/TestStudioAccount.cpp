@@ -1,8 +1,7 @@
 // The account page against the mock Hub: sign in with a good token (user, orgs and token source shown, token
 // saved where `hf auth login` keeps it), a bad token (error on the page, nothing saved), show/hide, a token
 // from the environment, signing out, and continuing without an account. The token never reaches a project.
-#include "MockHubServer.h"
-#include "StudioTestSupport.h"
+#include "StudioHubSupport.h"
 #include "TestSupport.h"
 #include "lathe/ui/MainWindow.h"
 
@@ -46,10 +45,8 @@ private Q_SLOTS:
         MockHubServer::Options o;
         o.users = {{kAlice, QStringLiteral("alice"), QStringLiteral("alice-laptop"), true},
                    {kBob, QStringLiteral("bob"), QStringLiteral("bob-read"), false}};
-        m_server = std::make_unique<MockHubServer>(o);
-        QString startError;
-        QVERIFY2(m_server->start(&startError), qPrintable(startError));
-        m_sandbox.setEndpoint(m_server->endpoint());
+        const QString started = startStudioHub(m_sandbox, m_server, o);
+        QVERIFY2(started.isEmpty(), qPrintable(started));
     }
 
     void init()
@@ -159,10 +156,7 @@ private Q_SLOTS:
 
     void tokenFromTheTokenFile()
     {
-        QFile file(tokenFile());
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(kAlice.toUtf8());
-        file.close();
+        QVERIFY(writeFile(tokenFile(), kAlice.toUtf8()));
         MainWindow window;
         window.show();
         QWidget* page = showStep(window, QStringLiteral("accountPage"));

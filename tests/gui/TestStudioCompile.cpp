@@ -4,9 +4,7 @@
 // own JSON parser), tooltips show them, exports are checked by decoding them, the perplexity comparison equals
 // `lathe eval --compare`, generation equals `lathe generate`, and `lathe run-project` on the saved project gives
 // the same bytes.
-#include "CalibTestSupport.h"
-#include "MockHubServer.h"
-#include "StudioTestSupport.h"
+#include "StudioHubSupport.h"
 #include "TestSupport.h"
 #include "lathe/ui/MainWindow.h"
 #include "lathe/ui/WorkerHooks.h"
@@ -29,6 +27,7 @@
 #include <QSemaphore>
 #include <QSpinBox>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTest>
 #include <QTreeWidget>
 
@@ -134,14 +133,17 @@ class TestStudioCompile : public QObject {
     QString report() const { return compiled() + QStringLiteral(".report.json"); }
     QString rotatedEmbedding() const { return m_output + QStringLiteral("/embedding_rotated.pt"); }
 
-    static void typeInto(QWidget* widget, const QString& text)
+    // The "stageState" of the compile page's stage rows [from, to).
+    QList<int> stageStates(int from, int to)
     {
-        widget->setFocus();
-        if (auto* line = qobject_cast<QLineEdit*>(widget)) line->selectAll();
-        if (auto* spin = qobject_cast<QAbstractSpinBox*>(widget)) spin->selectAll();
-        QTest::keyClicks(widget, text);
-        QTest::keyClick(widget, Qt::Key_Return);
+        QList<int> states;
+        for (int row = from; row < to; ++row)
+            states << child<QProgressBar>(qPrintable(QStringLiteral("stageProgress%1").arg(row)))
+                          ->property("stageState")
+                          .toInt();
+        return states;
     }
+
     void click(const char* name)
     {
         auto* button = child<QAbstractButton>(name);
@@ -152,25 +154,19 @@ class TestStudioCompile : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
-        const QString error = m_sandbox.setUp();
+        const QString error = setUpStoriesAndWikipedia(m_sandbox);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         const QString stories = m_sandbox.path(QStringLiteral("work/stories260K"));
-        const QString imported = importStories(stories);
-        QVERIFY2(imported.isEmpty(), qPrintable(imported));
         m_layers = readJson(stories + QStringLiteral("/config.json"))[QStringLiteral("num_hidden_layers")].toInt();
         QCOMPARE(m_layers, 5);
         const QString wiki = m_sandbox.path(QStringLiteral("work/wiki"));
-        const QString generated = generateWikipediaDataset(wiki);
-        QVERIFY2(generated.isEmpty(), qPrintable(generated));
 
         MockHubServer::Options o;
         o.repos = {{kStories, stories, MockHubServer::RepoKind::Public}};
         o.users = {{kAlice, QStringLiteral("alice"), QStringLiteral("alice-laptop"), true}};
         o.datasetRepos = {{QStringLiteral("wikimedia/wikipedia"), wiki + QStringLiteral("/dataset")}};
-        m_server = std::make_unique<MockHubServer>(o);
-        QString startError;
-        QVERIFY2(m_server->start(&startError), qPrintable(startError));
-        m_sandbox.setEndpoint(m_server->endpoint());
+        const QString started = startStudioHub(m_sandbox, m_server, o);
+        QVERIFY2(started.isEmpty(), qPrintable(started));
         m_output = m_sandbox.path(QStringLiteral("work/output"));
         m_project = m_sandbox.path(QStringLiteral("work/stories.lathe"));
 
@@ -180,10 +176,7 @@ private Q_SLOTS:
         QVERIFY(validation.size() > 40000);
         validation.truncate(validation.indexOf('\n', 30000) + 1);
         m_text = m_sandbox.path(QStringLiteral("work/validation.txt"));
-        QFile f(m_text);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(validation);
-        f.close();
+        QVERIFY(writeFile(m_text, validation));
 
         m_answers = std::make_unique<DialogAnswers>();
         m_window = std::make_unique<MainWindow>();
@@ -223,10 +216,9 @@ private Q_SLOTS:
             }(),
             15000);
         QTest::mouseClick(results->viewport(), Qt::LeftButton, {}, results->visualItemRect(item).center());
-        QTRY_VERIFY_WITH_TIMEOUT(text("revisionValue").startsWith(QStringLiteral("main → ")), 15000);
-        click("downloadButton");
-        QTRY_VERIFY_WITH_TIMEOUT(text("downloadStatusLabel").startsWith(QStringLiteral("Downloaded ")), 30000);
-        m_snapshot = text("cacheValue").section(QStringLiteral(": "), 1);
+        QString error;
+        m_snapshot = downloadShownModel(m_window.get(), &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
         QVERIFY(QFileInfo(m_snapshot + QStringLiteral("/config.json")).isFile());
     }
 
@@ -317,11 +309,7 @@ private Q_SLOTS:
         QVERIFY2(text("compileStatusLabel").endsWith(QStringLiteral("Layers taken from the interrupted run: 1.")),
                  qPrintable(text("compileStatusLabel")));
         QCOMPARE(child<QProgressBar>("stageProgress1")->property("stageState").toInt(), kResumed);
-        for (int row = 2; row < m_layers + 3; ++row)
-            QCOMPARE(child<QProgressBar>(qPrintable(QStringLiteral("stageProgress%1").arg(row)))
-                         ->property("stageState")
-                         .toInt(),
-                     kDone);
+        QCOMPARE(stageStates(2, m_layers + 3), QList<int>(m_layers + 1, kDone));
         QCOMPARE(child<QProgressBar>("compileProgressBar")->value(),
                  child<QProgressBar>("compileProgressBar")->maximum());
         QVERIFY(child<QPlainTextEdit>("compileLog")->toPlainText().contains(QStringLiteral("layer 5/5")));
@@ -336,6 +324,38 @@ private Q_SLOTS:
         const QString mismatch = compareSeries(live->property("seriesData").toMap(),
                                                expectedSeries(json, QStringLiteral("sqnr_propagated_db"), 1.0));
         QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    }
+
+    void reopeningShowsTheFinishedCompile()
+    {
+        QVERIFY(!m_window->isProjectModified());
+        auto* live = m_window->findChild<QWidget*>(QStringLiteral("liveSqnrChart"));
+        QVERIFY(m_window->newProject());
+        QTRY_VERIFY(!m_window->isSwitchingProject());  // look-ups still running are stopped first
+        QCOMPARE(live->property("rowCount").toInt(), 0);
+        QCOMPARE(child<QTableWidget>("stageTable")->rowCount(), 0);
+
+        QVERIFY(m_window->openProject(m_project));
+        QTRY_VERIFY(!m_window->isSwitchingProject());
+        QVERIFY(showStep(*m_window, QStringLiteral("compilePage")));
+        const QJsonObject json = readJson(report());
+        QTRY_COMPARE_WITH_TIMEOUT(live->property("rowCount").toInt(), m_layers * 7 + 1, 10000);
+        const QString mismatch = compareSeries(live->property("seriesData").toMap(),
+                                               expectedSeries(json, QStringLiteral("sqnr_propagated_db"), 1.0));
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+        QCOMPARE(child<QTableWidget>("stageTable")->rowCount(), m_layers + 3);
+        QCOMPARE(stageStates(0, m_layers + 3), QList<int>(m_layers + 3, kDone));
+        QCOMPARE(child<QProgressBar>("compileProgressBar")->value(),
+                 child<QProgressBar>("compileProgressBar")->maximum());
+        QCOMPARE(text("compileStatusLabel"),
+                 QStringLiteral("Compiled earlier: %1 layers, 8 calibration samples (%2 tokens), final KL divergence "
+                                "%3 nats.")
+                     .arg(m_layers)
+                     .arg(QLocale(QLocale::English, QLocale::UnitedStates)
+                              .toString(json[QStringLiteral("calib_tokens")].toInteger()))
+                     .arg(json[QStringLiteral("final_kl_divergence")].toDouble(), 0, 'g', 4));
+        // The model is found again in the cache, so the later steps can run.
+        QTRY_VERIFY_WITH_TIMEOUT(child<QPushButton>("compileButton")->isEnabled(), 15000);
     }
 
     void resultsChartsHoldTheReport()
@@ -576,10 +596,7 @@ private Q_SLOTS:
         const QString cliOutput = m_sandbox.path(QStringLiteral("work/cli-output"));
         project[QStringLiteral("output_dir")] = cliOutput;
         const QString copy = m_sandbox.path(QStringLiteral("work/cli.lathe"));
-        QFile f(copy);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QJsonDocument(project).toJson());
-        f.close();
+        QVERIFY(writeFile(copy, QJsonDocument(project).toJson()));
         const ProcessResult r = runCli({QStringLiteral("run-project"), copy});
         QVERIFY2(r.exitCode == 0, r.err.constData());
 

@@ -2,9 +2,9 @@
 // unsupported architecture: debounced search, details shown exactly as the Hub serves them, access and the
 // request link for gated repos, the unsupported flag, download with progress into the HF cache, reuse of the
 // cache, cancel, pause/resume from the partial file, and a local model folder.
-#include "MockHubServer.h"
-#include "StudioTestSupport.h"
+#include "StudioHubSupport.h"
 #include "TestSupport.h"
+#include "lathe/project/Project.h"
 #include "lathe/ui/MainWindow.h"
 
 #include <QCryptographicHash>
@@ -34,6 +34,7 @@ const QString kGated = QStringLiteral("mock-org/gated-stories");
 const QString kUnsupported = QStringLiteral("other/unsupported-stories");
 const QString kAlice = QStringLiteral("hf_aliceTOKENaliceTOKEN");
 const QString kBob = QStringLiteral("hf_bobTOKENbobTOKENbob");
+const QString kSlowShard = QStringLiteral("model-00002-of-00003.safetensors");
 
 QByteArray sha256(const QString& path)
 {
@@ -80,6 +81,22 @@ class TestStudioModel : public QObject {
                QString(repoId).replace(QLatin1Char('/'), QStringLiteral("--")) + QStringLiteral("/blobs");
     }
 
+    // The second shard of every download slowed down, so there is time to press buttons, into a cache of its own
+    // (<sandbox>/<cacheName>, as HF_HOME).
+    void slowDownloads(const QString& cacheName)
+    {
+        const QString home = m_sandbox.path(cacheName);
+        QVERIFY(QDir().mkpath(home));
+        qputenv("HF_HOME", home.toUtf8());
+        QVERIFY(m_server->configure(QJsonObject{{QStringLiteral("throttle"), QJsonObject{{kSlowShard, 40000}}}}));
+    }
+
+    static void showStories(QWidget* page)
+    {
+        enterRepo(page, kStories);
+        QTRY_VERIFY_WITH_TIMEOUT(detailsShown(page, kStories), 15000);
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -96,10 +113,7 @@ private Q_SLOTS:
         QJsonObject config = QJsonDocument::fromJson(readAll(unsupported + QStringLiteral("/config.json"))).object();
         config[QStringLiteral("architectures")] = QJsonArray{QStringLiteral("GPT2LMHeadModel")};
         config[QStringLiteral("model_type")] = QStringLiteral("gpt2");
-        QFile f(unsupported + QStringLiteral("/config.json"));
-        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        f.write(QJsonDocument(config).toJson());
-        f.close();
+        QVERIFY(writeFile(unsupported + QStringLiteral("/config.json"), QJsonDocument(config).toJson()));
 
         MockHubServer::Options o;
         o.repos = {{kStories, m_stories, MockHubServer::RepoKind::Public},
@@ -107,10 +121,8 @@ private Q_SLOTS:
                    {kUnsupported, unsupported, MockHubServer::RepoKind::Public}};
         o.users = {{kAlice, QStringLiteral("alice"), QStringLiteral("alice-laptop"), true},
                    {kBob, QStringLiteral("bob"), QStringLiteral("bob-read"), false}};
-        m_server = std::make_unique<MockHubServer>(o);
-        QString startError;
-        QVERIFY2(m_server->start(&startError), qPrintable(startError));
-        m_sandbox.setEndpoint(m_server->endpoint());
+        const QString started = startStudioHub(m_sandbox, m_server, o);
+        QVERIFY2(started.isEmpty(), qPrintable(started));
     }
 
     void init()
@@ -219,8 +231,7 @@ private Q_SLOTS:
         MainWindow window;
         window.show();
         QWidget* page = showStep(window, QStringLiteral("modelPage"));
-        enterRepo(page, kStories);
-        QTRY_VERIFY_WITH_TIMEOUT(detailsShown(page, kStories), 15000);
+        showStories(page);
         auto* total = child<QProgressBar>(page, "totalProgressBar");
         QList<int> totals;
         connect(total, &QProgressBar::valueChanged, this, [&totals](int v) { totals << v; });
@@ -290,19 +301,13 @@ private Q_SLOTS:
 
     void cancelPauseAndResume()
     {
-        // A cache of its own, and the second shard slowed down so there is time to press the buttons.
-        const QString home = m_sandbox.path(QStringLiteral("hf-home-pause"));
-        QVERIFY(QDir().mkpath(home));
+        const QString shard = kSlowShard;
         const QByteArray previousHome = qgetenv("HF_HOME");
-        qputenv("HF_HOME", home.toUtf8());
-        const QString shard = QStringLiteral("model-00002-of-00003.safetensors");
-        QVERIFY(m_server->configure(QJsonObject{{QStringLiteral("throttle"), QJsonObject{{shard, 40000}}}}));
-
+        slowDownloads(QStringLiteral("hf-home-pause"));
         MainWindow window;
         window.show();
         QWidget* page = showStep(window, QStringLiteral("modelPage"));
-        enterRepo(page, kStories);
-        QTRY_VERIFY_WITH_TIMEOUT(detailsShown(page, kStories), 15000);
+        showStories(page);
         auto* download = child<QPushButton>(page, "downloadButton");
         auto* pause = child<QPushButton>(page, "pauseDownloadButton");
         auto* cancel = child<QPushButton>(page, "cancelDownloadButton");
@@ -350,6 +355,74 @@ private Q_SLOTS:
         QVERIFY2(resumed, "the download resumed from the partial file");
         for (QDirIterator it(blobsDir(kStories), QDir::Files); it.hasNext();)
             QVERIFY2(!it.next().endsWith(QStringLiteral(".incomplete")), "no partial file is left");
+        qputenv("HF_HOME", previousHome);
+    }
+
+    void newOrOpenProjectDuringADownloadAsksFirst()
+    {
+        const QByteArray previousHome = qgetenv("HF_HOME");
+        slowDownloads(QStringLiteral("hf-home-switch"));
+        const QString other = m_sandbox.path(QStringLiteral("work/other.lathe"));
+        lathe::ProjectSettings otherSettings;
+        otherSettings.name = "other";
+        otherSettings.model.repoId = "someone/else";
+        QVERIFY(lathe::saveProject(otherSettings, other.toStdString()).ok());
+
+        DialogAnswers answers;
+        MainWindow window;
+        window.show();
+        QWidget* page = showStep(window, QStringLiteral("modelPage"));
+        showStories(page);
+        auto* download = child<QPushButton>(page, "downloadButton");
+        auto* status = child<QLabel>(page, "downloadStatusLabel");
+        QTest::mouseClick(download, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(text(page, "downloadFileLabel").endsWith(kSlowShard), 20000);
+        const QString stopQuestion = QStringLiteral("Task running: The download is still running. Stop it and %1?");
+
+        // Declined: nothing changes, the download goes on.
+        answers.questionAnswer = QMessageBox::No;
+        QVERIFY(!window.newProject());
+        QVERIFY(!window.openProject(other));
+        QCOMPARE(answers.questions, (QStringList{stopQuestion.arg(QStringLiteral("start a new project")),
+                                                 stopQuestion.arg(QStringLiteral("open another project"))}));
+        QVERIFY(!window.isSwitchingProject());
+        QVERIFY(window.isProjectModified());
+        QCOMPARE(child<QLineEdit>(page, "repoIdEdit")->text(), kStories);
+        QVERIFY(!download->isEnabled());
+        QVERIFY(child<QPushButton>(page, "cancelDownloadButton")->isEnabled());
+
+        // Agreed (and the unsaved repo id discarded): the download is cancelled, then the other project opens.
+        answers.questions.clear();
+        answers.nextAnswers = {QMessageBox::Yes, QMessageBox::Discard};
+        QVERIFY(window.openProject(other));
+        QCOMPARE(answers.questions.size(), 2);
+        QCOMPARE(answers.questions[0], stopQuestion.arg(QStringLiteral("open another project")));
+        QVERIFY(answers.questions[1].startsWith(QStringLiteral("Unsaved changes: ")));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isSwitchingProject(), 10000);
+        QCOMPARE(window.projectPath(), other);
+        QCOMPARE(child<QLineEdit>(page, "repoIdEdit")->text(), QStringLiteral("someone/else"));
+        QVERIFY(!window.isProjectModified());
+        QVERIFY(status->text().isEmpty());
+        QVERIFY(!child<QPushButton>(page, "cancelDownloadButton")->isEnabled());
+        // Stopped, not left running: the partial shard stays as it was.
+        auto partialSize = [&] {
+            for (QDirIterator it(blobsDir(kStories), QDir::Files); it.hasNext();)
+                if (const QString path = it.next(); path.endsWith(QStringLiteral(".incomplete")))
+                    return QFileInfo(path).size();
+            return qint64(-1);
+        };
+        const qint64 partial = partialSize();
+        QVERIFY(partial > 0);
+        QTest::qWait(500);
+        QCOMPARE(partialSize(), partial);
+
+        // Nothing runs now: a new project is made without a question.
+        answers.questions.clear();
+        QVERIFY(window.newProject());
+        QTRY_VERIFY(!window.isSwitchingProject());  // the cache look-up of the opened project is stopped first
+        QVERIFY(window.projectPath().isEmpty());
+        QVERIFY(answers.questions.isEmpty());
+        QVERIFY(m_server->reset());
         qputenv("HF_HOME", previousHome);
     }
 

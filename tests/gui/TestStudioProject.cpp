@@ -5,6 +5,7 @@
 #include "StudioTestSupport.h"
 #include "TestSupport.h"
 #include "lathe/project/Project.h"
+#include "lathe/project/ProjectRun.h"
 #include "lathe/ui/MainWindow.h"
 
 #include <QAction>
@@ -33,15 +34,6 @@ class TestStudioProject : public QObject {
     static T* child(QWidget* root, const char* name)
     {
         return root->findChild<T*>(QLatin1String(name));
-    }
-
-    static void typeInto(QWidget* widget, const QString& text)
-    {
-        widget->setFocus();
-        if (auto* line = qobject_cast<QLineEdit*>(widget)) line->selectAll();
-        if (auto* spin = qobject_cast<QAbstractSpinBox*>(widget)) spin->selectAll();
-        QTest::keyClicks(widget, text);
-        QTest::keyClick(widget, Qt::Key_Return);
     }
 
     // Space on the focused button, as a keyboard user does (a mouse click at the centre of a wide check box
@@ -96,10 +88,7 @@ private Q_SLOTS:
         const QString project = folder + QStringLiteral("/round-trip.lathe");
         const QString output = folder + QStringLiteral("/out");
         const QString textFile = folder + QStringLiteral("/corpus.txt");
-        QFile corpus(textFile);
-        QVERIFY(corpus.open(QIODevice::WriteOnly));
-        corpus.write("One short document.\n");
-        corpus.close();
+        QVERIFY(writeFile(textFile, "One short document.\n"));
 
         DialogAnswers answers;
         answers.savePath = project;
@@ -234,6 +223,114 @@ private Q_SLOTS:
         QVERIFY(answers.questions.isEmpty());
     }
 
+    // 16-bit activations (per projection group, stored per linear), the rotation seed and the scale group size:
+    // set through their widgets with the model known, saved, passed to the compile, reopened.
+    void advancedQuantizationRoundTripsAndReachesTheCompile()
+    {
+        const QString folder = m_sandbox.path(QStringLiteral("work/advanced"));
+        const QString model = folder + QStringLiteral("/stories260K");
+        const QString imported = importStories(model);
+        QVERIFY2(imported.isEmpty(), qPrintable(imported));
+        const QString project = folder + QStringLiteral("/advanced.lathe");
+        DialogAnswers answers;
+        answers.directoryPath = model;
+        MainWindow window;
+        window.show();
+        QWidget* page = showStep(window, QStringLiteral("quantizationPage"));
+        auto* keepValue = child<QCheckBox>(page, "keep16_value");
+        auto* keepHead = child<QCheckBox>(page, "keep16_head");
+        QVERIFY(keepValue && keepHead);
+        QVERIFY(!keepValue->isEnabled());  // which linears there are is known once a model is chosen
+
+        page = showStep(window, QStringLiteral("modelPage"));
+        press(child<QRadioButton>(page, "localSourceRadio"));
+        QTest::mouseClick(child<QPushButton>(page, "localBrowseButton"), Qt::LeftButton);
+        page = showStep(window, QStringLiteral("quantizationPage"));
+        QTRY_VERIFY_WITH_TIMEOUT(keepValue->isEnabled(), 15000);
+        press(keepValue);
+        press(keepHead);
+        typeInto(child<QSpinBox>(page, "groupSizeSpin"), QStringLiteral("32"));
+        typeInto(child<QSpinBox>(page, "seedSpin"), QStringLiteral("1234"));
+        QVERIFY2(child<QLabel>(page, "quantValidationLabel")->isHidden(),
+                 qPrintable(child<QLabel>(page, "quantValidationLabel")->text()));
+
+        // Tab order: each group's bits, then its activations, then group size and seed.
+        child<QComboBox>(page, "groupBits_head")->setFocus();
+        QTest::keyClick(window.focusWidget(), Qt::Key_Tab);
+        QCOMPARE(window.focusWidget(), keepHead);
+        QTest::keyClick(window.focusWidget(), Qt::Key_Tab);
+        QCOMPARE(window.focusWidget(), child<QSpinBox>(page, "groupSizeSpin"));
+        QTest::keyClick(window.focusWidget(), Qt::Key_Tab);
+        QCOMPARE(window.focusWidget(), child<QSpinBox>(page, "seedSpin"));
+
+        QVERIFY(window.saveProjectAs(project));
+        auto saved = lathe::loadProject(project.toStdString());
+        QVERIFY(saved.ok());
+        std::vector<std::string> expected;
+        for (int layer = 0; layer < 5; ++layer)
+            expected.push_back("model.layers." + std::to_string(layer) + ".self_attn.v_proj");
+        expected.push_back("lm_head");
+        QCOMPARE(saved->quantization.keep16BitActivations, expected);
+        QCOMPARE(saved->quantization.seed, 1234);
+        QCOMPARE(saved->quantization.groupSize, 32);
+        // What the compile gets, here and from `lathe run-project`.
+        const lathe::compile::CompileOptions options = lathe::compileOptionsFor(*saved, model.toStdString(), {});
+        QCOMPARE(options.keep16BitActivations, expected);
+        QCOMPARE(options.seed, uint64_t{1234});
+        QCOMPARE(options.groupSize, int64_t{32});
+        QWidget* compile = showStep(window, QStringLiteral("compilePage"));
+        const QString plan = child<QLabel>(compile, "compilePlanLabel")->text();
+        QVERIFY2(plan.contains(QStringLiteral("rotated (seed 1234), groups of 32, 16-bit activations for 6 linears")),
+                 qPrintable(plan));
+
+        MainWindow reopened;
+        reopened.show();
+        QVERIFY(reopened.openProject(project));
+        QTRY_VERIFY(!reopened.isSwitchingProject());
+        page = showStep(reopened, QStringLiteral("quantizationPage"));
+        QTRY_VERIFY_WITH_TIMEOUT(child<QCheckBox>(page, "keep16_query")->isEnabled(), 15000);
+        QCOMPARE(child<QSpinBox>(page, "seedSpin")->value(), 1234);
+        QCOMPARE(child<QSpinBox>(page, "groupSizeSpin")->value(), 32);
+        for (const char* group : {"query", "key", "value", "output", "ffn", "head"}) {
+            const bool kept = qstrcmp(group, "value") == 0 || qstrcmp(group, "head") == 0;
+            QCOMPARE(child<QCheckBox>(page, qPrintable(QStringLiteral("keep16_") + QLatin1String(group)))->checkState(),
+                     kept ? Qt::Checked : Qt::Unchecked);
+        }
+        QVERIFY(!reopened.isWindowModified());
+
+        // A hand-written file: one value linear, a layer this model lacks, a negative seed.
+        auto edited = *saved;
+        edited.quantization.keep16BitActivations = {"model.layers.0.self_attn.v_proj", "model.layers.9.mlp.down_proj"};
+        edited.quantization.seed = -3;
+        QVERIFY(lathe::saveProject(edited, project.toStdString()).ok());
+        QVERIFY(reopened.openProject(project));
+        QTRY_VERIFY(!reopened.isSwitchingProject());  // the model folder's inspection is stopped first
+        auto* keepFfn = child<QCheckBox>(page, "keep16_ffn");
+        QTRY_VERIFY_WITH_TIMEOUT(keepFfn->isEnabled() && child<QCheckBox>(page, "keep16_query")->isEnabled(), 15000);
+        QCOMPARE(child<QCheckBox>(page, "keep16_value")->checkState(), Qt::PartiallyChecked);
+        QCOMPARE(keepFfn->checkState(), Qt::PartiallyChecked);
+        auto* validation = child<QLabel>(page, "quantValidationLabel");
+        QCOMPARE(validation->text(),
+                 QStringLiteral("The rotation seed must be 0 or more.\n16-bit activations are set for "
+                                "model.layers.9.mlp.down_proj, which this model does not have: untick and tick its "
+                                "group again."));
+        // Ticking the group lists exactly this model's ffn linears; the stray name goes.
+        press(keepFfn);
+        QCOMPARE(keepFfn->checkState(), Qt::Checked);
+        std::vector<std::string> names = {"model.layers.0.self_attn.v_proj"};
+        for (int layer = 0; layer < 5; ++layer)
+            for (const char* p : {"gate_proj", "up_proj", "down_proj"})
+                names.push_back("model.layers." + std::to_string(layer) + ".mlp." + p);
+        QVERIFY(reopened.saveProject());
+        QCOMPARE(lathe::loadProject(project.toStdString())->quantization.keep16BitActivations, names);
+        QCOMPARE(validation->text(), QStringLiteral("The rotation seed must be 0 or more."));
+        press(keepFfn);
+        QCOMPARE(keepFfn->checkState(), Qt::Unchecked);
+        QVERIFY(reopened.saveProject());
+        QCOMPARE(lathe::loadProject(project.toStdString())->quantization.keep16BitActivations,
+                 std::vector<std::string>{"model.layers.0.self_attn.v_proj"});
+    }
+
     void closingWithUnsavedChangesAsks()
     {
         const QString project = m_sandbox.path(QStringLiteral("work/close.lathe"));
@@ -294,10 +391,8 @@ private Q_SLOTS:
     void damagedProjectIsExplained()
     {
         const QString path = m_sandbox.path(QStringLiteral("work/damaged.lathe"));
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("{\"schema\": \"lathe-project\", \"version\": 1, \"quantization\": {\"threads\": \"many\"}}");
-        f.close();
+        QVERIFY(writeFile(
+            path, "{\"schema\": \"lathe-project\", \"version\": 1, \"quantization\": {\"threads\": \"many\"}}"));
         DialogAnswers answers;
         answers.openPath = path;
         MainWindow window;

@@ -2,6 +2,7 @@
 
 #include "StudioSettings.h"
 #include "StudioState.h"
+#include "jobs/Job.h"
 #include "lathe/project/Project.h"
 #include "lathe/ui/Dialogs.h"
 #include "pages/AccountPage.h"
@@ -212,18 +213,65 @@ bool MainWindow::maybeSave()
     return answer == QMessageBox::Discard;
 }
 
+bool MainWindow::maybeStopTasks(const QString& action)
+{
+    QStringList tasks;
+    for (const Job* job : findChildren<Job*>())
+        if (job->isRunning() && !job->taskName().isEmpty()) tasks << job->taskName();
+    if (tasks.isEmpty()) return true;
+    QString names = tasks.size() == 1
+                        ? tasks.first()
+                        : tr("%1 and %2").arg(tasks.mid(0, tasks.size() - 1).join(QStringLiteral(", ")), tasks.last());
+    names[0] = names[0].toUpper();
+    const auto answer = Dialogs::question(
+        this, tr("Task running"),
+        (tasks.size() == 1 ? tr("%1 is still running. Stop it and %2?") : tr("%1 are still running. Stop them and %2?"))
+            .arg(names, action),
+        QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+    return answer == QMessageBox::Yes;
+}
+
+void MainWindow::stopTasksThen(std::function<void()> action)
+{
+    m_afterStop = std::move(action);
+    centralWidget()->setEnabled(false);
+    statusBar()->showMessage(tr("Stopping…"));
+    onTaskStopped();
+}
+
+void MainWindow::onTaskStopped()
+{
+    if (!m_afterStop) return;
+    // A task's own completion may start another (a queued restart), so look again each time one stops.
+    bool running = false;
+    for (Job* job : findChildren<Job*>()) {
+        if (!job->isRunning()) continue;
+        running = true;
+        connect(job, &Job::runningChanged, this, &MainWindow::onTaskStopped, Qt::UniqueConnection);
+        job->abandon();
+    }
+    if (running) return;
+    centralWidget()->setEnabled(true);
+    statusBar()->clearMessage();
+    auto action = std::move(m_afterStop);
+    m_afterStop = nullptr;
+    action();
+}
+
 bool MainWindow::newProject()
 {
-    if (!maybeSave()) return false;
-    m_state->replaceSettings(freshSettings(), {});
-    m_steps->setCurrentRow(0);
-    statusBar()->showMessage(tr("New project"), kStatusTimeoutMs);
+    if (isSwitchingProject() || !maybeStopTasks(tr("start a new project")) || !maybeSave()) return false;
+    stopTasksThen([this] {
+        m_state->replaceSettings(freshSettings(), {});
+        m_steps->setCurrentRow(0);
+        statusBar()->showMessage(tr("New project"), kStatusTimeoutMs);
+    });
     return true;
 }
 
 bool MainWindow::openProject(const QString& requested)
 {
-    if (!maybeSave()) return false;
+    if (isSwitchingProject() || !maybeStopTasks(tr("open another project")) || !maybeSave()) return false;
     QString path = requested;
     if (path.isEmpty()) {
         path = Dialogs::openFile(this, tr("Open project"), StudioSettings::lastFolder(QStringLiteral("project")),
@@ -241,11 +289,13 @@ bool MainWindow::openProject(const QString& requested)
         return false;
     }
     const QString absolute = QFileInfo(path).absoluteFilePath();
-    m_state->replaceSettings(*loaded, absolute);
     StudioSettings::setLastFolder(QStringLiteral("project"), QFileInfo(absolute).absolutePath());
     StudioSettings::addRecentProject(absolute);
     rebuildRecentMenu();
-    statusBar()->showMessage(tr("Opened %1").arg(QDir::toNativeSeparators(absolute)), kStatusTimeoutMs);
+    stopTasksThen([this, settings = *loaded, absolute] {
+        m_state->replaceSettings(settings, absolute);
+        statusBar()->showMessage(tr("Opened %1").arg(QDir::toNativeSeparators(absolute)), kStatusTimeoutMs);
+    });
     return true;
 }
 
@@ -290,7 +340,8 @@ bool MainWindow::saveProjectAs(const QString& requested)
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    if (!maybeSave()) {
+    // The tasks themselves stop as their pages are destroyed (a Job cancels and waits for its worker).
+    if (!maybeStopTasks(tr("close Lathe Studio")) || !maybeSave()) {
         event->ignore();
         return;
     }

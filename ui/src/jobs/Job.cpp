@@ -38,6 +38,12 @@ void Job::cancel()
     if (m_running) m_stop.requestStop();
 }
 
+void Job::abandon()
+{
+    m_next = nullptr;
+    cancel();
+}
+
 void Job::whenIdle(std::function<void()> action)
 {
     if (!m_running) {

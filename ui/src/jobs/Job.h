@@ -6,6 +6,7 @@
 
 #include <QFutureWatcher>
 #include <QObject>
+#include <QString>
 #include <QVariant>
 
 #include <atomic>
@@ -39,6 +40,13 @@ public:
     bool isRunning() const { return m_running; }
     // Asks the running work to stop; `done` still runs, normally with ErrorCode::Cancelled.
     void cancel();
+    // Cancels and drops an action waiting in whenIdle: the work is not wanted any more (another project).
+    void abandon();
+
+    // What the user would call this work ("the compile"); empty for short look-ups that can be stopped without
+    // asking. Named work running is what the window asks about before switching projects or closing.
+    void setTaskName(const QString& name) { m_taskName = name; }
+    QString taskName() const { return m_taskName; }
     bool stopRequested() const { return m_stop.stopRequested(); }
 
     // Returns false (and does nothing) while another call is running.
@@ -84,6 +92,7 @@ private:
     void onFinished();
 
     QFutureWatcher<void> m_watcher;
+    QString m_taskName;
     std::function<void()> m_finish;
     std::function<void()> m_next;
     StopToken m_stop;

@@ -57,9 +57,7 @@ AccountPage::AccountPage(StudioState& studio, QWidget* parent)
     m_showToken->setFocusPolicy(Qt::StrongFocus);
     tokenRow->addWidget(m_token, 1);
     tokenRow->addWidget(m_showToken);
-    auto* tokenLabel = new QLabel(tr("Access &token:"), signInBox);
-    tokenLabel->setBuddy(m_token);
-    form->addRow(tokenLabel, tokenRow);
+    addBuddyRow(form, tr("Access &token:"), m_token, tokenRow);
     m_remember = new QCheckBox(tr("&Remember on this computer (the token file shared with hf auth login)"), signInBox);
     m_remember->setObjectName(QStringLiteral("rememberTokenCheck"));
     m_remember->setChecked(true);

@@ -92,6 +92,7 @@ CalibrationPage::CalibrationPage(StudioState& studio, QWidget* parent)
 {
     setObjectName(QStringLiteral("calibrationPage"));
     m_job = new Job(this);
+    m_job->setTaskName(tr("the calibration"));
     m_previewJob = new Job(this);
 
     m_modelLabel = new QLabel(this);
@@ -109,9 +110,7 @@ CalibrationPage::CalibrationPage(StudioState& studio, QWidget* parent)
     m_dataset->setObjectName(QStringLiteral("datasetCombo"));
     m_dataset->addItem(tr("Wikipedia (wikimedia/wikipedia)"), kWikipedia);
     m_dataset->addItem(tr("Local text file (.txt, .jsonl, .parquet)"), kLocal);
-    auto* datasetLabel = new QLabel(tr("&Dataset:"), settingsBox);
-    datasetLabel->setBuddy(m_dataset);
-    form->addRow(datasetLabel, m_dataset);
+    addBuddyRow(form, tr("&Dataset:"), m_dataset);
     auto* fileRow = new QHBoxLayout();
     m_textFile = new QLineEdit(settingsBox);
     m_textFile->setObjectName(QStringLiteral("textFileEdit"));
@@ -119,9 +118,7 @@ CalibrationPage::CalibrationPage(StudioState& studio, QWidget* parent)
     m_textBrowse->setObjectName(QStringLiteral("textFileBrowseButton"));
     fileRow->addWidget(m_textFile, 1);
     fileRow->addWidget(m_textBrowse);
-    auto* fileLabel = new QLabel(tr("Text &file:"), settingsBox);
-    fileLabel->setBuddy(m_textFile);
-    form->addRow(fileLabel, fileRow);
+    addBuddyRow(form, tr("Text &file:"), m_textFile, fileRow);
 
     m_languages = new QListWidget(settingsBox);
     m_languages->setObjectName(QStringLiteral("languageList"));
@@ -133,9 +130,7 @@ CalibrationPage::CalibrationPage(StudioState& studio, QWidget* parent)
         item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
         item->setCheckState(Qt::Unchecked);
     }
-    auto* languagesLabel = new QLabel(tr("&Languages:"), settingsBox);
-    languagesLabel->setBuddy(m_languages);
-    form->addRow(languagesLabel, m_languages);
+    addBuddyRow(form, tr("&Languages:"), m_languages);
     auto* addRow = new QHBoxLayout();
     m_newLanguage = new QLineEdit(settingsBox);
     m_newLanguage->setObjectName(QStringLiteral("newLanguageEdit"));

@@ -57,6 +57,8 @@ CompilePage::CompilePage(StudioState& studio, QWidget* parent)
 {
     setObjectName(QStringLiteral("compilePage"));
     m_job = new Job(this);
+    m_job->setTaskName(tr("the compile"));
+    m_reportJob = new Job(this);
 
     auto* planBox = new QGroupBox(tr("What runs"), this);
     auto* planLayout = new QVBoxLayout(planBox);
@@ -173,6 +175,41 @@ void CompilePage::loadSettings()
     m_eta->setText(QStringLiteral("—"));
     m_chart->clear();
     refresh();
+    showFinishedCompile();
+}
+
+void CompilePage::showFinishedCompile()
+{
+    if (!outputsExist()) return;
+    const QString path = compileReportPath(state().settings());
+    m_reportJob->abandon();
+    m_reportJob->whenIdle([this, path] {
+        m_reportJob->start<compile::CompileReport>(
+            [file = path.toStdString()](const StopToken&, const Job::Report&) {
+                return compile::loadCompileReport(file);
+            },
+            [this, path](Result<compile::CompileReport> report) {
+                if (isRunning() || compileReportPath(state().settings()) != path) return;
+                if (!report) {
+                    showMessage(m_error,
+                                tr("Cannot read the report of the earlier compile: %1")
+                                    .arg(QString::fromStdString(report.error().message)),
+                                Tone::Error);
+                    return;
+                }
+                const int layers = static_cast<int>(report->blocks.size());
+                buildStages(layers);
+                for (int row = 0; row < m_stageBars.size(); ++row) setStageState(row, StageState::Done);
+                m_chart->setRows(report->linears, layers);
+                m_progress->setValue(kProgressScale);
+                m_status->setText(tr("Compiled earlier: %1 layers, %2 calibration samples (%3 tokens), final KL "
+                                     "divergence %4 nats.")
+                                      .arg(layers)
+                                      .arg(report->calibSamples)
+                                      .arg(formatCount(report->calibTokens))
+                                      .arg(report->finalKlDivergence, 0, 'g', 4));
+            });
+    });
 }
 
 void CompilePage::showEvent(QShowEvent* event)
@@ -224,6 +261,8 @@ void CompilePage::refresh()
     if (q.activationMethod == "percentile") method += tr(" (percentile %1)").arg(q.percentile);
     method += q.rotation ? tr(", rotated (seed %1)").arg(q.seed) : tr(", not rotated");
     if (q.groupSize > 0) method += tr(", groups of %1").arg(q.groupSize);
+    if (!q.keep16BitActivations.empty())
+        method += tr(", 16-bit activations for %1 linears").arg(q.keep16BitActivations.size());
     plan << tr("Quantization: %1").arg(method);
     plan << tr("Compiled model: %1").arg(QDir::toNativeSeparators(compiledModelPath(s)));
     m_plan->setText(plan.join(QLatin1Char('\n')));

@@ -49,6 +49,8 @@ private:
     enum class StageState { Waiting, Running, Done, Resumed };
 
     void refresh();
+    // A reopened project whose compile finished: its report on the chart and every stage done.
+    void showFinishedCompile();
     void startCompile();
     void cancelCompile();
     void onFeed();
@@ -81,6 +83,7 @@ private:
     QTimer* m_clock = nullptr;
 
     Job* m_job = nullptr;
+    Job* m_reportJob = nullptr;
     std::shared_ptr<CompileFeed> m_feed;
     std::function<bool()> m_saveProject;
 

@@ -61,6 +61,7 @@ ModelPage::ModelPage(StudioState& studio, QWidget* parent)
     m_infoJob = new Job(this);
     m_localJob = new Job(this);
     m_downloadJob = new Job(this);
+    m_downloadJob->setTaskName(tr("the download"));
 
     auto* sourceRow = new QHBoxLayout();
     m_hubSource = new QRadioButton(tr("&Hugging Face Hub"), this);

@@ -61,9 +61,7 @@ ProjectPage::ProjectPage(StudioState& studio, QWidget* parent)
     m_browseOutput->setObjectName(QStringLiteral("outputDirBrowseButton"));
     outputRow->addWidget(m_outputDir, 1);
     outputRow->addWidget(m_browseOutput);
-    auto* outputLabel = new QLabel(tr("&Output folder:"), settingsBox);
-    outputLabel->setBuddy(m_outputDir);
-    form->addRow(outputLabel, outputRow);
+    addBuddyRow(form, tr("&Output folder:"), m_outputDir, outputRow);
 
     m_path = new QLabel(settingsBox);
     m_path->setObjectName(QStringLiteral("projectPathLabel"));

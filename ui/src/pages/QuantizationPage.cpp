@@ -2,6 +2,7 @@
 
 #include "Format.h"
 #include "StudioState.h"
+#include "quant/ModuleNames.h"
 #include "quant/SizeEstimate.h"
 
 #include <QCheckBox>
@@ -16,6 +17,9 @@
 #include <QTableWidget>
 #include <QThread>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <climits>
 
 namespace lathe::ui {
 
@@ -65,9 +69,7 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
     m_bitMode->addItem(QStringLiteral("w8"), QStringLiteral("w8"));
     m_bitMode->addItem(QStringLiteral("w4"), QStringLiteral("w4"));
     m_bitMode->addItem(QStringLiteral("w4v8"), QStringLiteral("w4v8"));
-    auto* modeLabel = new QLabel(tr("&Bit mode:"), modeBox);
-    modeLabel->setBuddy(m_bitMode);
-    modeForm->addRow(modeLabel, m_bitMode);
+    addBuddyRow(modeForm, tr("&Bit mode:"), m_bitMode);
     m_explanation = new QLabel(modeBox);
     m_explanation->setObjectName(QStringLiteral("bitModeExplanation"));
     m_explanation->setWordWrap(true);
@@ -108,23 +110,19 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
     activationRow->addWidget(m_activation, 1);
     activationRow->addWidget(new QLabel(tr("Percentile:"), methodBox));
     activationRow->addWidget(m_percentile);
-    auto* activationLabel = new QLabel(tr("&Activation scales:"), methodBox);
-    activationLabel->setBuddy(m_activation);
-    methodForm->addRow(activationLabel, activationRow);
+    addBuddyRow(methodForm, tr("&Activation scales:"), m_activation, activationRow);
     m_threads = new QSpinBox(methodBox);
     m_threads->setObjectName(QStringLiteral("threadsSpin"));
     m_threads->setRange(0, 1024);
     m_threads->setSpecialValueText(tr("all cores (%1)").arg(QThread::idealThreadCount()));
-    auto* threadsLabel = new QLabel(tr("&Threads:"), methodBox);
-    threadsLabel->setBuddy(m_threads);
-    methodForm->addRow(threadsLabel, m_threads);
+    addBuddyRow(methodForm, tr("&Threads:"), m_threads);
     body()->addWidget(methodBox);
 
-    auto* advancedBox = new QGroupBox(tr("Advanced: bits per projection group"), this);
+    auto* advancedBox = new QGroupBox(tr("Advanced: per projection group, scale groups, rotation seed"), this);
     auto* advanced = new QVBoxLayout(advancedBox);
-    m_groups = new QTableWidget(static_cast<int>(groups().size()), 4, advancedBox);
+    m_groups = new QTableWidget(static_cast<int>(groups().size()), 5, advancedBox);
     m_groups->setObjectName(QStringLiteral("groupBitsTable"));
-    m_groups->setHorizontalHeaderLabels({tr("Group"), tr("Linears"), tr("Preset"), tr("Bits")});
+    m_groups->setHorizontalHeaderLabels({tr("Group"), tr("Linears"), tr("Preset"), tr("Bits"), tr("Activations")});
     m_groups->verticalHeader()->setVisible(false);
     m_groups->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_groups->setSelectionMode(QAbstractItemView::NoSelection);
@@ -145,6 +143,12 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
         m_groups->setCellWidget(row, 3, bits);
         m_groupBits.insert(group, bits);
         connect(bits, &QComboBox::currentIndexChanged, this, &QuantizationPage::writeGroupBits);
+        auto* keep16 = new QCheckBox(tr("16-bit"), m_groups);
+        keep16->setObjectName(QStringLiteral("keep16_") + group);
+        keep16->setAccessibleName(tr("Keep 16-bit activations for %1").arg(group));
+        m_groups->setCellWidget(row, 4, keep16);
+        m_keep16.insert(group, keep16);
+        connect(keep16, &QCheckBox::clicked, this, [this, group] { toggleKeep16(group); });
     }
     m_groups->setMinimumHeight(m_groups->verticalHeader()->length() + m_groups->horizontalHeader()->height() + 6);
     advanced->addWidget(m_groups);
@@ -153,9 +157,12 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
     m_groupSize->setObjectName(QStringLiteral("groupSizeSpin"));
     m_groupSize->setRange(0, 1 << 16);
     m_groupSize->setSpecialValueText(tr("per output channel"));
-    auto* groupSizeLabel = new QLabel(tr("Scale group si&ze:"), advancedBox);
-    groupSizeLabel->setBuddy(m_groupSize);
-    groupSizeRow->addRow(groupSizeLabel, m_groupSize);
+    addBuddyRow(groupSizeRow, tr("Scale group si&ze:"), m_groupSize);
+    m_seed = new QSpinBox(advancedBox);
+    m_seed->setObjectName(QStringLiteral("seedSpin"));
+    m_seed->setRange(0, INT_MAX);
+    m_seed->setToolTip(tr("Seeds the random Hadamard rotations: the same seed gives the same compiled model."));
+    addBuddyRow(groupSizeRow, tr("Rotation s&eed:"), m_seed);
     advanced->addLayout(groupSizeRow);
     body()->addWidget(advancedBox);
 
@@ -171,6 +178,7 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
     });
     connect(m_rotation, &QCheckBox::toggled, this, [this](bool on) {
         edit([&] { state().settings().quantization.rotation = on; });
+        m_seed->setEnabled(on);
         validate();
     });
     connect(m_gptq, &QCheckBox::toggled, this,
@@ -191,7 +199,14 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
     });
     connect(m_threads, &QSpinBox::valueChanged, this,
             [this](int v) { edit([&] { state().settings().quantization.threads = v; }); });
-    connect(&studio, &StudioState::modelChanged, this, &QuantizationPage::updateEstimate);
+    connect(m_seed, &QSpinBox::valueChanged, this, [this](int v) {
+        edit([&] { state().settings().quantization.seed = v; });
+        validate();
+    });
+    connect(&studio, &StudioState::modelChanged, this, [this] {
+        updateKeep16();
+        updateEstimate();
+    });
 
     setTabOrder(m_bitMode, m_rotation);
     setTabOrder(m_rotation, m_gptq);
@@ -201,9 +216,11 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
     QWidget* previous = m_threads;
     for (const QString& group : groups()) {
         setTabOrder(previous, m_groupBits[group]);
-        previous = m_groupBits[group];
+        setTabOrder(m_groupBits[group], m_keep16[group]);
+        previous = m_keep16[group];
     }
     setTabOrder(previous, m_groupSize);
+    setTabOrder(m_groupSize, m_seed);
 
     reload();
 }
@@ -224,7 +241,10 @@ void QuantizationPage::loadSettings()
         combo->setCurrentIndex(std::max(0, combo->findData(it == q.groupBits.end() ? 0 : it->second)));
     }
     m_groupSize->setValue(q.groupSize);
+    m_seed->setValue(q.seed);
+    m_seed->setEnabled(q.rotation);
     m_threads->setValue(q.threads);
+    updateKeep16();
     updatePresetColumn();
     updateEstimate();
 }
@@ -238,6 +258,52 @@ void QuantizationPage::writeGroupBits()
     }
     edit([&] { state().settings().quantization.groupBits = overrides; });
     updateEstimate();
+}
+
+Qt::CheckState QuantizationPage::keep16State(const QString& group) const
+{
+    const std::string name = group.toStdString();
+    const auto& kept = state().settings().quantization.keep16BitActivations;
+    const auto listed =
+        std::count_if(kept.begin(), kept.end(), [&](const std::string& module) { return moduleGroup(module) == name; });
+    if (listed == 0) return Qt::Unchecked;
+    const auto& config = state().modelConfig();
+    if (!config) return Qt::Checked;  // which linears the model has is not known yet
+    for (const std::string& module : groupModuleNames(*config, name))
+        if (std::find(kept.begin(), kept.end(), module) == kept.end()) return Qt::PartiallyChecked;
+    return Qt::Checked;
+}
+
+void QuantizationPage::toggleKeep16(const QString& group)
+{
+    const auto& config = state().modelConfig();
+    const std::string name = group.toStdString();
+    const bool keep = keep16State(group) != Qt::Checked;
+    std::vector<std::string> kept;
+    for (const std::string& module : state().settings().quantization.keep16BitActivations)
+        if (moduleGroup(module) != name) kept.push_back(module);
+    if (keep && config)
+        for (std::string& module : groupModuleNames(*config, name)) kept.push_back(std::move(module));
+    edit([&] { state().settings().quantization.keep16BitActivations = kept; });
+    updateKeep16();
+    validate();
+}
+
+void QuantizationPage::updateKeep16()
+{
+    const bool known = state().modelConfig().has_value();
+    for (const QString& group : groups()) {
+        QCheckBox* box = m_keep16[group];
+        const Qt::CheckState checkState = keep16State(group);
+        box->setTristate(checkState == Qt::PartiallyChecked);
+        box->setCheckState(checkState);
+        // Ticking lists every linear of the group, so it needs the model; unticking does not.
+        box->setEnabled(known || checkState != Qt::Unchecked);
+        box->setToolTip(known ? tr("Keep the inputs of every %1 linear at 16 bits (a static scale max|x| / 32767) "
+                                   "instead of 8: more accurate, twice the activation traffic.")
+                                    .arg(group)
+                              : tr("Known once a model is chosen on the Model page."));
+    }
 }
 
 void QuantizationPage::updatePresetColumn()
@@ -274,16 +340,20 @@ void QuantizationPage::collectProblems(QStringList* errors, QStringList* warning
         *errors << tr("The activation percentile must lie in (0, 1], e.g. 0.9999.");
     else if (q.activationMethod == "percentile" && q.percentile < 0.99)
         *warnings << tr("A percentile below 0.99 clips more than 1 % of activations; 0.9999 is the usual choice.");
+    if (q.seed < 0) *errors << tr("The rotation seed must be 0 or more.");
     const auto& config = state().modelConfig();
-    if (config && q.groupSize > 0) {
-        for (const LinearShape& l : quantizedLinears(*config)) {
-            if (l.in % q.groupSize != 0) {
-                *errors << tr("Group size %1 does not divide the %2 inputs of %3.")
-                               .arg(q.groupSize)
-                               .arg(l.in)
-                               .arg(QString::fromStdString(l.name));
-                break;
-            }
+    if (config) {
+        std::vector<std::string> known;
+        for (const QString& group : groups()) {
+            const std::vector<std::string> names = groupModuleNames(*config, group.toStdString());
+            known.insert(known.end(), names.begin(), names.end());
+        }
+        for (const std::string& module : q.keep16BitActivations) {
+            if (std::find(known.begin(), known.end(), module) != known.end()) continue;
+            *errors << tr("16-bit activations are set for %1, which this model does not have: untick and tick "
+                          "its group again.")
+                           .arg(QString::fromStdString(module));
+            break;
         }
     }
     if (!q.rotation && q.bitMode != "w8")

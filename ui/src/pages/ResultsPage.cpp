@@ -73,7 +73,9 @@ ResultsPage::ResultsPage(StudioState& studio, QWidget* parent)
     setObjectName(QStringLiteral("resultsPage"));
     m_loadJob = new Job(this);
     m_compareJob = new Job(this);
+    m_compareJob->setTaskName(tr("the perplexity comparison"));
     m_generateJob = new Job(this);
+    m_generateJob->setTaskName(tr("the generation"));
 
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("resultsSummaryLabel"));
@@ -160,24 +162,18 @@ ResultsPage::ResultsPage(StudioState& studio, QWidget* parent)
     m_textBrowse->setObjectName(QStringLiteral("perplexityBrowseButton"));
     fileRow->addWidget(m_textFile, 1);
     fileRow->addWidget(m_textBrowse);
-    auto* textLabel = new QLabel(tr("&Text:"), pplBox);
-    textLabel->setBuddy(m_textFile);
-    pplForm->addRow(textLabel, fileRow);
+    addBuddyRow(pplForm, tr("&Text:"), m_textFile, fileRow);
     m_dropLine = new QLineEdit(pplBox);
     m_dropLine->setObjectName(QStringLiteral("dropLineEdit"));
     m_dropLine->setPlaceholderText(tr("e.g. <|endoftext|>"));
     m_dropLine->setToolTip(tr("Lines equal to this text are removed before tokenizing (story separators)"));
-    auto* dropLabel = new QLabel(tr("&Remove lines:"), pplBox);
-    dropLabel->setBuddy(m_dropLine);
-    pplForm->addRow(dropLabel, m_dropLine);
+    addBuddyRow(pplForm, tr("&Remove lines:"), m_dropLine);
     m_ctx = new QSpinBox(pplBox);
     m_ctx->setObjectName(QStringLiteral("perplexityCtxSpin"));
     m_ctx->setRange(0, 1 << 20);
     m_ctx->setSpecialValueText(tr("model context (at most 2048)"));
     m_ctx->setSuffix(tr(" tokens"));
-    auto* ctxLabel = new QLabel(tr("&Window:"), pplBox);
-    ctxLabel->setBuddy(m_ctx);
-    pplForm->addRow(ctxLabel, m_ctx);
+    addBuddyRow(pplForm, tr("&Window:"), m_ctx);
     auto* runRow = new QHBoxLayout();
     m_compare = new QPushButton(tr("&Measure"), pplBox);
     m_compare->setObjectName(QStringLiteral("runCompareButton"));

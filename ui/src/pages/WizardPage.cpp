@@ -2,6 +2,7 @@
 
 #include "StudioState.h"
 
+#include <QFormLayout>
 #include <QLabel>
 #include <QScrollArea>
 #include <QVBoxLayout>
@@ -46,6 +47,20 @@ void WizardPage::reload()
 void WizardPage::markModified()
 {
     m_state.markModified();
+}
+
+void WizardPage::addBuddyRow(QFormLayout* form, const QString& text, QWidget* buddy)
+{
+    auto* label = new QLabel(text, form->parentWidget());
+    label->setBuddy(buddy);
+    form->addRow(label, buddy);
+}
+
+void WizardPage::addBuddyRow(QFormLayout* form, const QString& text, QWidget* buddy, QLayout* field)
+{
+    auto* label = new QLabel(text, form->parentWidget());
+    label->setBuddy(buddy);
+    form->addRow(label, field);
 }
 
 QLabel* WizardPage::makeMessageLabel(const QString& objectName, QWidget* parent)

@@ -2,7 +2,9 @@
 
 #include <QWidget>
 
+class QFormLayout;
 class QLabel;
+class QLayout;
 class QVBoxLayout;
 
 namespace lathe::ui {
@@ -33,6 +35,10 @@ protected:
         markModified();
     }
     void reload();
+
+    // A form row whose label focuses `buddy` with its Alt mnemonic; the field is the buddy, or a row holding it.
+    static void addBuddyRow(QFormLayout* form, const QString& text, QWidget* buddy);
+    static void addBuddyRow(QFormLayout* form, const QString& text, QWidget* buddy, QLayout* field);
 
     enum class Tone { Info, Error, Warning, Success };
     // Readable, selectable message labels for errors and validation shown on the page that caused them.
