@@ -3,12 +3,15 @@
 # method (RTN, GPTQ, GPTQ + rotation), compile with calibration samples from TinyStories *train* text and compare
 # float vs compiled perplexity on TinyStories *validation* (ctx 256 = BOS + 255, separator lines dropped) and on
 # WikiText-2 wiki.test.raw. Prints a Markdown table. Needs a built tree (scripts/build.sh).
-#   usage: scripts/quality-table.sh [build dir] [work dir]
+# Weights per output channel; then the 4-bit modes again with each group size of QUALITY_GROUP_SIZES (default 32,
+# rows "w4v8 g32"; the last group of a 172-wide down_proj holds 12 columns). QUALITY_GROUP_SIZES= skips them.
+#   usage: [QUALITY_GROUP_SIZES="32 64"] scripts/quality-table.sh [build dir] [work dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
 work="${2:-$build/quality}"
 data="${LATHE_SHARED_DATA:-$(cd .. && pwd)/shared/data}"
+group_sizes="${QUALITY_GROUP_SIZES-32}"
 lathe="$build/app/lathe"
 mkdir -p "$work"
 
@@ -53,25 +56,35 @@ compare() {
     /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["float"]["perplexity"], r["compiled"]["perplexity"], r["perplexity_ratio"], r["top1_agreement"])'
 }
 
+# One table row: compile `bits` with `method` and group size `group` (0 = per channel), evaluate both texts.
+row() {
+  local bits="$1" method="$2" group="$3" label="$1" out="$work/$1-$2"
+  if [ "$group" != 0 ]; then label="$bits g$group"; out="$work/$bits-g$group-$method"; fi
+  mkdir -p "$out"
+  local args=(--weight-method gptq --rotation off)
+  [ "$method" = rtn ] && args=(--weight-method rtn --rotation off)
+  [ "$method" = gptq+rot ] && args=(--weight-method gptq --rotation on)
+  "$lathe" compile --model_path "$model" --calib_data_path "$samples" --save_path "$out/model.compiled.safetensors" \
+    --bit "$bits" --group-size "$group" --output-dir "$out" "${args[@]}" >/dev/null 2>"$out/compile.log"
+  local embedding="$work/embedding.pt"
+  [ "$method" = gptq+rot ] && embedding="$(ls "$out"/embedding_rotated.pt)"
+  local sppl sratio stop wppl wratio wtop kl
+  read -r _ sppl sratio stop <<<"$(compare "$out/model.compiled.safetensors" "$embedding" "$stories" --drop-line "<|endoftext|>")"
+  read -r _ wppl wratio wtop <<<"$(compare "$out/model.compiled.safetensors" "$embedding" "$wiki")"
+  kl=$(/usr/bin/python3 -c 'import json,sys; print("%.5f" % json.load(open(sys.argv[1]))["final_kl_divergence"])' \
+    "$out/model.compiled.safetensors.report.json")
+  printf '| %s | %s | %.4f | %.4f | %.3f | %.2f | %.4f | %.3f | %s |\n' "$label" "$method" "$sppl" "$sratio" "$stop" \
+    "$wppl" "$wratio" "$wtop" "$kl"
+}
+
 printf '| bits | method | stories ppl | ×float | top-1 | wiki ppl | ×float | top-1 | final KL |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
 for bits in w8 w4v8 w4; do
-  for method in rtn gptq gptq+rot; do
-    out="$work/$bits-$method"
-    mkdir -p "$out"
-    args=(--weight-method gptq --rotation off)
-    [ "$method" = rtn ] && args=(--weight-method rtn --rotation off)
-    [ "$method" = gptq+rot ] && args=(--weight-method gptq --rotation on)
-    "$lathe" compile --model_path "$model" --calib_data_path "$samples" --save_path "$out/model.compiled.safetensors" \
-      --bit "$bits" --output-dir "$out" "${args[@]}" >/dev/null 2>"$out/compile.log"
-    embedding="$work/embedding.pt"
-    [ "$method" = gptq+rot ] && embedding="$(ls "$out"/embedding_rotated.pt)"
-    read -r _ sppl sratio stop <<<"$(compare "$out/model.compiled.safetensors" "$embedding" "$stories" --drop-line "<|endoftext|>")"
-    read -r _ wppl wratio wtop <<<"$(compare "$out/model.compiled.safetensors" "$embedding" "$wiki")"
-    kl=$(/usr/bin/python3 -c 'import json,sys; print("%.5f" % json.load(open(sys.argv[1]))["final_kl_divergence"])' \
-      "$out/model.compiled.safetensors.report.json")
-    printf '| %s | %s | %.4f | %.4f | %.3f | %.2f | %.4f | %.3f | %s |\n' "$bits" "$method" "$sppl" "$sratio" "$stop" \
-      "$wppl" "$wratio" "$wtop" "$kl"
+  for method in rtn gptq gptq+rot; do row "$bits" "$method" 0; done
+done
+for group in $group_sizes; do
+  for bits in w4v8 w4; do
+    for method in rtn gptq gptq+rot; do row "$bits" "$method" "$group"; done
   done
 done
 read -r fs _ <<<"$(compare "$work/w8-rtn/model.compiled.safetensors" "$work/embedding.pt" "$stories" --drop-line "<|endoftext|>")"

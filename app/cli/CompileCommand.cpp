@@ -151,7 +151,9 @@ void addCompileCommand(CLI::App& app, int& exitCode)
     cmd->add_option("--weight_method,--weight-method", o.weightMethod, "weight quantizer")
         ->capture_default_str()
         ->check(CLI::IsMember({"gptq", "rtn"}));
-    cmd->add_option("--group_size,--group-size", o.groupSize, "input columns per weight scale (0 = per output channel)")
+    cmd->add_option("--group_size,--group-size", o.groupSize,
+                    "input columns per weight scale (0 = per output channel; a size that does not divide a "
+                    "linear's input width leaves its last group narrower)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--no_act_order,--no-act-order", flags->noActOrder, "GPTQ: sweep columns in their own order");

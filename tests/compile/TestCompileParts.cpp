@@ -1,6 +1,7 @@
 // The compile pipeline's parts on small synthetic data: streamed per-layer transforms against the whole-model ones,
 // the activation store, bit plans, calibration discovery, the report files, the resume state, the error sums.
 #include "TestSupport.h"
+#include "TinyModel.h"
 
 #include "common/AtomicFile.h"
 #include "compile/ActivationStore.h"
@@ -36,20 +37,9 @@ namespace {
 
 ModelConfig smallConfig()
 {
-    ModelConfig c;
-    c.architecture = "LlamaForCausalLM";
-    c.modelType = "llama";
-    c.hiddenSize = 32;
-    c.intermediateSize = 48;
-    c.numLayers = 2;
-    c.numHeads = 4;
-    c.numKvHeads = 2;
-    c.headDim = 8;
-    c.vocabSize = 40;
-    c.maxPositionEmbeddings = 64;
-    c.rmsNormEps = 1e-5;
-    c.tieWordEmbeddings = true;
-    return c;
+    return test::tinyLlamaConfig(
+        {.hiddenSize = 32, .intermediateSize = 48, .numLayers = 2, .numHeads = 4, .numKvHeads = 2, .headDim = 8,
+         .vocabSize = 40});
 }
 
 at::Tensor randomTensor(std::mt19937_64& rng, std::vector<int64_t> shape, double center, double scale)
@@ -64,24 +54,8 @@ at::Tensor randomTensor(std::mt19937_64& rng, std::vector<int64_t> shape, double
 quant::WeightMap randomWeights(const ModelConfig& c, uint64_t seed)
 {
     std::mt19937_64 rng(seed);
-    const int64_t h = c.hiddenSize, f = c.intermediateSize, q = int64_t(c.numHeads) * c.headDim,
-                  kv = int64_t(c.numKvHeads) * c.headDim;
-    quant::WeightMap w;
-    w["model.embed_tokens.weight"] = randomTensor(rng, {c.vocabSize, h}, 0, 1);
-    for (int i = 0; i < c.numLayers; ++i) {
-        const std::string p = "model.layers." + std::to_string(i) + ".";
-        w[p + "input_layernorm.weight"] = randomTensor(rng, {h}, 1, 0.5);
-        w[p + "post_attention_layernorm.weight"] = randomTensor(rng, {h}, 1, 0.5);
-        w[p + "self_attn.q_proj.weight"] = randomTensor(rng, {q, h}, 0, 0.3);
-        w[p + "self_attn.k_proj.weight"] = randomTensor(rng, {kv, h}, 0, 0.3);
-        w[p + "self_attn.v_proj.weight"] = randomTensor(rng, {kv, h}, 0, 0.3);
-        w[p + "self_attn.o_proj.weight"] = randomTensor(rng, {h, q}, 0, 0.3);
-        w[p + "mlp.gate_proj.weight"] = randomTensor(rng, {f, h}, 0, 0.3);
-        w[p + "mlp.up_proj.weight"] = randomTensor(rng, {f, h}, 0, 0.3);
-        w[p + "mlp.down_proj.weight"] = randomTensor(rng, {h, f}, 0, 0.3);
-    }
-    w["model.norm.weight"] = randomTensor(rng, {h}, 1, 0.5);
-    return w;
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    return test::tinyWeights(c, {}, [&](double center, double scale) { return float(center + scale * u(rng)); });
 }
 
 // A Hugging Face folder (config.json + model.safetensors) holding `weights`.
@@ -278,8 +252,10 @@ private Q_SLOTS:
             QVERIFY2(p.error().message.find(message) != std::string::npos, p.error().message.c_str());
         };
         CompileOptions bad = baseOptions(m_dir.path());
-        bad.groupSize = 12;
-        refused(bad, "group size 12 does not divide the 32 inputs");
+        bad.groupSize = 12;  // ragged: 32 inputs make groups of 12, 12 and 8
+        QVERIFY(makeCompilePlan(bad, "/models/tiny", c).ok());
+        bad.groupSize = -1;
+        refused(bad, "group size must be 0");
         bad = baseOptions(m_dir.path());
         bad.layerGroupBits = {{"0.head", 8}};
         refused(bad, "must be <layer>.<group>");

@@ -1,6 +1,7 @@
 // The compiled container: writer → reader round trip of every tensor kind, streamed file ranges, atomic writes
 // under cancel and errors, and every kind of damaged container reported with the problem named.
 #include "TestSupport.h"
+#include "TinyModel.h"
 
 #include "compiled/CompiledModelFile.h"
 #include "compiled/CompiledModelWriter.h"
@@ -26,19 +27,8 @@ namespace {
 
 ModelConfig tinyConfig()
 {
-    ModelConfig c;
-    c.architecture = "LlamaForCausalLM";
-    c.modelType = "llama";
-    c.hiddenSize = 8;
-    c.intermediateSize = 12;
-    c.numLayers = 2;
-    c.numHeads = 2;
-    c.numKvHeads = 1;
-    c.headDim = 4;
-    c.vocabSize = 16;
-    c.maxPositionEmbeddings = 32;
-    c.rmsNormEps = 1e-5;
-    c.ropeTheta = 10000.0;
+    ModelConfig c = tinyLlamaConfig({.numLayers = 2, .maxPositionEmbeddings = 32});
+    c.tieWordEmbeddings = false;  // compiled configs are untied: lm_head is a quantized linear of its own
     c.bosTokenId = 1;
     c.eosTokenIds = {2};
     return c;
@@ -57,7 +47,7 @@ QuantizedLinear randomLinear(const std::vector<int64_t>& shape, const LinearSpec
     l.weight.codes = at::randint(quant::gridMin(spec.weightBits), quant::gridMax(spec.weightBits) + 1, {out, in},
                                  at::kLong)
                          .to(at::kChar);
-    l.weight.scales = at::rand({out, spec.groupSize > 0 ? in / spec.groupSize : 1}) * 0.1 + 0.01;
+    l.weight.scales = at::rand({out, spec.groupSize > 0 ? (in + spec.groupSize - 1) / spec.groupSize : 1}) * 0.1 + 0.01;
     l.weight.bits = spec.weightBits;
     l.weight.groupSize = spec.groupSize;
     l.inputScale = 0.01 + at::rand({1}).item<double>() * 0.1;  // not an fp32 value: stored as fp32(inputScale)
@@ -343,14 +333,76 @@ private Q_SLOTS:
             ErrorCode::InvalidArgument, "lm_head");
     }
 
+    void raggedGroupsRoundTripAsFormat2()
+    {
+        // Groups of 5 over down_proj's 12 inputs (5, 5, 2) and of 3 over lm_head's 8 (3, 3, 2).
+        TinyModel m = m_model;
+        const std::string down = "model.layers.1.mlp.down_proj";
+        m.linears[down] = randomLinear(linearShape(m.info.config, down), {4, 5, 8, false});
+        m.linears[kHeadModule] = randomLinear(linearShape(m.info.config, kHeadModule), {8, 3, 16, false});
+        for (const std::string& module : {down, std::string(kHeadModule)}) {
+            const QuantizedLinear& l = m.linears.at(module);
+            m.info.linears[module] = {l.weight.bits, l.weight.groupSize, l.activationBits, false};
+        }
+        const std::string file = path("ragged.lathe");
+        const auto written = writeWithWriter(m, file);
+        QVERIFY2(written.ok(), written.ok() ? "" : written.error().message.c_str());
+        auto expected = serializeSafetensors(namedTensors(m), toMetadata(m.info));
+        QVERIFY(expected.ok());
+        QCOMPARE(readAll(QString::fromStdString(file)).toStdString(), *expected);
+
+        auto raw = SafetensorsFile::open(file);
+        QVERIFY(raw.ok());
+        QCOMPARE((*raw)->metadata().at("format_version"), std::string("2"));
+        const auto* d = (*raw)->find(down + ".weight_scale");
+        QVERIFY(d && d->dtype == "F32" && d->shape == (std::vector<int64_t>{8, 3}));
+        const auto* h = (*raw)->find("lm_head.weight_scale");
+        QVERIFY(h && h->dtype == "F32" && h->shape == (std::vector<int64_t>{m.info.config.vocabSize, 3}));
+
+        auto opened = CompiledModelFile::open(file);
+        QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().message.c_str());
+        QCOMPARE((*opened)->info().formatVersion, 2);
+        for (const std::string& module : {down, std::string(kHeadModule)}) {
+            const QuantizedLinear& l = m.linears.at(module);
+            auto read = (*opened)->linear(module);
+            QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
+            QCOMPARE(read->weight.groupSize, l.weight.groupSize);
+            QVERIFY(at::equal(read->weight.codes, l.weight.codes));
+            QVERIFY(at::equal(read->weight.scales, l.weight.scales));
+            // Exact per-group sums of the linear as read, against int64 loops over the generated codes.
+            const int64_t out = l.weight.codes.size(0), in = l.weight.codes.size(1), g = l.weight.groupSize;
+            const int64_t amax = quant::gridMax(l.activationBits);
+            const auto xq = at::randint(-amax - 1, amax + 1, {3, in}, at::kLong);
+            const auto acc = read->accumulate(xq.to(at::kFloat));
+            QCOMPARE(acc.sizes().vec(), (std::vector<int64_t>{3, out, (in + g - 1) / g}));
+            const auto codes = l.weight.codes.to(at::kLong);
+            for (int64_t r = 0; r < 3; ++r)
+                for (int64_t o = 0; o < out; ++o)
+                    for (int64_t first = 0; first < in; first += g) {
+                        int64_t sum = 0;
+                        for (int64_t i = first; i < std::min(first + g, in); ++i)
+                            sum += xq[r][i].item<int64_t>() * codes[o][i].item<int64_t>();
+                        QVERIFY(acc[r][o][first / g].item<double>() == static_cast<double>(sum));
+                    }
+        }
+
+        // The same tensors labelled format 1, which promised group sizes that divide: refused, naming the linear.
+        auto md = toMetadata(m.info);
+        md["format_version"] = "1";
+        QVERIFY(writeSafetensors(path("ragged-v1.lathe"), namedTensors(m), md).ok());
+        expectError(CompiledModelFile::open(path("ragged-v1.lathe")), ErrorCode::Corrupt,
+                    {"ragged-v1.lathe", down.c_str(), "group size 5", "does not divide its input width 12",
+                     "format 1 requires a divisor"});
+    }
+
     void damagedContainersAreNamed()
     {
         expectError(openVariant("format.lathe", [](auto&, auto& md) { md["format"] = "gguf-ish"; }),
                     ErrorCode::Unsupported, {"not a Lathe compiled model", "gguf-ish"});
         expectError(openVariant("nometa.safetensors", [](auto&, auto& md) { md.clear(); }), ErrorCode::Unsupported,
                     {"not a Lathe compiled model", "no \"format\""});
-        expectError(openVariant("newer.lathe", [](auto&, auto& md) { md["format_version"] = "2"; }),
-                    ErrorCode::Unsupported, {"written by a newer Lathe (format 2, this build reads 1)"});
+        expectError(openVariant("newer.lathe", [](auto&, auto& md) { md["format_version"] = "3"; }),
+                    ErrorCode::Unsupported, {"written by a newer Lathe (format 3, this build reads 2)"});
         expectError(openVariant("version.lathe", [](auto&, auto& md) { md["format_version"] = "one"; }),
                     ErrorCode::Corrupt, {"format_version", "\"one\""});
         expectError(openVariant("missing.lathe",

@@ -1,5 +1,6 @@
 // QuantizedLinear against integer loops: exact accumulators (including cases beyond fp32's exact range that
-// need chunking or fp64), groups, bias, 16-bit activations, 2..8-bit weights; input rounding and clamping.
+// need chunking or fp64), groups (ragged ones whose last group is narrower), bias, 16-bit activations, 2..8-bit
+// weights, layers taller than one conversion block; input rounding and clamping.
 #include "compiled/QuantizedLinear.h"
 
 #include <QTest>
@@ -26,7 +27,7 @@ QuantizedLinear makeLinear(int64_t out, int64_t in, int64_t groupSize, int weigh
     const int64_t qmin = quant::gridMin(weightBits), qmax = quant::gridMax(weightBits);
     // "Extreme" codes sit near the bottom of the grid so that sums of same-signed products grow past 2^24.
     l.weight.codes = extreme ? randomCodes(out, in, qmin, qmin + 5, at::kChar) : randomCodes(out, in, qmin, qmax, at::kChar);
-    const int64_t groups = groupSize > 0 ? in / groupSize : 1;
+    const int64_t groups = groupSize > 0 ? (in + groupSize - 1) / groupSize : 1;  // the last group may be narrower
     l.weight.scales = at::rand({out, groups}, at::kFloat) * 0.02 + 0.001;
     l.weight.bits = weightBits;
     l.weight.groupSize = groupSize;
@@ -36,11 +37,11 @@ QuantizedLinear makeLinear(int64_t out, int64_t in, int64_t groupSize, int weigh
     return l;
 }
 
-// acc[n][o][g] with int64 loops.
+// acc[n][o][g] with int64 loops; input i belongs to group i / groupSize.
 std::vector<int64_t> integerAccumulators(const at::Tensor& xq, const QuantizedLinear& l)
 {
     const int64_t n = xq.size(0), in = xq.size(1), out = l.weight.codes.size(0), groups = l.weight.scales.size(1);
-    const int64_t gs = in / groups;
+    const int64_t gs = l.weight.groupSize > 0 ? l.weight.groupSize : in;
     auto x = xq.to(at::kLong).contiguous();
     auto w = l.weight.codes.to(at::kLong).contiguous();
     const int64_t* xp = x.data_ptr<int64_t>();
@@ -81,6 +82,14 @@ private Q_SLOTS:
         QTest::newRow("w8a16 fp64 GEMM") << 3 << 4 << 200 << 0 << 8 << 16 << true << true << true;
         QTest::newRow("w5a16 groups of 100, fp64 GEMM") << 2 << 3 << 400 << 100 << 5 << 16 << true << true << true;
         QTest::newRow("w4a16 groups of 64, at the fp32 bound") << 2 << 4 << 256 << 64 << 4 << 16 << false << true << false;
+        // Ragged: groups of 32 over 172 inputs (five of 32, one of 12), as stories260K's down_proj with Q4_0's group.
+        QTest::newRow("w4a8 ragged 172 / 32 + bias") << 3 << 5 << 172 << 32 << 4 << 8 << true << false << false;
+        QTest::newRow("w4a16 ragged 150 / 64, at the fp32 bound") << 2 << 3 << 150 << 64 << 4 << 16 << false << true << false;
+        QTest::newRow("w8a8 ragged 3100 / 1500, chunked") << 2 << 3 << 3100 << 1500 << 8 << 8 << false << true << true;
+        QTest::newRow("w5a16 ragged 250 / 100, fp64 GEMM") << 2 << 3 << 250 << 100 << 5 << 16 << true << true << true;
+        QTest::newRow("group wider than the input: one group") << 2 << 4 << 40 << 64 << 4 << 8 << false << false << false;
+        // More outputs than one block of converted codes (2^20 values: 6096 rows of 172).
+        QTest::newRow("w4a8 ragged, 6200 outputs") << 2 << 6200 << 172 << 32 << 4 << 8 << true << false << false;
     }
     void exactAccumulators()
     {
@@ -119,7 +128,7 @@ private Q_SLOTS:
         if (beyondFp32) {
             // The case is only meaningful if one fp32 GEMM over a whole group would have lost bits.
             QVERIFY2(largest > (int64_t{1} << 24), qPrintable(QString::number(largest)));
-            const int64_t gs = in / groups;
+            const int64_t gs = groupSize > 0 ? std::min(groupSize, in) : in;
             auto naive = at::mm(xq.narrow(1, 0, gs), l.weight.codes.narrow(1, 0, gs).to(at::kFloat).t()).to(at::kDouble);
             auto exact = acc.select(2, 0);
             QVERIFY(!at::equal(naive, exact));
@@ -164,6 +173,17 @@ private Q_SLOTS:
             (void)l.forward(at::randn({2, 31}));
         } catch (const std::invalid_argument& e) {
             threw = QString(e.what()).contains("31");
+        }
+        QVERIFY(threw);
+
+        // Scales must be [out, ceil(in / groupSize)]: 2 groups of 16 are not ragged groups of 12 (3 of them).
+        QuantizedLinear wrong = l;
+        wrong.weight.groupSize = 12;
+        threw = false;
+        try {
+            (void)wrong.forward(at::randn({2, 32}));
+        } catch (const std::invalid_argument& e) {
+            threw = QString(e.what()).contains("scales");
         }
         QVERIFY(threw);
     }

@@ -1,5 +1,6 @@
 // Equivalent transforms (norm fusion, untie, R1, R2) leave the float model's logits unchanged.
 #include "TestSupport.h"
+#include "TinyModel.h"
 #include "model/Checkpoint.h"
 #include "quant/Hadamard.h"
 #include "quant/Transforms.h"
@@ -22,19 +23,9 @@ constexpr double kBound = 1e-5;
 
 ModelConfig smallConfig(const QString& variant)
 {
-    ModelConfig c;
-    c.architecture = "LlamaForCausalLM";
-    c.modelType = "llama";
-    c.hiddenSize = 64;
-    c.intermediateSize = 96;
-    c.numLayers = 2;
-    c.numHeads = 4;
-    c.numKvHeads = 2;
-    c.headDim = 16;
-    c.vocabSize = 50;
-    c.maxPositionEmbeddings = 128;
-    c.rmsNormEps = 1e-5;
-    c.tieWordEmbeddings = true;
+    ModelConfig c = test::tinyLlamaConfig({.hiddenSize = 64, .intermediateSize = 96, .numLayers = 2, .numHeads = 4,
+                                           .numKvHeads = 2, .headDim = 16, .vocabSize = 50,
+                                           .maxPositionEmbeddings = 128});
     if (variant == "llama3") c.ropeScaling = RopeScaling{"llama3", 8.0, 1.0, 4.0, 32};
     if (variant == "bias") {
         c.architecture = "Qwen2ForCausalLM";
@@ -50,37 +41,7 @@ ModelConfig smallConfig(const QString& variant)
 WeightMap randomWeights(const ModelConfig& c, uint64_t seed)
 {
     std::mt19937_64 rng(seed);
-    auto tensor = [&rng](std::vector<int64_t> shape, double center, double scale) {
-        auto t = at::empty(shape, at::kFloat);
-        float* p = t.data_ptr<float>();
-        for (int64_t i = 0; i < t.numel(); ++i)
-            p[i] = float(center + scale * (double(rng() >> 11) * 0x1.0p-53 * 2.0 - 1.0));
-        return t;
-    };
-    const int64_t h = c.hiddenSize, f = c.intermediateSize, q = int64_t(c.numHeads) * c.headDim,
-                  kv = int64_t(c.numKvHeads) * c.headDim;
-    WeightMap w;
-    w["model.embed_tokens.weight"] = tensor({c.vocabSize, h}, 0, 1.0);
-    for (int i = 0; i < c.numLayers; ++i) {
-        const std::string p = "model.layers." + std::to_string(i) + ".";
-        w[p + "input_layernorm.weight"] = tensor({h}, 1.0, 0.5);
-        w[p + "post_attention_layernorm.weight"] = tensor({h}, 1.0, 0.5);
-        w[p + "self_attn.q_proj.weight"] = tensor({q, h}, 0, 0.3);
-        w[p + "self_attn.k_proj.weight"] = tensor({kv, h}, 0, 0.3);
-        w[p + "self_attn.v_proj.weight"] = tensor({kv, h}, 0, 0.3);
-        w[p + "self_attn.o_proj.weight"] = tensor({h, q}, 0, 0.3);
-        if (c.attentionBias) {
-            w[p + "self_attn.q_proj.bias"] = tensor({q}, 0, 0.5);
-            w[p + "self_attn.k_proj.bias"] = tensor({kv}, 0, 0.5);
-            w[p + "self_attn.v_proj.bias"] = tensor({kv}, 0, 0.5);
-        }
-        w[p + "mlp.gate_proj.weight"] = tensor({f, h}, 0, 0.3);
-        w[p + "mlp.up_proj.weight"] = tensor({f, h}, 0, 0.3);
-        w[p + "mlp.down_proj.weight"] = tensor({h, f}, 0, 0.3);
-    }
-    w["model.norm.weight"] = tensor({h}, 1.0, 0.5);
-    if (!c.tieWordEmbeddings) w["lm_head.weight"] = tensor({c.vocabSize, h}, 0, 0.5);
-    return w;
+    return test::tinyWeights(c, {}, test::symmetricDraw(rng));
 }
 
 at::Tensor logits(const ModelConfig& c, const WeightMap& w, const at::Tensor& ids)

@@ -1,4 +1,6 @@
 #include "ReferenceDecoder.h"
+#include "TinyModel.h"
+#include "WidenedReference.h"
 #include "runtime/Decoder.h"
 
 #include <QTest>
@@ -7,31 +9,11 @@
 #include <random>
 
 using namespace lathe;
-using lathe::test::Matrix;
-using lathe::test::ReferenceWeights;
+using namespace lathe::test;
 
 namespace {
 
-// A tiny decoder: 1 layer, 2 query heads sharing 1 kv head (GQA), hidden 8, head_dim 4, ffn 12, vocab 16.
-ModelConfig tinyConfig()
-{
-    ModelConfig c;
-    c.architecture = "LlamaForCausalLM";
-    c.modelType = "llama";
-    c.hiddenSize = 8;
-    c.intermediateSize = 12;
-    c.numLayers = 1;
-    c.numHeads = 2;
-    c.numKvHeads = 1;
-    c.headDim = 4;
-    c.vocabSize = 16;
-    c.maxPositionEmbeddings = 64;
-    c.rmsNormEps = 1e-5;
-    c.ropeTheta = 10000.0;
-    c.tieWordEmbeddings = true;
-    return c;
-}
-
+// tinyLlamaConfig(): 1 layer, 2 query heads sharing 1 kv head (GQA), hidden 8, head_dim 4, ffn 12, vocab 16.
 struct TinyModel {
     std::map<std::string, at::Tensor> tensors;
     ReferenceWeights reference;
@@ -41,46 +23,16 @@ struct TinyModel {
 TinyModel makeModel(const ModelConfig& c, uint64_t seed)
 {
     std::mt19937_64 rng(seed);
-    auto uniform = [&rng](double scale) {
-        return static_cast<float>(scale * (static_cast<double>(rng() >> 11) * 0x1.0p-53 * 2.0 - 1.0));
+    // The spread is rounded to fp32 before the centre is added: the exact values the expectations were taken with.
+    const WeightDraw draw = [&rng](double center, double scale) {
+        return float(center + double(float(scale * symmetricUnit(rng))));
     };
     TinyModel m;
-    auto matrix = [&](const std::string& name, int rows, int cols, double scale) {
-        auto t = at::empty({rows, cols}, at::kFloat);
-        Matrix ref(rows, std::vector<double>(cols));
-        for (int r = 0; r < rows; ++r)
-            for (int k = 0; k < cols; ++k) ref[r][k] = t[r][k].fill_(uniform(scale)).item<float>();
-        m.tensors[name] = t;
-        m.reference.matrices[name] = ref;
-    };
-    auto vector = [&](const std::string& name, int n, double center, double scale) {
-        auto t = at::empty({n}, at::kFloat);
-        std::vector<double> ref(n);
-        for (int i = 0; i < n; ++i) ref[i] = t[i].fill_(float(center + uniform(scale))).item<float>();
-        m.tensors[name] = t;
-        m.reference.vectors[name] = ref;
-    };
-    const int q = c.numHeads * c.headDim, kv = c.numKvHeads * c.headDim;
-    matrix("model.embed_tokens.weight", c.vocabSize, c.hiddenSize, 1.0);
-    for (int l = 0; l < c.numLayers; ++l) {
-        const std::string p = "model.layers." + std::to_string(l) + ".";
-        vector(p + "input_layernorm.weight", c.hiddenSize, 1.0, 0.3);
-        vector(p + "post_attention_layernorm.weight", c.hiddenSize, 1.0, 0.3);
-        matrix(p + "self_attn.q_proj.weight", q, c.hiddenSize, 0.6);
-        matrix(p + "self_attn.k_proj.weight", kv, c.hiddenSize, 0.6);
-        matrix(p + "self_attn.v_proj.weight", kv, c.hiddenSize, 0.6);
-        matrix(p + "self_attn.o_proj.weight", c.hiddenSize, q, 0.4);
-        if (c.attentionBias) {
-            vector(p + "self_attn.q_proj.bias", q, 0.0, 0.5);
-            vector(p + "self_attn.k_proj.bias", kv, 0.0, 0.5);
-            vector(p + "self_attn.v_proj.bias", kv, 0.0, 0.5);
-        }
-        matrix(p + "mlp.gate_proj.weight", c.intermediateSize, c.hiddenSize, 0.5);
-        matrix(p + "mlp.up_proj.weight", c.intermediateSize, c.hiddenSize, 0.5);
-        matrix(p + "mlp.down_proj.weight", c.hiddenSize, c.intermediateSize, 0.4);
-    }
-    vector("model.norm.weight", c.hiddenSize, 1.0, 0.3);
-    if (!c.tieWordEmbeddings) matrix("lm_head.weight", c.vocabSize, c.hiddenSize, 0.7);
+    m.tensors = tinyWeights(c,
+                            {.embedding = 1.0, .norm = 0.3, .attentionIn = 0.6, .attentionOut = 0.4, .bias = 0.5,
+                             .mlpIn = 0.5, .mlpOut = 0.4, .lmHead = 0.7},
+                            draw);
+    m.reference = widenedReference(m.tensors);
     return m;
 }
 
@@ -126,7 +78,7 @@ private Q_SLOTS:
     void matchesReference()
     {
         QFETCH(QString, variant);
-        ModelConfig c = tinyConfig();
+        ModelConfig c = tinyLlamaConfig();
         if (variant == "llama3") {
             // head_dim 8 and theta 100 give wavelengths 6.3, 19.9, 62.8, 199 against thresholds 8 and 32:
             // one frequency kept, one blended, two divided by the factor.
@@ -160,7 +112,7 @@ private Q_SLOTS:
 
     void scalingChangesFrequencies()
     {
-        ModelConfig c = tinyConfig();
+        ModelConfig c = tinyLlamaConfig();
         c.headDim = 8;
         c.ropeTheta = 100.0;
         c.ropeScaling = RopeScaling{"llama3", 8.0, 1.0, 4.0, 32};
@@ -184,7 +136,7 @@ private Q_SLOTS:
     void kvCacheMatchesFullSequence()
     {
         QFETCH(bool, bias);
-        ModelConfig c = tinyConfig();
+        ModelConfig c = tinyLlamaConfig();
         c.numLayers = 2;
         c.attentionBias = bias;
         const auto model = makeModel(c, 99);
@@ -205,7 +157,7 @@ private Q_SLOTS:
 
     void batchRowsAreIndependent()
     {
-        const ModelConfig c = tinyConfig();
+        const ModelConfig c = tinyLlamaConfig();
         const auto model = makeModel(c, 7);
         const auto decoder = makeDecoder(c, model);
         const std::vector<int> other = {5, 5, 2, 14, 0, 11, 8, 6, 13};
@@ -216,7 +168,7 @@ private Q_SLOTS:
 
     void wrongShapeIsReported()
     {
-        const ModelConfig c = tinyConfig();
+        const ModelConfig c = tinyLlamaConfig();
         auto model = makeModel(c, 1);
         model.tensors["model.layers.0.mlp.up_proj.weight"] = at::zeros({12, 9});
         auto weights = loadDecoderWeights(c, mapSource(model.tensors));

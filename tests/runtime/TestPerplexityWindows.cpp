@@ -1,4 +1,6 @@
 #include "ReferenceDecoder.h"
+#include "TinyModel.h"
+#include "WidenedReference.h"
 #include "runtime/PerplexityWindows.h"
 #include "runtime/Sampler.h"
 
@@ -11,58 +13,17 @@ using namespace lathe;
 
 namespace {
 
-ModelConfig tinyConfig()
-{
-    ModelConfig c;
-    c.architecture = "LlamaForCausalLM";
-    c.modelType = "llama";
-    c.hiddenSize = 8;
-    c.intermediateSize = 12;
-    c.numLayers = 1;
-    c.numHeads = 2;
-    c.numKvHeads = 1;
-    c.headDim = 4;
-    c.vocabSize = 16;
-    c.maxPositionEmbeddings = 64;
-    c.rmsNormEps = 1e-5;
-    c.tieWordEmbeddings = true;
-    return c;
-}
-
 struct Tiny {
     std::map<std::string, at::Tensor> tensors;
     test::ReferenceWeights reference;
 };
 
-Tiny makeTiny(const ModelConfig&)
+Tiny makeTiny(const ModelConfig& c)
 {
     std::mt19937_64 rng(42);
     Tiny m;
-    auto fill = [&](const std::string& name, std::vector<int64_t> shape, double center) {
-        auto t = at::empty(shape, at::kFloat);
-        float* p = t.data_ptr<float>();
-        for (int64_t i = 0; i < t.numel(); ++i)
-            p[i] = float(center + (double(rng() >> 11) * 0x1.0p-53 - 0.5) * 1.2);
-        m.tensors[name] = t;
-        if (shape.size() == 1) {
-            m.reference.vectors[name] = std::vector<double>(p, p + t.numel());
-        } else {
-            test::Matrix ref(shape[0]);
-            for (int64_t r = 0; r < shape[0]; ++r) ref[r].assign(p + r * shape[1], p + (r + 1) * shape[1]);
-            m.reference.matrices[name] = ref;
-        }
-    };
-    fill("model.embed_tokens.weight", {16, 8}, 0);
-    fill("model.layers.0.input_layernorm.weight", {8}, 1);
-    fill("model.layers.0.post_attention_layernorm.weight", {8}, 1);
-    fill("model.layers.0.self_attn.q_proj.weight", {8, 8}, 0);
-    fill("model.layers.0.self_attn.k_proj.weight", {4, 8}, 0);
-    fill("model.layers.0.self_attn.v_proj.weight", {4, 8}, 0);
-    fill("model.layers.0.self_attn.o_proj.weight", {8, 8}, 0);
-    fill("model.layers.0.mlp.gate_proj.weight", {12, 8}, 0);
-    fill("model.layers.0.mlp.up_proj.weight", {12, 8}, 0);
-    fill("model.layers.0.mlp.down_proj.weight", {8, 12}, 0);
-    fill("model.norm.weight", {8}, 1);
+    m.tensors = test::tinyWeights(c, test::TinyWeightScales::all(0.6), test::symmetricDraw(rng));
+    m.reference = test::widenedReference(m.tensors);
     return m;
 }
 
@@ -97,7 +58,7 @@ private Q_SLOTS:
     {
         QFETCH(bool, withBos);
         QFETCH(int, batch);
-        const ModelConfig c = tinyConfig();
+        const ModelConfig c = test::tinyLlamaConfig();
         const Tiny m = makeTiny(c);
         auto weights = loadDecoderWeights(c, mapSource(m.tensors));
         QVERIFY(weights.ok());
@@ -132,7 +93,7 @@ private Q_SLOTS:
 
     void tooShortTextIsAnError()
     {
-        const ModelConfig c = tinyConfig();
+        const ModelConfig c = test::tinyLlamaConfig();
         const Tiny m = makeTiny(c);
         auto weights = loadDecoderWeights(c, mapSource(m.tensors));
         QVERIFY(weights.ok());

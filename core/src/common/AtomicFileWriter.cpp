@@ -7,8 +7,7 @@
 
 namespace lathe {
 
-namespace {
-Error ioError(const std::string& what, const std::string& path, int err)
+Error fileError(const std::string& what, const std::string& path, int err)
 {
     const ErrorCode code = err == ENOENT ? ErrorCode::NotFound : ErrorCode::Io;
     std::string hint;
@@ -16,13 +15,12 @@ Error ioError(const std::string& what, const std::string& path, int err)
     if (err == EACCES || err == EROFS) hint = " (choose a folder you can write to)";
     return makeError(code, what + " " + path + ": " + std::strerror(err) + hint);
 }
-}  // namespace
 
 Result<AtomicFileWriter> AtomicFileWriter::create(const std::string& path)
 {
     std::string tmp = path + ".tmp-" + std::to_string(::getpid());
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return ioError("cannot create", tmp, errno);
+    if (fd < 0) return fileError("cannot create", tmp, errno);
     return AtomicFileWriter(path, std::move(tmp), fd);
 }
 
@@ -48,7 +46,7 @@ Result<void> AtomicFileWriter::write(const void* data, size_t bytes)
         const ssize_t n = ::write(m_fd, p + written, bytes - written);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return ioError("cannot write", m_tmp, errno);
+            return fileError("cannot write", m_tmp, errno);
         }
         written += static_cast<size_t>(n);
     }
@@ -64,10 +62,10 @@ Result<void> AtomicFileWriter::commit()
     if (::fsync(fd) != 0) {
         const int err = errno;
         ::close(fd);
-        return ioError("cannot write", m_tmp, err);
+        return fileError("cannot write", m_tmp, err);
     }
-    if (::close(fd) != 0) return ioError("cannot write", m_tmp, errno);
-    if (::rename(m_tmp.c_str(), m_path.c_str()) != 0) return ioError("cannot rename to", m_path, errno);
+    if (::close(fd) != 0) return fileError("cannot write", m_tmp, errno);
+    if (::rename(m_tmp.c_str(), m_path.c_str()) != 0) return fileError("cannot rename to", m_path, errno);
     m_tmp.clear();
     return {};
 }
@@ -75,7 +73,7 @@ Result<void> AtomicFileWriter::commit()
 Result<int> AtomicFileWriter::openSource(const std::string& source) const
 {
     const int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ioError("cannot open", source, errno);
+    if (fd < 0) return fileError("cannot open", source, errno);
     return fd;
 }
 
@@ -87,7 +85,7 @@ Result<void> AtomicFileWriter::readSource(int fd, const std::string& source, uin
         const ssize_t n = ::pread(fd, buffer + got, bytes - got, static_cast<off_t>(offset + got));
         if (n < 0) {
             if (errno == EINTR) continue;
-            return ioError("cannot read", source, errno);
+            return fileError("cannot read", source, errno);
         }
         if (n == 0)
             return makeError(ErrorCode::Corrupt, source + " ends at byte " + std::to_string(offset + got) +

@@ -10,6 +10,9 @@
 
 namespace lathe {
 
+// `what path: strerror(err)` as NotFound for ENOENT, else Io; a full disk or an unwritable folder says what to do.
+Error fileError(const std::string& what, const std::string& path, int err);
+
 // Streams a file into `<path>.tmp-<pid>` in the target's folder; commit() fsyncs it and renames it over `path`.
 // Destroying the writer before a successful commit() removes the temporary, so an error or a cancel anywhere
 // leaves nothing under either name. For contents that fit in memory, writeFileAtomically() is simpler.

@@ -106,7 +106,8 @@ Result<void> writeCompileOutputs(const OutputInputs& in, const ProgressFn& progr
             if (progress) progress({"write", "rotated embedding " + plan.rotatedEmbeddingPath, 0, 0, "bytes"});
             auto bytes = rotatedEmbeddingBytes(in.checkpoint, in.r1, plan.rowsPerBlock, stop);
             if (!bytes) return bytes.error();
-            LATHE_TRY(writeFileAtomically(partialName(plan.rotatedEmbeddingPath), *bytes));
+            LATHE_TRY(writeFileAtomically(partialName(plan.rotatedEmbeddingPath),
+                                          std::string_view(bytes->data(), bytes->size())));
             LATHE_TRY(cancelled());
         }
         LATHE_TRY(writeFileAtomically(partialName(plan.reportPath), reportJsonText(in.report)));

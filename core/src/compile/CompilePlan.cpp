@@ -228,10 +228,6 @@ Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& 
         if (auto it = layerBits.find({layer, l.group}); it != layerBits.end()) l.weightBits = it->second;
         l.activationBits = keep16.count(l.module) ? 16 : 8;
         std::tie(l.in, l.out) = shapeOf(p);
-        if (o.groupSize > 0 && l.in % o.groupSize != 0)
-            return invalid("group size " + std::to_string(o.groupSize) + " does not divide the " +
-                           std::to_string(l.in) + " inputs of " + l.module +
-                           "; choose a divisor of every linear's input width, or 0 for per-channel scales");
         if (l.weightBits <= 4 && l.in % 2 != 0)
             return invalid(l.module + " has an odd number of inputs (" + std::to_string(l.in) + "), so its " +
                            std::to_string(l.weightBits) + "-bit codes cannot be packed two per byte; use 8 bits");
@@ -286,7 +282,7 @@ Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& 
 
     const int64_t hiddenWidth = std::max<int64_t>(1, config.hiddenSize), vocab = std::max<int64_t>(1, config.vocabSize);
     plan.rowsPerBlock = std::max<int64_t>(1, (int64_t{1} << 24) / hiddenWidth);
-    plan.tokensPerLogitBatch = std::max<int64_t>(1, (int64_t{1} << 23) / vocab);
+    plan.tokensPerLogitBatch = std::max<int64_t>(1, (int64_t{1} << 24) / vocab);
     plan.compiledConfig = config;
     plan.compiledConfig.tieWordEmbeddings = false;
     return plan;

@@ -1,6 +1,7 @@
 #include "lathe/compile/CompileReport.h"
 
 #include "common/AtomicFile.h"
+#include "common/JsonFields.h"
 #include "compile/ReportJson.h"
 
 #include <cmath>
@@ -35,19 +36,16 @@ std::string csvNumber(double v)
 }
 
 // Typed reads of one JSON object; errors name the file position and field.
-class Reader {
+class Reader : public JsonFields {
 public:
-    Reader(const Json& j, std::string where) : m_j(j), m_where(std::move(where)) {}
+    Reader(const Json& j, const std::string& where)
+        : JsonFields(j, [where](const std::string& field, const std::string& what) {
+              return where + ": field \"" + field + "\" " + what;
+          })
+    {
+    }
 
-    Error bad(const std::string& field, const std::string& what) const
-    {
-        return makeError(ErrorCode::Corrupt, m_where + ": field \"" + field + "\" " + what);
-    }
-    Result<const Json*> member(const std::string& field) const
-    {
-        if (!m_j.is_object() || !m_j.contains(field)) return bad(field, "is missing");
-        return &m_j.at(field);
-    }
+    // A number, or one of the strings number() writes for non-finite values.
     Result<double> real(const std::string& field) const
     {
         auto v = member(field);
@@ -61,39 +59,7 @@ public:
         }
         return bad(field, "must be a number (or \"inf\")");
     }
-    Result<int64_t> integer(const std::string& field) const
-    {
-        auto v = member(field);
-        if (!v) return v.error();
-        if (!(*v)->is_number_integer()) return bad(field, "must be an integer");
-        return (*v)->get<int64_t>();
-    }
-    Result<std::string> text(const std::string& field) const
-    {
-        auto v = member(field);
-        if (!v) return v.error();
-        if (!(*v)->is_string()) return bad(field, "must be a string");
-        return (*v)->get<std::string>();
-    }
-    Result<bool> boolean(const std::string& field) const
-    {
-        auto v = member(field);
-        if (!v) return v.error();
-        if (!(*v)->is_boolean()) return bad(field, "must be true or false");
-        return (*v)->get<bool>();
-    }
-
-private:
-    const Json& m_j;
-    std::string m_where;
 };
-
-#define LATHE_READ(dst, expr)        \
-    do {                             \
-        auto r_ = (expr);            \
-        if (!r_) return r_.error();  \
-        dst = std::move(r_).value(); \
-    } while (0)
 
 }  // namespace
 
@@ -130,21 +96,21 @@ Result<LinearReport> linearFromJson(const Json& j, const std::string& where)
 {
     const Reader in(j, where);
     LinearReport r;
-    LATHE_READ(r.layer, in.integer("layer"));
-    LATHE_READ(r.projection, in.text("projection"));
-    LATHE_READ(r.group, in.text("group"));
-    LATHE_READ(r.weightBits, in.integer("weight_bits"));
-    LATHE_READ(r.activationBits, in.integer("activation_bits"));
-    LATHE_READ(r.sqnrIsolatedDb, in.real("sqnr_isolated_db"));
-    LATHE_READ(r.sqnrPropagatedDb, in.real("sqnr_propagated_db"));
-    LATHE_READ(r.weightScaleMin, in.real("weight_scale_min"));
-    LATHE_READ(r.weightScaleMax, in.real("weight_scale_max"));
-    LATHE_READ(r.weightScaleMean, in.real("weight_scale_mean"));
-    LATHE_READ(r.weightClipRate, in.real("weight_clip_rate"));
-    LATHE_READ(r.activationScale, in.real("activation_scale"));
-    LATHE_READ(r.activationAbsMax, in.real("activation_abs_max"));
-    LATHE_READ(r.activationClipRate, in.real("activation_clip_rate"));
-    LATHE_READ(r.gptqDamping, in.real("gptq_damping"));
+    LATHE_READ_FIELD(r.layer, in.integer("layer"));
+    LATHE_READ_FIELD(r.projection, in.string("projection"));
+    LATHE_READ_FIELD(r.group, in.string("group"));
+    LATHE_READ_FIELD(r.weightBits, in.integer("weight_bits"));
+    LATHE_READ_FIELD(r.activationBits, in.integer("activation_bits"));
+    LATHE_READ_FIELD(r.sqnrIsolatedDb, in.real("sqnr_isolated_db"));
+    LATHE_READ_FIELD(r.sqnrPropagatedDb, in.real("sqnr_propagated_db"));
+    LATHE_READ_FIELD(r.weightScaleMin, in.real("weight_scale_min"));
+    LATHE_READ_FIELD(r.weightScaleMax, in.real("weight_scale_max"));
+    LATHE_READ_FIELD(r.weightScaleMean, in.real("weight_scale_mean"));
+    LATHE_READ_FIELD(r.weightClipRate, in.real("weight_clip_rate"));
+    LATHE_READ_FIELD(r.activationScale, in.real("activation_scale"));
+    LATHE_READ_FIELD(r.activationAbsMax, in.real("activation_abs_max"));
+    LATHE_READ_FIELD(r.activationClipRate, in.real("activation_clip_rate"));
+    LATHE_READ_FIELD(r.gptqDamping, in.real("gptq_damping"));
     return r;
 }
 
@@ -152,8 +118,8 @@ Result<BlockReport> blockFromJson(const Json& j, const std::string& where)
 {
     const Reader in(j, where);
     BlockReport b;
-    LATHE_READ(b.layer, in.integer("layer"));
-    LATHE_READ(b.outputSqnrDb, in.real("output_sqnr_db"));
+    LATHE_READ_FIELD(b.layer, in.integer("layer"));
+    LATHE_READ_FIELD(b.outputSqnrDb, in.real("output_sqnr_db"));
     return b;
 }
 
@@ -211,28 +177,28 @@ Result<CompileReport> loadCompileReport(const std::string& path)
     }
     const Reader in(j, path);
     std::string format;
-    LATHE_READ(format, in.text("format"));
+    LATHE_READ_FIELD(format, in.string("format"));
     if (format != kFormat)
         return makeError(ErrorCode::Corrupt, path + " is not a Lathe compile report (format \"" + format + "\")");
     CompileReport report;
-    LATHE_READ(report.formatVersion, in.integer("format_version"));
+    LATHE_READ_FIELD(report.formatVersion, in.integer("format_version"));
     if (report.formatVersion > kVersion)
         return makeError(ErrorCode::Unsupported, path + " was written by a newer Lathe (report format " +
                                                      std::to_string(report.formatVersion) + ", this build reads " +
                                                      std::to_string(kVersion) + ")");
-    LATHE_READ(report.model, in.text("model"));
-    LATHE_READ(report.bitMode, in.text("bit_mode"));
-    LATHE_READ(report.weightMethod, in.text("weight_method"));
-    LATHE_READ(report.activationMethod, in.text("activation_method"));
-    LATHE_READ(report.percentile, in.real("percentile"));
-    LATHE_READ(report.rotated, in.boolean("rotated"));
-    LATHE_READ(report.calibSamples, in.integer("calib_samples"));
-    LATHE_READ(report.calibTokens, in.integer("calib_tokens"));
-    LATHE_READ(report.finalKlDivergence, in.real("final_kl_divergence"));
+    LATHE_READ_FIELD(report.model, in.string("model"));
+    LATHE_READ_FIELD(report.bitMode, in.string("bit_mode"));
+    LATHE_READ_FIELD(report.weightMethod, in.string("weight_method"));
+    LATHE_READ_FIELD(report.activationMethod, in.string("activation_method"));
+    LATHE_READ_FIELD(report.percentile, in.real("percentile"));
+    LATHE_READ_FIELD(report.rotated, in.boolean("rotated"));
+    LATHE_READ_FIELD(report.calibSamples, in.integer("calib_samples"));
+    LATHE_READ_FIELD(report.calibTokens, in.integer("calib_tokens"));
+    LATHE_READ_FIELD(report.finalKlDivergence, in.real("final_kl_divergence"));
     const Json* linears = nullptr;
-    LATHE_READ(linears, in.member("linears"));
+    LATHE_READ_FIELD(linears, in.member("linears"));
     const Json* blocks = nullptr;
-    LATHE_READ(blocks, in.member("blocks"));
+    LATHE_READ_FIELD(blocks, in.member("blocks"));
     if (!linears->is_array() || !blocks->is_array())
         return makeError(ErrorCode::Corrupt, path + ": \"linears\" and \"blocks\" must be arrays");
     for (size_t i = 0; i < linears->size(); ++i) {

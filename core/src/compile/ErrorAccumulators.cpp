@@ -9,9 +9,12 @@ namespace lathe::compile {
 
 void SqnrAccumulator::add(const at::Tensor& reference, const at::Tensor& approx)
 {
-    const at::Tensor y = reference.to(at::kDouble);
-    m_signal += y.square().sum().item<double>();
-    m_noise += (y - approx.to(at::kDouble)).square().sum().item<double>();
+    // Two fp64 copies and BLAS dot products instead of a temporary per operation: a batch of logits over a large
+    // vocabulary is over 100 MB in fp64.
+    const at::Tensor y = reference.to(at::kDouble).reshape({-1});
+    const at::Tensor difference = approx.to(at::kDouble, false, /*copy=*/true).reshape({-1}).sub_(y);
+    m_signal += at::dot(y, y).item<double>();
+    m_noise += at::dot(difference, difference).item<double>();
     m_any = true;
 }
 
@@ -34,9 +37,11 @@ void ClipCounter::add(const at::Tensor& x, double scale, int bits)
 
 void KlAccumulator::add(const at::Tensor& referenceLogits, const at::Tensor& approxLogits)
 {
-    const at::Tensor logP = at::log_softmax(referenceLogits.to(at::kDouble), -1);
-    const at::Tensor logQ = at::log_softmax(approxLogits.to(at::kDouble), -1);
-    m_sum += (logP.exp() * (logP - logQ)).sum().item<double>();
+    // Σ p·(log p − log q), evaluated in place: a batch of logits over a large vocabulary is hundreds of MB in fp64,
+    // and each temporary would be another such matrix. −(log q − log p) is exactly log p − log q.
+    at::Tensor logP = at::log_softmax(referenceLogits.to(at::kDouble), -1);
+    at::Tensor difference = at::log_softmax(approxLogits.to(at::kDouble), -1).sub_(logP).neg_();
+    m_sum += logP.exp_().mul_(difference).sum().item<double>();
     m_rows += referenceLogits.numel() / referenceLogits.size(-1);
 }
 

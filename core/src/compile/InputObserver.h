@@ -30,8 +30,11 @@ public:
     // The static scale for `bits`-bit codes, rounded to fp32 as the container stores it.
     double scale(int bits) const;
     double absMax() const { return m_absMax; }
-    // fp64 [columns, columns]; undefined without a Hessian.
+    // fp32 [columns, columns]; undefined without a Hessian (or once taken).
     at::Tensor hessian() const { return m_hessian ? m_hessian->hessian() : at::Tensor(); }
+    // The Hessian handed over to its last reader, so that GPTQ factors it in place and it is freed with GPTQ's
+    // working set instead of living on beside it; later add() calls fail.
+    at::Tensor takeHessian() { return m_hessian ? m_hessian->take() : at::Tensor(); }
 
 private:
     std::optional<quant::HessianAccumulator> m_hessian;

@@ -101,12 +101,13 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
     auto get = [&](const char* stream, size_t s) { return m_store.get(stream, s); };
     auto clip = [&](P p, const at::Tensor& x) { clips[p].add(x, q.at(p).inputScale, q.at(p).activationBits); };
 
-    auto quantize = [&](P p, const InputObserver& input) -> Result<void> {
+    auto quantizeOne = [&](P p, InputObserver& input, bool lastReader) -> Result<void> {
         if (m_stop.stopRequested()) return compileCancelled();
         const LinearPlan& lp = m_plan.linear(L, p);
         m_progress.report("quantizing " + lp.module);
         const at::Tensor& weight = weightOf(w, p);
-        auto wq = quantizeWeights(lp.module, weight, input.hessian(), lp.weightBits, options, m_stop);
+        auto wq = quantizeWeights(lp.module, weight, lastReader ? input.takeHessian() : input.hessian(), lp.weightBits,
+                                  options, m_stop);
         if (!wq) return wq.error();
         compiled::QuantizedLinear linear;
         linear.weight = std::move(wq->weight);
@@ -130,6 +131,43 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
         return {};
     };
 
+    // Quantizes the linears that read `input`, the last of them taking over its Hessian.
+    auto quantize = [&](std::initializer_list<P> readers, InputObserver& input) -> Result<void> {
+        for (P p : readers) LATHE_TRY(quantizeOne(p, input, p == *(readers.end() - 1)));
+        return {};
+    };
+
+    // Runs `residual` (one half of the layer) on both streams, measuring the projection `measured` inside it:
+    // isolated against its float output on the float inputs, propagated against the quantized stream's.
+    // Returns the float and quantized outputs.
+    auto bothStreams = [&](P measured, const at::Tensor& floatIn, const at::Tensor& quantIn, const auto& residual) {
+        at::Tensor xf, yf, xq, yq;
+        const at::Tensor floatOut = residual(
+            [&](P p, const at::Tensor& x) {
+                at::Tensor y = floatFn(p, x);
+                if (p == measured) {
+                    xf = x;
+                    yf = y;
+                }
+                return y;
+            },
+            floatIn);
+        const at::Tensor quantOut = residual(
+            [&](P p, const at::Tensor& x) {
+                at::Tensor y = q.at(p).forward(x);
+                if (p == measured) {
+                    xq = x;
+                    yq = y;
+                }
+                return y;
+            },
+            quantIn);
+        isolated[measured].add(yf, q.at(measured).forward(xf));
+        propagated[measured].add(yf, yq);
+        clip(measured, xq);
+        return std::pair{floatOut, quantOut};
+    };
+
     // 1. q, k, v from the quantized stream's normed inputs.
     {
         InputObserver input(hidden, withHessian, bitsOf({P::Query, P::Key, P::Value}), options);
@@ -138,7 +176,7 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
             if (!h) return h.error();
             return input.add(rmsNorm(*h, w.inputNorm, eps));
         }));
-        for (P p : {P::Query, P::Key, P::Value}) LATHE_TRY(quantize(p, input));
+        LATHE_TRY(quantize({P::Query, P::Key, P::Value}, input));
     }
 
     // 2. o_proj's inputs through the quantized q, k, v; q/k/v measured on the way.
@@ -170,7 +208,7 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
                 attentionResidual(c, w.inputNorm, project, *h, context(*h));
                 return failure.status();
             }));
-        LATHE_TRY(quantize(P::Output, input));
+        LATHE_TRY(quantize({P::Output}, input));
     }
 
     // 3. The attention residual of both streams, kept for the MLP passes; gate/up inputs; o_proj measured.
@@ -183,28 +221,10 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
                 auto h = get(kQuantStream, s);
                 if (!h) return h.error();
                 const auto ctx = context(*h);
-                at::Tensor xf, yf, xq, yq;
-                auto floatCapture = [&](P p, const at::Tensor& x) {
-                    at::Tensor y = floatFn(p, x);
-                    if (p == P::Output) {
-                        xf = x;
-                        yf = y;
-                    }
-                    return y;
-                };
-                auto quantCapture = [&](P p, const at::Tensor& x) {
-                    at::Tensor y = q.at(p).forward(x);
-                    if (p == P::Output) {
-                        xq = x;
-                        yq = y;
-                    }
-                    return y;
-                };
-                const at::Tensor floatMid = attentionResidual(c, w.inputNorm, floatCapture, *f, ctx);
-                const at::Tensor quantMid = attentionResidual(c, w.inputNorm, quantCapture, *h, ctx);
-                isolated[P::Output].add(yf, q.at(P::Output).forward(xf));
-                propagated[P::Output].add(yf, yq);
-                clip(P::Output, xq);
+                auto [floatMid, quantMid] =
+                    bothStreams(P::Output, *f, *h, [&](const ProjectionFn& project, const at::Tensor& x) {
+                        return attentionResidual(c, w.inputNorm, project, x, ctx);
+                    });
                 LATHE_TRY(m_store.put(kFloatMid, s, floatMid, StreamPrecision::Exact));
                 LATHE_TRY(m_store.put(kQuantMid, s, quantMid, StreamPrecision::Exact));
                 return input.add(rmsNorm(quantMid, w.postAttentionNorm, eps));
@@ -212,7 +232,7 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
         // The MLP passes read only the residuals kept above.
         m_store.drop(kFloatStream);
         m_store.drop(kQuantStream);
-        for (P p : {P::Gate, P::Up}) LATHE_TRY(quantize(p, input));
+        LATHE_TRY(quantize({P::Gate, P::Up}, input));
     }
 
     // 4. down_proj's inputs through the quantized gate/up; gate/up measured.
@@ -244,7 +264,7 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
                 mlpResidual(c, w.postAttentionNorm, project, *h);
                 return failure.status();
             }));
-        LATHE_TRY(quantize(P::Down, input));
+        LATHE_TRY(quantize({P::Down}, input));
     }
 
     // 5. The block outputs of both streams; down_proj and the block measured.
@@ -254,28 +274,9 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
         if (!f) return f.error();
         auto h = get(kQuantMid, s);
         if (!h) return h.error();
-        at::Tensor xf, yf, xq, yq;
-        auto floatCapture = [&](P p, const at::Tensor& x) {
-            at::Tensor y = floatFn(p, x);
-            if (p == P::Down) {
-                xf = x;
-                yf = y;
-            }
-            return y;
-        };
-        auto quantCapture = [&](P p, const at::Tensor& x) {
-            at::Tensor y = q.at(p).forward(x);
-            if (p == P::Down) {
-                xq = x;
-                yq = y;
-            }
-            return y;
-        };
-        const at::Tensor floatOut = mlpResidual(c, w.postAttentionNorm, floatCapture, *f);
-        const at::Tensor quantOut = mlpResidual(c, w.postAttentionNorm, quantCapture, *h);
-        isolated[P::Down].add(yf, q.at(P::Down).forward(xf));
-        propagated[P::Down].add(yf, yq);
-        clip(P::Down, xq);
+        auto [floatOut, quantOut] = bothStreams(P::Down, *f, *h, [&](const ProjectionFn& project, const at::Tensor& x) {
+            return mlpResidual(c, w.postAttentionNorm, project, x);
+        });
         block.add(floatOut, quantOut);
         LATHE_TRY(m_store.put(kFloatNext, s, floatOut));
         return m_store.put(kQuantNext, s, quantOut);

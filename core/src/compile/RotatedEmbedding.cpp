@@ -8,8 +8,8 @@
 
 namespace lathe::compile {
 
-Result<std::string> rotatedEmbeddingBytes(const Checkpoint& checkpoint, const at::Tensor& r1, int64_t rowsPerBlock,
-                                          const StopToken& stop)
+Result<std::vector<char>> rotatedEmbeddingBytes(const Checkpoint& checkpoint, const at::Tensor& r1,
+                                                int64_t rowsPerBlock, const StopToken& stop)
 {
     const std::string name = "model.embed_tokens.weight";
     try {
@@ -30,8 +30,7 @@ Result<std::string> rotatedEmbeddingBytes(const Checkpoint& checkpoint, const at
             rotated.narrow(0, r0, n).copy_(at::matmul(e.narrow(0, r0, n).to(at::kDouble), r).to(at::kBFloat16));
         }
         embedding = at::Tensor();
-        const std::vector<char> bytes = torch::jit::pickle_save(rotated);
-        return std::string(bytes.data(), bytes.size());
+        return torch::jit::pickle_save(rotated);
     } catch (const std::exception& ex) {
         return makeError(ErrorCode::Internal,
                          "rotating the embedding of " + checkpoint.directory() + " failed: " + ex.what());

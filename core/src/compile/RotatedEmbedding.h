@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include <string>
+#include <vector>
 
 namespace lathe {
 class Checkpoint;
@@ -16,9 +17,10 @@ namespace lathe::compile {
 
 // The reference flow's rotated embedding, (E.double() @ R1.double()).bfloat16() with E the checkpoint's
 // model.embed_tokens.weight, in torch.save's format (what `lathe rotate-embedding` writes for the same inputs).
-// Computed in blocks of `rowsPerBlock` rows, so the fp64 intermediates stay small for large vocabularies.
+// Computed in blocks of `rowsPerBlock` rows, so the fp64 intermediates stay small for large vocabularies; the bytes
+// are returned as pickled, without a second copy (the embedding of a large vocabulary is hundreds of MB).
 // Errors: NotFound (no embedding), Cancelled, Internal.
-Result<std::string> rotatedEmbeddingBytes(const Checkpoint& checkpoint, const at::Tensor& r1, int64_t rowsPerBlock,
-                                          const StopToken& stop);
+Result<std::vector<char>> rotatedEmbeddingBytes(const Checkpoint& checkpoint, const at::Tensor& r1,
+                                                int64_t rowsPerBlock, const StopToken& stop);
 
 }  // namespace lathe::compile

@@ -4,12 +4,12 @@
 #include "quant/Rtn.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace lathe::compile {
 
-Result<WeightQuantization> quantizeWeights(const std::string& module, const at::Tensor& weight,
-                                           const at::Tensor& hessian, int bits, const CompileOptions& options,
-                                           const StopToken& stop)
+Result<WeightQuantization> quantizeWeights(const std::string& module, const at::Tensor& weight, at::Tensor hessian,
+                                           int bits, const CompileOptions& options, const StopToken& stop)
 {
     quant::GridSpec grid;
     grid.bits = bits;
@@ -26,7 +26,7 @@ Result<WeightQuantization> quantizeWeights(const std::string& module, const at::
     gptq.grid = grid;
     gptq.actOrder = options.actOrder;
     gptq.dampFraction = options.dampFraction;
-    auto q = quant::quantizeGptq(weight, hessian, gptq, &stop);
+    auto q = quant::quantizeGptq(weight, std::move(hessian), gptq, &stop);
     if (!q) {
         if (q.error().code == ErrorCode::Cancelled) return q.error();
         return q.error().withContext("GPTQ on " + module);
@@ -45,8 +45,7 @@ void WeightStatistics::add(const at::Tensor& weight, const quant::QuantizedWeigh
     m_scales += scales.numel();
     // Clipped: a weight whose own code round(w / s) would fall outside the grid, i.e. beyond what its scale
     // (shrunk by the clipping search) can represent.
-    const int64_t groups = quantized.scales.size(1);
-    const at::Tensor perWeight = quantized.scales.to(at::kFloat).repeat_interleave(weight.size(1) / groups, 1);
+    const at::Tensor perWeight = quant::perWeightScales(quantized.scales, weight.size(1), quantized.groupSize);
     const at::Tensor codes = at::round(weight.to(at::kFloat) / perWeight);
     m_clipped += codes.gt(double(quant::gridMax(quantized.bits)))
                      .logical_or_(codes.lt(double(quant::gridMin(quantized.bits))))

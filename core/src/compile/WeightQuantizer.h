@@ -21,11 +21,10 @@ struct WeightQuantization {
 
 // Quantizes W [out, in] (fp32) to `bits` with the options' method: GPTQ on `hessian` (act-order, damping with
 // automatic retries, clipping-search scales) or RTN (clipping-search scales). Rows are independent, so W may be a
-// block of a linear's rows. Errors name `module`: InvalidArgument, Unsupported (Hessian not positive definite even
-// after the damping retries), Cancelled.
-Result<WeightQuantization> quantizeWeights(const std::string& module, const at::Tensor& weight,
-                                           const at::Tensor& hessian, int bits, const CompileOptions& options,
-                                           const StopToken& stop);
+// block of a linear's rows. Passing the Hessian's only reference (std::move) lets GPTQ factor it in place. Errors name
+// `module`: InvalidArgument, Unsupported (Hessian not positive definite even after the damping retries), Cancelled.
+Result<WeightQuantization> quantizeWeights(const std::string& module, const at::Tensor& weight, at::Tensor hessian,
+                                           int bits, const CompileOptions& options, const StopToken& stop);
 
 // Scale range and clip rate of a linear's weights, accumulated over blocks of rows.
 class WeightStatistics {

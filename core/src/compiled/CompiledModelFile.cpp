@@ -82,13 +82,14 @@ Result<void> CompiledModelFile::validate() const
         const LinearSpec& spec = it->second;
         const auto shape = linearShape(c, module);
         const int64_t out = shape[0], in = shape[1];
-        if (spec.groupSize > 0 && in % spec.groupSize != 0)
+        if (hasRaggedGroups(in, spec.groupSize) && m_info.formatVersion < kRaggedGroupsVersion)
             return corrupt("linear \"" + module + "\" has group size " + std::to_string(spec.groupSize) +
-                           ", which does not divide its input width " + std::to_string(in));
+                           ", which does not divide its input width " + std::to_string(in) + ", but format " +
+                           std::to_string(m_info.formatVersion) + " requires a divisor");
         if (spec.weightBits <= 4 && in % 2 != 0)
             return corrupt("linear \"" + module + "\" has " + std::to_string(spec.weightBits) +
                            "-bit weights packed two per byte but an odd input width " + std::to_string(in));
-        const int64_t groups = spec.groupSize > 0 ? in / spec.groupSize : 1;
+        const int64_t groups = quant::groupCount(in, spec.groupSize);
         LATHE_TRY(expect(weightCodesName(module), weightCodesDtype(spec.weightBits),
                          weightCodesShape(out, in, spec.weightBits)));
         LATHE_TRY(expect(weightScaleName(module), "F32", {out, groups}));

@@ -1,5 +1,7 @@
 #include "compiled/CompiledModelFormat.h"
 
+#include "common/JsonFields.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -22,74 +24,16 @@ std::string layerPrefix(int layer)
 }
 
 // Reads typed fields of one metadata JSON object; errors name the metadata key and the field path.
-class Fields {
+class Fields : public JsonFields {
 public:
-    Fields(const Json& json, std::string where, std::string path)
-        : m_json(json), m_where(std::move(where)), m_path(std::move(path))
+    Fields(const Json& json, const std::string& where, const std::string& path)
+        : JsonFields(json, [where, path](const std::string& field, const std::string& what) {
+              return path + ": metadata field " + where + "." + field + " " + what +
+                     "; the compiled model is damaged, compile it again";
+          })
     {
     }
-
-    Error bad(const std::string& field, const std::string& what) const
-    {
-        return makeError(ErrorCode::Corrupt, m_path + ": metadata field " + m_where + "." + field + " " + what +
-                                                 "; the compiled model is damaged, compile it again");
-    }
-    Result<const Json*> member(const std::string& field) const
-    {
-        if (!m_json.is_object() || !m_json.contains(field)) return bad(field, "is missing");
-        return &m_json.at(field);
-    }
-    Result<std::string> string(const std::string& field) const
-    {
-        auto v = member(field);
-        if (!v) return v.error();
-        if (!(*v)->is_string()) return bad(field, "must be a string");
-        return (*v)->get<std::string>();
-    }
-    Result<bool> boolean(const std::string& field) const
-    {
-        auto v = member(field);
-        if (!v) return v.error();
-        if (!(*v)->is_boolean()) return bad(field, "must be true or false");
-        return (*v)->get<bool>();
-    }
-    Result<double> number(const std::string& field) const
-    {
-        auto v = member(field);
-        if (!v) return v.error();
-        if (!(*v)->is_number()) return bad(field, "must be a number");
-        return (*v)->get<double>();
-    }
-    Result<int64_t> integer(const std::string& field, int64_t lo, int64_t hi) const
-    {
-        auto v = member(field);
-        if (!v) return v.error();
-        if (!(*v)->is_number_integer()) return bad(field, "must be an integer");
-        const int64_t x = (*v)->get<int64_t>();
-        if (x < lo || x > hi)
-            return bad(field, "is " + std::to_string(x) + ", outside " + std::to_string(lo) + ".." + std::to_string(hi));
-        return x;
-    }
-    Result<uint64_t> unsignedInteger(const std::string& field) const
-    {
-        auto v = member(field);
-        if (!v) return v.error();
-        if (!(*v)->is_number_unsigned()) return bad(field, "must be a non-negative integer");
-        return (*v)->get<uint64_t>();
-    }
-
-private:
-    const Json& m_json;
-    std::string m_where;
-    std::string m_path;
 };
-
-#define LATHE_FIELD(dst, expr)         \
-    do {                               \
-        auto r_ = (expr);              \
-        if (!r_) return r_.error();    \
-        dst = std::move(r_).value();   \
-    } while (0)
 
 Result<Json> parseJsonField(const std::map<std::string, std::string>& metadata, const std::string& key,
                             const std::string& path)
@@ -110,10 +54,10 @@ Result<LinearSpec> parseLinearSpec(const Json& json, const std::string& module, 
 {
     const Fields f(json, "quantization.linears[\"" + module + "\"]", path);
     LinearSpec spec;
-    LATHE_FIELD(spec.weightBits, f.integer("weight_bits", 2, 8));
-    LATHE_FIELD(spec.groupSize, f.integer("group_size", 0, std::numeric_limits<int32_t>::max()));
-    LATHE_FIELD(spec.activationBits, f.integer("activation_bits", 2, 16));
-    LATHE_FIELD(spec.hasBias, f.boolean("bias"));
+    LATHE_READ_FIELD(spec.weightBits, f.integer("weight_bits", 2, 8));
+    LATHE_READ_FIELD(spec.groupSize, f.integer("group_size", 0, std::numeric_limits<int32_t>::max()));
+    LATHE_READ_FIELD(spec.activationBits, f.integer("activation_bits", 2, 16));
+    LATHE_READ_FIELD(spec.hasBias, f.boolean("bias"));
     return spec;
 }
 
@@ -121,27 +65,27 @@ Result<void> parseQuantization(const Json& q, const std::string& path, CompiledM
 {
     const Fields f(q, "quantization", path);
     if (!q.is_object()) return f.bad("(root)", "must be a JSON object");
-    LATHE_FIELD(info.bitMode, f.string("bit_mode"));
-    LATHE_FIELD(info.weightMethod, f.string("weight_method"));
-    LATHE_FIELD(info.embeddingRotated, f.boolean("embedding_rotated"));
+    LATHE_READ_FIELD(info.bitMode, f.string("bit_mode"));
+    LATHE_READ_FIELD(info.weightMethod, f.string("weight_method"));
+    LATHE_READ_FIELD(info.embeddingRotated, f.boolean("embedding_rotated"));
 
     const Json* activation = nullptr;
-    LATHE_FIELD(activation, f.member("activation"));
+    LATHE_READ_FIELD(activation, f.member("activation"));
     const Fields a(*activation, "quantization.activation", path);
-    LATHE_FIELD(info.activationMethod, a.string("method"));
-    LATHE_FIELD(info.percentile, a.number("percentile"));
+    LATHE_READ_FIELD(info.activationMethod, a.string("method"));
+    LATHE_READ_FIELD(info.percentile, a.number("percentile"));
 
     const Json* rotation = nullptr;
-    LATHE_FIELD(rotation, f.member("rotation"));
+    LATHE_READ_FIELD(rotation, f.member("rotation"));
     const Fields r(*rotation, "quantization.rotation", path);
-    LATHE_FIELD(info.rotation.fusedNorms, r.boolean("fused_norms"));
-    LATHE_FIELD(info.rotation.r1, r.boolean("r1"));
-    LATHE_FIELD(info.rotation.r2, r.boolean("r2"));
-    LATHE_FIELD(info.rotation.kind, r.string("kind"));
-    LATHE_FIELD(info.rotation.seed, r.unsignedInteger("seed"));
+    LATHE_READ_FIELD(info.rotation.fusedNorms, r.boolean("fused_norms"));
+    LATHE_READ_FIELD(info.rotation.r1, r.boolean("r1"));
+    LATHE_READ_FIELD(info.rotation.r2, r.boolean("r2"));
+    LATHE_READ_FIELD(info.rotation.kind, r.string("kind"));
+    LATHE_READ_FIELD(info.rotation.seed, r.unsignedInteger("seed"));
 
     const Json* linears = nullptr;
-    LATHE_FIELD(linears, f.member("linears"));
+    LATHE_READ_FIELD(linears, f.member("linears"));
     if (!linears->is_object()) return f.bad("linears", "must be an object of module name → spec");
     for (const auto& [module, spec] : linears->items()) {
         auto parsed = parseLinearSpec(spec, module, path);
@@ -218,6 +162,20 @@ std::vector<int64_t> weightCodesShape(int64_t out, int64_t in, int weightBits)
     return {out, weightBits <= 4 ? in / 2 : in};
 }
 
+bool hasRaggedGroups(int64_t in, int64_t groupSize)
+{
+    return groupSize > 0 && in % groupSize != 0;
+}
+
+int requiredFormatVersion(const CompiledModelInfo& info)
+{
+    for (const auto& [module, spec] : info.linears) {
+        const auto shape = linearShape(info.config, module);
+        if (shape.size() == 2 && hasRaggedGroups(shape[1], spec.groupSize)) return kRaggedGroupsVersion;
+    }
+    return 1;
+}
+
 std::map<std::string, std::string> toMetadata(const CompiledModelInfo& info)
 {
     OrderedJson linears = OrderedJson::object();
@@ -242,7 +200,7 @@ std::map<std::string, std::string> toMetadata(const CompiledModelInfo& info)
     for (const auto& [file, sha] : info.tokenizerFiles) tokenizer[file] = sha;
 
     return {{"format", kFormatName},
-            {"format_version", std::to_string(kFormatVersion)},
+            {"format_version", std::to_string(requiredFormatVersion(info))},
             {"config", modelConfigToJson(info.config)},
             {"quantization", q.dump()},
             {"tokenizer", tokenizer.dump()},
@@ -274,6 +232,7 @@ Result<CompiledModelInfo> fromMetadata(const std::map<std::string, std::string>&
                              ", this build reads " + std::to_string(kFormatVersion) + "); update Lathe to run it");
 
     CompiledModelInfo info;
+    info.formatVersion = parsedVersion;
     auto configText = metadata.find("config");
     if (configText == metadata.end())
         return makeError(ErrorCode::Corrupt, path + ": metadata field \"config\" is missing; the compiled model is damaged");

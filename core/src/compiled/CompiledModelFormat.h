@@ -1,5 +1,5 @@
 #pragma once
-// Private to core. The compiled container, format version 1 (docs/compiled-model.md).
+// Private to core. The compiled container, format versions 1 and 2 (docs/compiled-model.md).
 
 #include "lathe/common/Result.h"
 #include "lathe/model/ModelConfig.h"
@@ -12,13 +12,17 @@
 namespace lathe::compiled {
 
 inline constexpr const char* kFormatName = "lathe-compiled-model";
-inline constexpr int kFormatVersion = 1;
+// The newest version this build reads and writes. Version 2 allows a group size that does not divide a linear's
+// input width (the last group narrower); a file without such a linear is written as version 1, which every
+// earlier reader runs.
+inline constexpr int kFormatVersion = 2;
+inline constexpr int kRaggedGroupsVersion = 2;
 
 // How one linear was compiled. Key in CompiledModelInfo::linears: the Hugging Face module name,
 // e.g. "model.layers.3.self_attn.q_proj", "model.layers.3.mlp.down_proj", "lm_head".
 struct LinearSpec {
     int weightBits = 8;       // 2..8; <= 4 stored packed two per byte, otherwise int8
-    int64_t groupSize = 0;    // 0 = one scale per output channel
+    int64_t groupSize = 0;    // 0 = one scale per output channel; else ceil(in / groupSize) scales per channel
     int activationBits = 8;   // 2..16, static per-tensor scale
     bool hasBias = false;
 };
@@ -33,6 +37,7 @@ struct RotationInfo {
 
 // Everything in the safetensors metadata besides the magic and version.
 struct CompiledModelInfo {
+    int formatVersion = kFormatVersion;        // as read; toMetadata writes requiredFormatVersion instead
     ModelConfig config;                        // of the transformed model (untied when rotated)
     std::string bitMode;                       // "w8" "w4" "w4v8" (presets before overrides)
     std::string weightMethod;                  // "gptq" "rtn"
@@ -74,6 +79,12 @@ const std::vector<std::string>& tokenizerFileNames();
 // The stored dtype and shape of the codes of a linear: "U8" [out, in/2] for <= 4 bits (packInt4), else "I8" [out, in].
 std::string weightCodesDtype(int weightBits);
 std::vector<int64_t> weightCodesShape(int64_t out, int64_t in, int weightBits);
+
+// True when `groupSize` is a group size (> 0) that does not divide `in`, leaving the last group narrower.
+bool hasRaggedGroups(int64_t in, int64_t groupSize);
+
+// The lowest format version that can hold `info`: kRaggedGroupsVersion when a linear has ragged groups, else 1.
+int requiredFormatVersion(const CompiledModelInfo& info);
 
 // Metadata map (all values strings) ↔ info. Errors on parse: Corrupt naming the field; Unsupported for another
 // format name or a newer version.

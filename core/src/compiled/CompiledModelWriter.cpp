@@ -61,14 +61,13 @@ void CompiledModelWriter::addLinear(const std::string& module, const QuantizedLi
                     w.groupSize >= 0;
     if (shapesOk) {
         const int64_t in = w.codes.size(1);
-        const int64_t groups = w.groupSize > 0 ? (in % w.groupSize == 0 ? in / w.groupSize : -1) : 1;
-        shapesOk = w.scales.size(1) == groups &&
+        shapesOk = w.scales.size(1) == quant::groupCount(in, w.groupSize) &&
                    (!linear.bias.defined() || linear.bias.numel() == w.codes.size(0));
     }
     if (!shapesOk || w.bits < 2 || w.bits > 8 || linear.activationBits < 2 || linear.activationBits > 16) {
         Entry e;
         e.name = weightCodesName(module);
-        e.problem = "linear " + module + " is malformed: it needs int8 codes [out, in], scales [out, in / groupSize] "
+        e.problem = "linear " + module + " is malformed: it needs int8 codes [out, in], scales [out, ceil(in / groupSize)] "
                     "(or [out, 1] per channel), a bias of [out] if any, weight bits 2..8 and activation bits 2..16";
         m_entries.push_back(std::move(e));
         return;

@@ -71,6 +71,7 @@ public:
             // Copy out of the mapping first: the data may be unaligned and must outlive the file.
             at::Tensor raw = at::empty(entry->shape, at::TensorOptions().dtype(source));
             if (entry->end > entry->begin) std::memcpy(raw.data_ptr(), file->data(*entry), entry->end - entry->begin);
+            file->release(*entry);
             return source == dtype ? raw : raw.to(dtype);
         } catch (const std::exception& e) {
             return makeError(ErrorCode::Internal, file->path() + ": converting tensor " + name + " failed: " + e.what());

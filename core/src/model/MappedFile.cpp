@@ -1,11 +1,12 @@
 #include "model/MappedFile.h"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 namespace lathe {
 
@@ -37,6 +38,18 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& pa
     }
     ::close(fd);
     return std::shared_ptr<const MappedFile>(std::move(file));
+}
+
+void MappedFile::release(uint64_t offset, uint64_t bytes) const
+{
+    if (!m_mapping || offset >= m_size || bytes == 0) return;
+    const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    const uint64_t begin = offset / page * page;
+    const uint64_t end = std::min(m_size, offset + std::min(bytes, m_size - offset));
+    const uint64_t roundedEnd = std::min((end + page - 1) / page * page, (m_size + page - 1) / page * page);
+    // The mapping is read-only and private, so its pages are never dirty: dropping them loses nothing, even where a
+    // page is shared with a neighbouring range that is still in use (it is read back on the next access).
+    ::madvise(static_cast<uint8_t*>(m_mapping) + begin, roundedEnd - begin, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile()

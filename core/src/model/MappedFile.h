@@ -23,6 +23,12 @@ public:
     const uint8_t* data() const { return m_data; }
     uint64_t size() const { return m_size; }
 
+    // Drops this process's resident pages of bytes [offset, offset + bytes) (rounded out to whole pages) once
+    // their contents have been copied out: without it every page read stays in the resident set for the life of
+    // the mapping (a 2.5 GB checkpoint read layer by layer would end fully resident). The mapping stays valid; a
+    // later read faults the pages back in from the page cache. Out-of-range parts are ignored.
+    void release(uint64_t offset, uint64_t bytes) const;
+
 private:
     MappedFile() = default;
     std::string m_path;

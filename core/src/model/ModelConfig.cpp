@@ -1,5 +1,7 @@
 #include "lathe/model/ModelConfig.h"
 
+#include "common/JsonFields.h"
+
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -76,13 +78,6 @@ private:
     std::string m_file;
 };
 
-#define LATHE_ASSIGN(dst, expr)                  \
-    do {                                         \
-        auto r_ = (expr);                        \
-        if (!r_) return r_.error();              \
-        dst = std::move(r_).value();             \
-    } while (0)
-
 Result<std::optional<RopeScaling>> readRopeScaling(const Json& json, const std::string& file)
 {
     if (!json.contains("rope_scaling") || json.at("rope_scaling").is_null()) return std::optional<RopeScaling>{};
@@ -91,18 +86,18 @@ Result<std::optional<RopeScaling>> readRopeScaling(const Json& json, const std::
         return makeError(ErrorCode::Corrupt, file + ": field \"rope_scaling\" must be an object or null");
     FieldReader f(rs, file);
     std::string type;
-    LATHE_ASSIGN(type, f.string("rope_type", ""));
-    if (type.empty()) LATHE_ASSIGN(type, f.string("type", ""));
+    LATHE_READ_FIELD(type, f.string("rope_type", ""));
+    if (type.empty()) LATHE_READ_FIELD(type, f.string("type", ""));
     if (type == "default") return std::optional<RopeScaling>{};
     if (type != "llama3")
         return makeError(ErrorCode::Unsupported, file + ": rope_scaling type \"" + type +
                                                      "\" is not supported (Lathe runs \"llama3\" scaling or none)");
     RopeScaling s;
     s.type = type;
-    LATHE_ASSIGN(s.factor, f.number("factor", 0.0));
-    LATHE_ASSIGN(s.lowFreqFactor, f.number("low_freq_factor", 0.0));
-    LATHE_ASSIGN(s.highFreqFactor, f.number("high_freq_factor", 0.0));
-    LATHE_ASSIGN(s.originalMaxPositionEmbeddings, f.integer("original_max_position_embeddings", std::nullopt));
+    LATHE_READ_FIELD(s.factor, f.number("factor", 0.0));
+    LATHE_READ_FIELD(s.lowFreqFactor, f.number("low_freq_factor", 0.0));
+    LATHE_READ_FIELD(s.highFreqFactor, f.number("high_freq_factor", 0.0));
+    LATHE_READ_FIELD(s.originalMaxPositionEmbeddings, f.integer("original_max_position_embeddings", std::nullopt));
     if (!(s.factor > 0) || !(s.lowFreqFactor > 0) || !(s.highFreqFactor > s.lowFreqFactor) ||
         s.originalMaxPositionEmbeddings <= 0)
         return makeError(ErrorCode::Corrupt,
@@ -125,7 +120,7 @@ Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
         architecture = a.at(0).get<std::string>();
     }
     std::string modelType;
-    LATHE_ASSIGN(modelType, f.string("model_type", ""));
+    LATHE_READ_FIELD(modelType, f.string("model_type", ""));
     const ArchitectureDefaults* arch = nullptr;
     for (const auto& candidate : kArchitectures) {
         if (architecture.empty() ? modelType == candidate.modelType : architecture == candidate.architecture)
@@ -140,28 +135,28 @@ Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
     c.modelType = arch->modelType;
 
     std::string act;
-    LATHE_ASSIGN(act, f.string("hidden_act", "silu"));
+    LATHE_READ_FIELD(act, f.string("hidden_act", "silu"));
     if (act != "silu")
         return makeError(ErrorCode::Unsupported, file + ": hidden_act \"" + act + "\" is not supported (only silu)");
 
-    LATHE_ASSIGN(c.hiddenSize, f.integer("hidden_size", std::nullopt));
-    LATHE_ASSIGN(c.intermediateSize, f.integer("intermediate_size", std::nullopt));
-    LATHE_ASSIGN(c.numLayers, f.integer("num_hidden_layers", std::nullopt));
-    LATHE_ASSIGN(c.numHeads, f.integer("num_attention_heads", std::nullopt));
-    LATHE_ASSIGN(c.numKvHeads, f.integer("num_key_value_heads", c.numHeads));
-    LATHE_ASSIGN(c.vocabSize, f.integer("vocab_size", std::nullopt));
-    LATHE_ASSIGN(c.maxPositionEmbeddings, f.integer("max_position_embeddings", arch->maxPositionEmbeddings));
-    LATHE_ASSIGN(c.rmsNormEps, f.number("rms_norm_eps", 1e-6));
-    LATHE_ASSIGN(c.ropeTheta, f.number("rope_theta", 10000.0));
-    LATHE_ASSIGN(c.tieWordEmbeddings, f.boolean("tie_word_embeddings", false));
-    LATHE_ASSIGN(c.torchDtype, f.string("torch_dtype", ""));
-    LATHE_ASSIGN(c.ropeScaling, readRopeScaling(json, file));
+    LATHE_READ_FIELD(c.hiddenSize, f.integer("hidden_size", std::nullopt));
+    LATHE_READ_FIELD(c.intermediateSize, f.integer("intermediate_size", std::nullopt));
+    LATHE_READ_FIELD(c.numLayers, f.integer("num_hidden_layers", std::nullopt));
+    LATHE_READ_FIELD(c.numHeads, f.integer("num_attention_heads", std::nullopt));
+    LATHE_READ_FIELD(c.numKvHeads, f.integer("num_key_value_heads", c.numHeads));
+    LATHE_READ_FIELD(c.vocabSize, f.integer("vocab_size", std::nullopt));
+    LATHE_READ_FIELD(c.maxPositionEmbeddings, f.integer("max_position_embeddings", arch->maxPositionEmbeddings));
+    LATHE_READ_FIELD(c.rmsNormEps, f.number("rms_norm_eps", 1e-6));
+    LATHE_READ_FIELD(c.ropeTheta, f.number("rope_theta", 10000.0));
+    LATHE_READ_FIELD(c.tieWordEmbeddings, f.boolean("tie_word_embeddings", false));
+    LATHE_READ_FIELD(c.torchDtype, f.string("torch_dtype", ""));
+    LATHE_READ_FIELD(c.ropeScaling, readRopeScaling(json, file));
 
     if (arch->attentionBias) {
         c.attentionBias = true;
     } else if (c.modelType == "llama") {
         bool bias = false;
-        LATHE_ASSIGN(bias, f.boolean("attention_bias", false));
+        LATHE_READ_FIELD(bias, f.boolean("attention_bias", false));
         // Llama's attention_bias also adds an o_proj bias, which the decoder does not apply.
         if (bias)
             return makeError(ErrorCode::Unsupported,
@@ -179,7 +174,7 @@ Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
         if (value <= 0) return f.bad(key, "must be positive, got " + std::to_string(value));
     }
     if (f.present("head_dim")) {
-        LATHE_ASSIGN(c.headDim, f.integer("head_dim", std::nullopt));
+        LATHE_READ_FIELD(c.headDim, f.integer("head_dim", std::nullopt));
         if (c.headDim <= 0) return f.bad("head_dim", "must be positive, got " + std::to_string(c.headDim));
     } else {
         if (c.hiddenSize % c.numHeads != 0)
@@ -200,7 +195,7 @@ Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
 
     if (f.present("bos_token_id")) {
         int bos = 0;
-        LATHE_ASSIGN(bos, f.integer("bos_token_id", std::nullopt));
+        LATHE_READ_FIELD(bos, f.integer("bos_token_id", std::nullopt));
         c.bosTokenId = bos;
     }
     if (f.present("eos_token_id")) {

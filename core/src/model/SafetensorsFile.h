@@ -37,6 +37,11 @@ public:
     const SafetensorsEntry* find(const std::string& name) const;
     const std::map<std::string, std::string>& metadata() const { return m_metadata; }
     const uint8_t* data(const SafetensorsEntry& entry) const { return m_dataStart + entry.begin; }
+    // Drops the resident pages of an entry whose bytes have been copied out (MappedFile::release).
+    void release(const SafetensorsEntry& entry) const
+    {
+        m_file->release(static_cast<uint64_t>(m_dataStart - m_file->data()) + entry.begin, entry.end - entry.begin);
+    }
 
 private:
     std::shared_ptr<const MappedFile> m_file;

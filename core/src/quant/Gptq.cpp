@@ -14,23 +14,40 @@ struct InverseFactor {
     int retries = 0;
 };
 
-// U = cholesky(cholesky_inverse(cholesky(H + λI)), upper), raising λ tenfold while a factorisation fails. λ is
-// added in fp64; the factorisations run in `dtype`.
-std::optional<InverseFactor> factorInverse(const at::Tensor& hessian, double dampFraction, int maxRetries,
-                                           at::ScalarType dtype)
+// U = cholesky(cholesky_inverse(cholesky(H + λI)), upper), raising λ tenfold while a factorisation fails. `h` is
+// damped in place on its diagonal (each attempt from the undamped diagonal, so λ is added once) and released once
+// the first factor exists: H, its factor and the inverse are each [in, in] (256 MiB at in = 8192 in fp32), and
+// at most three of them are alive at once.
+std::optional<InverseFactor> factorInverse(at::Tensor& h, double dampFraction, int maxRetries)
 {
-    const double meanDiag = hessian.diagonal().mean().item<double>();
-    auto eye = at::eye(hessian.size(0), hessian.options());
+    auto diag = h.diagonal();
+    const at::Tensor undamped = diag.clone();
+    const double meanDiag = undamped.to(at::kDouble).mean().item<double>();
     double lambda = dampFraction * meanDiag;
     for (int attempt = 0; attempt <= maxRetries; ++attempt, lambda *= 10.0) {
-        auto [lower, info] = at::linalg_cholesky_ex((hessian + eye * lambda).to(dtype));
+        diag.copy_(undamped).add_(lambda);
+        auto [lower, info] = at::linalg_cholesky_ex(h);
         if (info.item<int>() != 0) continue;
-        auto [upper, info2] = at::linalg_cholesky_ex(at::cholesky_inverse(lower), /*upper=*/true);
+        auto inverse = at::cholesky_inverse(lower);
+        lower.reset();
+        auto [upper, info2] = at::linalg_cholesky_ex(inverse, /*upper=*/true);
+        inverse.reset();
         if (info2.item<int>() != 0) continue;
         if (!at::isfinite(upper).all().item<bool>()) continue;
+        h.reset();
         return InverseFactor{upper, lambda, attempt};
     }
     return std::nullopt;
+}
+
+// The Hessian in the factorisation's precision, as a matrix GPTQ may modify: the caller's own storage when it
+// handed over its only reference (std::move), else a copy.
+at::Tensor workingHessian(at::Tensor& hessian, at::ScalarType dtype)
+{
+    const bool owned = hessian.use_count() == 1 && hessian.storage().use_count() == 1 && hessian.is_contiguous();
+    at::Tensor h = hessian.scalar_type() != dtype ? hessian.to(dtype) : owned ? hessian : hessian.clone();
+    hessian.reset();
+    return h;
 }
 
 Result<void> validate(const at::Tensor& weight, const at::Tensor& hessian, const GptqOptions& options)
@@ -50,7 +67,7 @@ Result<void> validate(const at::Tensor& weight, const at::Tensor& hessian, const
 
 }  // namespace
 
-Result<GptqResult> quantizeGptq(const at::Tensor& weight, const at::Tensor& hessian, const GptqOptions& options,
+Result<GptqResult> quantizeGptq(const at::Tensor& weight, at::Tensor hessian, const GptqOptions& options,
                                 const StopToken* stop)
 {
     LATHE_TRY(validate(weight, hessian, options));
@@ -61,30 +78,30 @@ Result<GptqResult> quantizeGptq(const at::Tensor& weight, const at::Tensor& hess
         const int64_t groupSize = grid.groupSize;
 
         auto w = weight.to(at::kFloat).clone();
-        auto h = hessian.to(at::kDouble).clone();
-        auto diag = h.diagonal();
-        auto dead = diag.eq(0);
-        diag.masked_fill_(dead, 1.0);
+        auto h = workingHessian(hessian, options.factorInDouble ? at::kDouble : at::kFloat);
+        auto dead = h.diagonal().eq(0);
+        h.diagonal().masked_fill_(dead, 1.0);
         w.masked_fill_(dead.unsqueeze(0), 0.0f);
 
         // Per-channel scales, and group scales under act-order (where a group's columns are not swept together),
         // come from the weights before the sweep; dead columns are zeroed first so they do not widen the range.
         const bool scalesUpFront = groupSize == 0 || options.actOrder;
         at::Tensor scales =
-            scalesUpFront ? computeScales(w, grid) : at::empty({weight.size(0), in / groupSize}, at::kFloat);
+            scalesUpFront ? computeScales(w, grid) : at::empty({weight.size(0), groupCount(in, groupSize)}, at::kFloat);
 
         at::Tensor perm = at::arange(in, at::kLong);
         if (options.actOrder) {
-            perm = std::get<1>(at::sort(diag, /*stable=*/true, /*dim=*/0, /*descending=*/true));
+            perm = std::get<1>(at::sort(h.diagonal(), /*stable=*/true, /*dim=*/0, /*descending=*/true));
             w = w.index_select(1, perm);
-            h = h.index_select(0, perm).index_select(1, perm);
+            // One permuted copy at a time: the unpermuted matrix is released as soon as its rows are gathered.
+            h = h.index_select(0, perm);
+            h = h.index_select(1, perm);
         }
         // Group of the column at each sweep position (all 0 per channel).
         auto groupOf = groupSize > 0 ? perm.div(groupSize, "floor") : at::zeros({in}, at::kLong);
         const int64_t* groupPtr = groupOf.data_ptr<int64_t>();
 
-        auto factor = factorInverse(h, options.dampFraction, options.maxDampRetries,
-                                    options.factorInDouble ? at::kDouble : at::kFloat);
+        auto factor = factorInverse(h, options.dampFraction, options.maxDampRetries);
         if (!factor)
             return makeError(ErrorCode::Unsupported,
                              "the layer Hessian is not positive definite even with damping raised " +

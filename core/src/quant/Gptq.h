@@ -24,12 +24,14 @@ struct GptqResult {
     int dampRetries = 0;     // how many times λ was multiplied by 10
 };
 
-// GPTQ as in docs/quantization-math.md: weight [out, in], hessian [in, in] (e.g. from HessianAccumulator).
+// GPTQ as in docs/quantization-math.md: weight [out, in], hessian [in, in] (e.g. from HessianAccumulator). A caller
+// that passes its only reference (std::move) lets GPTQ damp, permute and factor that matrix in place instead of
+// copying it; any other Hessian is left unchanged.
 // Scales: per channel (or per group with act-order) from the dead-column-zeroed weights before the sweep; per group
 // without act-order at each group's first column from the error-updated weights. Checks `stop` once per block.
 // Errors: InvalidArgument (shapes, grid, non-finite input), Unsupported (H not positive definite even after all
 // damping retries), Cancelled.
-Result<GptqResult> quantizeGptq(const at::Tensor& weight, const at::Tensor& hessian, const GptqOptions& options,
+Result<GptqResult> quantizeGptq(const at::Tensor& weight, at::Tensor hessian, const GptqOptions& options,
                                 const StopToken* stop = nullptr);
 
 }  // namespace lathe::quant

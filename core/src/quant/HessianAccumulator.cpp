@@ -1,11 +1,12 @@
 #include "quant/HessianAccumulator.h"
 
 #include <string>
+#include <utility>
 
 namespace lathe::quant {
 
 HessianAccumulator::HessianAccumulator(int64_t columns)
-    : m_columns(columns), m_hessian(at::zeros({columns, columns}, at::kDouble))
+    : m_columns(columns), m_hessian(at::zeros({columns, columns}, at::kFloat))
 {
 }
 
@@ -14,21 +15,27 @@ Result<void> HessianAccumulator::add(const at::Tensor& inputs)
     if (!inputs.defined() || inputs.dim() == 0 || inputs.size(-1) != m_columns)
         return makeError(ErrorCode::InvalidArgument, "calibration inputs must have " + std::to_string(m_columns) +
                                                          " columns in the last dimension");
+    if (!m_hessian.defined())
+        return makeError(ErrorCode::InvalidArgument, "the Hessian was already taken from this accumulator");
     try {
-        auto x = inputs.reshape({-1, m_columns});
-        if (x.scalar_type() != at::kDouble) x = x.to(at::kFloat);
+        auto x = inputs.reshape({-1, m_columns}).to(at::kFloat);
         const int64_t batch = x.size(0);
         if (batch == 0) return {};
         if (!at::isfinite(x).all().item<bool>())
             return makeError(ErrorCode::InvalidArgument, "calibration inputs contain NaN or infinite values");
-        auto gram = at::matmul(x.t(), x).to(at::kDouble);
+        // One GEMM straight into the accumulator: H ← H·m/(m+b) + (2/(m+b))·XᵀX, no Gram matrix temporary.
         const double total = static_cast<double>(m_rows + batch);
-        m_hessian.mul_(static_cast<double>(m_rows) / total).add_(gram, 2.0 / total);
+        m_hessian.addmm_(x.t(), x, static_cast<double>(m_rows) / total, 2.0 / total);
         m_rows += batch;
         return {};
     } catch (const std::exception& e) {
         return makeError(ErrorCode::Internal, std::string("accumulating the layer Hessian failed: ") + e.what());
     }
+}
+
+at::Tensor HessianAccumulator::take()
+{
+    return std::exchange(m_hessian, at::Tensor());
 }
 
 }  // namespace lathe::quant

@@ -10,8 +10,9 @@
 namespace lathe::quant {
 
 // GPTQ's layer Hessian H = (2/n) Σ xᵀx over the n input rows (tokens) seen so far, kept as a running mean so that
-// its magnitude does not grow with the calibration size. Each batch's Gram matrix is computed by BLAS in the
-// batch's precision (fp32 for fp32/bf16/fp16 inputs, fp64 for fp64) and folded into an fp64 accumulator.
+// its magnitude does not grow with the calibration size. It is kept in fp32, as reference GPTQ keeps it: each batch
+// is folded in by one BLAS GEMM (XᵀX scaled by 2/n) straight into the accumulator, so a wide layer's [in, in]
+// matrix exists once (256 MiB at in = 8192) and no per-batch Gram matrix is allocated.
 class HessianAccumulator {
 public:
     explicit HessianAccumulator(int64_t columns);
@@ -20,7 +21,10 @@ public:
     // or non-finite values (the accumulator is left unchanged).
     Result<void> add(const at::Tensor& inputs);
 
-    at::Tensor hessian() const { return m_hessian; }  // fp64 [columns, columns]
+    at::Tensor hessian() const { return m_hessian; }  // fp32 [columns, columns]; undefined once taken
+    // Hands the matrix over (for GPTQ to damp and factor in place) and leaves the accumulator empty; later add()
+    // calls fail with InvalidArgument.
+    at::Tensor take();
     int64_t rows() const { return m_rows; }
     int64_t columns() const { return m_columns; }
 

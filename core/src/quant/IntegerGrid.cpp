@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 namespace lathe::quant {
@@ -13,10 +14,16 @@ constexpr int kShrinkSteps = 80;
 constexpr double kClipNorm = 2.4;
 constexpr int64_t kSearchChunkValues = int64_t{1} << 18;
 
-// [out, in] -> [out * groups, groupSize] so that every scale belongs to one row of the view.
-at::Tensor groupRows(const at::Tensor& weight, int64_t groups)
+// [out, in] -> [out * groups, width] so that every scale belongs to one row. A ragged last group is padded with
+// zero columns: zeros change neither a group's absmax nor any clipping error (they code to 0 exactly).
+at::Tensor groupRows(const at::Tensor& weight, int64_t groupSize)
 {
-    return weight.reshape({weight.size(0) * groups, weight.size(1) / groups});
+    const int64_t in = weight.size(1);
+    const int64_t groups = groupCount(in, groupSize);
+    const int64_t width = groupSize > 0 ? std::min(groupSize, in) : in;
+    const int64_t padded = groups * width;
+    const at::Tensor full = padded == in ? weight : at::constant_pad_nd(weight, {0, padded - in}, 0.0);
+    return full.reshape({weight.size(0) * groups, width});
 }
 
 // Best shrink factor for each row of `w` (fp32 [R, C]) with row absmax `base`; returns the scales.
@@ -43,7 +50,7 @@ at::Tensor searchChunk(const at::Tensor& w, const at::Tensor& base, int bits)
 
 at::Tensor QuantizedWeight::dequantize() const
 {
-    return dequantizeCodes(codes, scales);
+    return dequantizeCodes(codes, scales, groupSize);
 }
 
 Result<void> validateGrid(const at::Tensor& weight, const GridSpec& spec)
@@ -55,10 +62,9 @@ Result<void> validateGrid(const at::Tensor& weight, const GridSpec& spec)
         return makeError(ErrorCode::InvalidArgument, "weight must be a non-empty 2-D [out, in] tensor");
     if (!weight.is_floating_point())
         return makeError(ErrorCode::InvalidArgument, "weight must be a floating-point tensor");
-    if (spec.groupSize < 0 || (spec.groupSize > 0 && weight.size(1) % spec.groupSize != 0))
-        return makeError(ErrorCode::InvalidArgument,
-                         "group size " + std::to_string(spec.groupSize) + " does not divide the input width " +
-                             std::to_string(weight.size(1)) + "; choose a divisor of it or 0 (per channel)");
+    if (spec.groupSize < 0)
+        return makeError(ErrorCode::InvalidArgument, "group size " + std::to_string(spec.groupSize) +
+                                                         " is negative; use 0 (per channel) or a positive size");
     if (!at::isfinite(weight).all().item<bool>())
         return makeError(ErrorCode::InvalidArgument, "weight contains NaN or infinite values");
     return {};
@@ -93,23 +99,28 @@ at::Tensor rowScales(const at::Tensor& rows, int bits, bool clipSearch)
 
 at::Tensor computeScales(const at::Tensor& weight, const GridSpec& spec)
 {
-    const int64_t groups = spec.groupSize > 0 ? weight.size(1) / spec.groupSize : 1;
-    return rowScales(groupRows(weight, groups), spec.bits, spec.clipSearch).view({weight.size(0), groups});
+    const int64_t groups = groupCount(weight.size(1), spec.groupSize);
+    return rowScales(groupRows(weight, spec.groupSize), spec.bits, spec.clipSearch).view({weight.size(0), groups});
 }
 
-at::Tensor quantizeCodes(const at::Tensor& weight, const at::Tensor& scales, int bits)
+at::Tensor perWeightScales(const at::Tensor& scales, int64_t in, int64_t groupSize)
 {
-    const int64_t groups = scales.size(1);
-    auto rows = groupRows(weight.to(at::kFloat), groups);
-    auto codes = roundToGrid(rows, scales.reshape({-1, 1}), bits);
-    return codes.reshape(weight.sizes()).to(at::kChar);
+    if (scales.dim() != 2 || scales.size(1) != groupCount(in, groupSize))
+        throw std::invalid_argument("weight scales must be [out, " + std::to_string(groupCount(in, groupSize)) +
+                                    "] for " + std::to_string(in) + " inputs and group size " +
+                                    std::to_string(groupSize));
+    const int64_t width = groupSize > 0 ? std::min(groupSize, in) : in;
+    return scales.to(at::kFloat).repeat_interleave(width, 1).narrow(1, 0, in);
 }
 
-at::Tensor dequantizeCodes(const at::Tensor& codes, const at::Tensor& scales)
+at::Tensor quantizeCodes(const at::Tensor& weight, const at::Tensor& scales, int bits, int64_t groupSize)
 {
-    const int64_t groups = scales.size(1);
-    auto rows = groupRows(codes.to(at::kFloat), groups);
-    return (rows * scales.reshape({-1, 1})).reshape(codes.sizes());
+    return roundToGrid(weight.to(at::kFloat), perWeightScales(scales, weight.size(1), groupSize), bits).to(at::kChar);
+}
+
+at::Tensor dequantizeCodes(const at::Tensor& codes, const at::Tensor& scales, int64_t groupSize)
+{
+    return codes.to(at::kFloat) * perWeightScales(scales, codes.size(1), groupSize);
 }
 
 }  // namespace lathe::quant

@@ -11,7 +11,7 @@ Result<QuantizedWeight> quantizeRtn(const at::Tensor& weight, const GridSpec& sp
         out.groupSize = spec.groupSize;
         auto w = weight.to(at::kFloat);
         out.scales = computeScales(w, spec);
-        out.codes = quantizeCodes(w, out.scales, spec.bits);
+        out.codes = quantizeCodes(w, out.scales, spec.bits, spec.groupSize);
         return out;
     } catch (const std::exception& e) {
         return makeError(ErrorCode::Internal, std::string("round-to-nearest quantization failed: ") + e.what());
