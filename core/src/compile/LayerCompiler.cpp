@@ -168,6 +168,39 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
         return std::pair{floatOut, quantOut};
     };
 
+    // One pass over the samples that measures the just-quantized `measured` linears (isolated on the float
+    // stream's normed inputs, propagated on the quantized stream's) while `residual` runs the quantized stream up
+    // to `next`, whose inputs go to `input`: the later half of the residual is not needed, so `next` returns zeros.
+    auto measureUpTo = [&](const char* step, const char* floatStream, const char* quantStream, const at::Tensor& norm,
+                           std::initializer_list<P> measured, P next, InputObserver& input,
+                           const auto& residual) -> Result<void> {
+        return forEachSample(m_samples, m_progress, m_stop, step, [&](size_t s) -> Result<void> {
+            auto f = get(floatStream, s);
+            if (!f) return f.error();
+            auto h = get(quantStream, s);
+            if (!h) return h.error();
+            const at::Tensor xf = rmsNorm(*f, norm, eps);
+            std::map<P, at::Tensor> reference;
+            for (P p : measured) {
+                reference[p] = floatFn(p, xf);
+                isolated[p].add(reference[p], q.at(p).forward(xf));
+            }
+            FirstError failure;
+            auto project = [&](P p, const at::Tensor& x) -> at::Tensor {
+                if (p == next) {
+                    failure.keep(input.add(x));
+                    return unused(x, hidden);
+                }
+                at::Tensor y = q.at(p).forward(x);
+                propagated[p].add(reference.at(p), y);
+                clip(p, x);
+                return y;
+            };
+            residual(project, *h);
+            return failure.status();
+        });
+    };
+
     // 1. q, k, v from the quantized stream's normed inputs.
     {
         InputObserver input(hidden, withHessian, bitsOf({P::Query, P::Key, P::Value}), options);
@@ -182,32 +215,11 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
     // 2. o_proj's inputs through the quantized q, k, v; q/k/v measured on the way.
     {
         InputObserver input(int64_t(c.numHeads) * c.headDim, withHessian, bitsOf({P::Output}), options);
-        LATHE_TRY(
-            forEachSample(m_samples, m_progress, m_stop, "observing o_proj inputs", [&](size_t s) -> Result<void> {
-                auto f = get(kFloatStream, s);
-                if (!f) return f.error();
-                auto h = get(kQuantStream, s);
-                if (!h) return h.error();
-                const at::Tensor xf = rmsNorm(*f, w.inputNorm, eps);
-                std::map<P, at::Tensor> reference;
-                for (P p : {P::Query, P::Key, P::Value}) {
-                    reference[p] = floatFn(p, xf);
-                    isolated[p].add(reference[p], q.at(p).forward(xf));
-                }
-                FirstError failure;
-                auto project = [&](P p, const at::Tensor& x) -> at::Tensor {
-                    if (p == P::Output) {
-                        failure.keep(input.add(x));
-                        return unused(x, hidden);
-                    }
-                    at::Tensor y = q.at(p).forward(x);
-                    propagated[p].add(reference.at(p), y);
-                    clip(p, x);
-                    return y;
-                };
-                attentionResidual(c, w.inputNorm, project, *h, context(*h));
-                return failure.status();
-            }));
+        LATHE_TRY(measureUpTo("observing o_proj inputs", kFloatStream, kQuantStream, w.inputNorm,
+                              {P::Query, P::Key, P::Value}, P::Output, input,
+                              [&](const ProjectionFn& project, const at::Tensor& x) {
+                                  return attentionResidual(c, w.inputNorm, project, x, context(x));
+                              }));
         LATHE_TRY(quantize({P::Output}, input));
     }
 
@@ -238,32 +250,11 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
     // 4. down_proj's inputs through the quantized gate/up; gate/up measured.
     {
         InputObserver input(c.intermediateSize, withHessian, bitsOf({P::Down}), options);
-        LATHE_TRY(
-            forEachSample(m_samples, m_progress, m_stop, "observing down_proj inputs", [&](size_t s) -> Result<void> {
-                auto f = get(kFloatMid, s);
-                if (!f) return f.error();
-                auto h = get(kQuantMid, s);
-                if (!h) return h.error();
-                const at::Tensor xf = rmsNorm(*f, w.postAttentionNorm, eps);
-                std::map<P, at::Tensor> reference;
-                for (P p : {P::Gate, P::Up}) {
-                    reference[p] = floatFn(p, xf);
-                    isolated[p].add(reference[p], q.at(p).forward(xf));
-                }
-                FirstError failure;
-                auto project = [&](P p, const at::Tensor& x) -> at::Tensor {
-                    if (p == P::Down) {
-                        failure.keep(input.add(x));
-                        return unused(x, hidden);
-                    }
-                    at::Tensor y = q.at(p).forward(x);
-                    propagated[p].add(reference.at(p), y);
-                    clip(p, x);
-                    return y;
-                };
-                mlpResidual(c, w.postAttentionNorm, project, *h);
-                return failure.status();
-            }));
+        LATHE_TRY(measureUpTo("observing down_proj inputs", kFloatMid, kQuantMid, w.postAttentionNorm,
+                              {P::Gate, P::Up}, P::Down, input,
+                              [&](const ProjectionFn& project, const at::Tensor& x) {
+                                  return mlpResidual(c, w.postAttentionNorm, project, x);
+                              }));
         LATHE_TRY(quantize({P::Down}, input));
     }
 
