@@ -20,5 +20,10 @@ if(LATHE_WARNINGS_AS_ERRORS)
   target_compile_options(lathe_settings INTERFACE -Werror)
 endif()
 
-# Test fixtures are read in place from the shared data folder next to the checkout.
-set(LATHE_SHARED_DATA "${CMAKE_SOURCE_DIR}/../shared/data" CACHE PATH "Shared test data folder")
+# Test fixtures are read in place from the shared data folder next to the checkout, or from where the
+# LATHE_SHARED_DATA environment variable points (a clone made elsewhere, as the README says).
+if(DEFINED ENV{LATHE_SHARED_DATA})
+  set(LATHE_SHARED_DATA "$ENV{LATHE_SHARED_DATA}" CACHE PATH "Shared test data folder")
+else()
+  set(LATHE_SHARED_DATA "${CMAKE_SOURCE_DIR}/../shared/data" CACHE PATH "Shared test data folder")
+endif()
