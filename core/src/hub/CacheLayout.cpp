@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <random>
+#include <string>
 #include <system_error>
 
 namespace fs = std::filesystem;
@@ -81,16 +83,25 @@ Result<void> CacheLayout::linkPointer(const std::string& commit, const std::stri
     std::error_code ec;
     fs::create_directories(pointer.parent_path(), ec);
     if (ec) return makeError(ErrorCode::Io, "cannot create " + fromPath(pointer.parent_path()) + ": " + ec.message());
-    if (fs::is_symlink(fs::symlink_status(pointer, ec)) || fs::exists(pointer, ec)) fs::remove(pointer, ec);
-
     if (!disableSymlinks) {
         fs::path target;
         const auto depth = std::count(repoPath.begin(), repoPath.end(), '/');
         for (long i = 0; i < depth + 2; ++i) target /= "..";
         target = target / "blobs" / etag;
-        fs::create_symlink(target, pointer, ec);
-        if (!ec) return {};
+        // Made under a unique name and renamed over the pointer: another process placing the same pointer at the
+        // same time (two downloads of one model) can then neither make this fail nor see the pointer missing.
+        std::random_device rd;
+        fs::path tmp = pointer;
+        tmp += ".link" + std::to_string(rd());
+        fs::create_symlink(target, tmp, ec);
+        if (!ec) {
+            fs::rename(tmp, pointer, ec);
+            if (!ec) return {};
+            std::error_code ignored;
+            fs::remove(tmp, ignored);
+        }
     }
+    if (fs::is_symlink(fs::symlink_status(pointer, ec)) || fs::exists(pointer, ec)) fs::remove(pointer, ec);
     // No symlinks here (Windows without Developer Mode, some network drives, or disabled): keep a real file.
     if (blobIsNew) {
         fs::rename(blob, pointer, ec);
