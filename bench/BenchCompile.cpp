@@ -50,15 +50,16 @@ using lathe::bench::SyntheticLlamaSpec;
 struct CompileFlops {
     double forward = 0;    // linear layers over calibration tokens (float stream, quantized stream, measurements)
     double attention = 0;  // QKᵀ and PV of every calibration sample, full S×S as a batched GEMM computes them
-    double hessian = 0;    // XᵀX per distinct linear input
+    double hessian = 0;    // XᵀX per distinct linear input, and X̃ᵀX for the float-output target
+    double target = 0;     // the float-output target W* (quant/FloatTarget.h): one factor, then M or a solve
     double gptq = 0;       // the column sweep with lazy block updates
     double cholesky = 0;   // (H + λI)⁻¹'s upper Cholesky factor: cholesky, cholesky_inverse, cholesky
     double rotation = 0;   // R1/R2 applied to weights, calibration inputs and the embedding
-    double total() const { return forward + attention + hessian + gptq + cholesky + rotation; }
+    double total() const { return forward + attention + hessian + target + gptq + cholesky + rotation; }
     nlohmann::ordered_json json() const
     {
-        return {{"forward", forward}, {"attention", attention}, {"hessian", hessian},  {"gptq", gptq},
-                {"cholesky", cholesky}, {"rotation", rotation},  {"total", total()}};
+        return {{"forward", forward}, {"attention", attention}, {"hessian", hessian}, {"target", target},
+                {"gptq", gptq},       {"cholesky", cholesky},   {"rotation", rotation}, {"total", total()}};
     }
 };
 
@@ -76,6 +77,13 @@ FlopCounts compileFlops(const SyntheticLlamaSpec& s, bool rotated)
     auto sweep = [B](double out, double in) { return out * in * (in + B); };
     auto factor = [](double in) { return 4.0 / 3.0 * in * in * in; };
     auto fwht = [](double rows, double n) { return rows * n * std::log2(n); };
+    // The float-output target (quant/FloatTarget.h). Cross form: Cholesky of H + λI, then M = (H + λI)⁻¹(G − H)
+    // and W·Mᵀ for many rows, or a solve per row for few. Residual form (down_proj): R = X̃ᵀ(X − X̃)Wᵀ over the
+    // calibration tokens, then the Cholesky and one solve.
+    auto fitCross = [](double in, double rows) {
+        return in * in * in / 3 + (rows >= in ? 2 * in * in * in + 2 * in * in * rows : 4 * in * in * rows);
+    };
+    auto fitResidual = [T](double in, double rows) { return 4 * T * in * rows + in * in * in / 3 + 2 * in * in * rows; };
 
     const double qkv = h * (a + 2 * kv), o = a * h, gateUp = 2 * h * F, down = F * h;
     const double attentionPerPass = double(s.samples) * 4 * S * S * a;
@@ -89,7 +97,9 @@ FlopCounts compileFlops(const SyntheticLlamaSpec& s, bool rotated)
     // (the report's isolated error); attention in both streams; the head's logits the same three ways.
     m.forward = L * 3 * 2 * T * (qkv + o + gateUp + down) + 3 * logits;
     m.attention = L * 2 * attentionPerPass;
-    m.hessian = L * hessianPerLayer + hessianHead;
+    // The Hessian, and the cross-covariance with the float stream's inputs for every input but down_proj's.
+    m.hessian = L * (hessianPerLayer + 2 * T * (2 * h * h + a * a)) + 2 * hessianHead;
+    m.target = L * (fitCross(h, a + 2 * kv) + fitCross(a, h) + fitCross(h, 2 * F) + fitResidual(F, h)) + fitCross(h, V);
     m.gptq = L * gptqPerLayer + gptqHead;
     // One factorisation per distinct Hessian: q/k/v, o, gate/up, down, head.
     m.cholesky = L * (2 * factor(h) + factor(a) + factor(F)) + factor(h);
@@ -102,10 +112,12 @@ FlopCounts compileFlops(const SyntheticLlamaSpec& s, bool rotated)
 
     CompileFlops& r = c.asRun;
     // q/k/v and gate/up run five times (float, isolated and quantized in the observing pass; both streams again in
-    // the next pass), o_proj and down_proj three times; attention in three passes.
+    // the next pass), o_proj and down_proj three times; attention in four passes (both streams while observing
+    // o_proj's inputs, both again in the next pass).
     r.forward = L * 2 * T * (5 * qkv + 3 * o + 5 * gateUp + 3 * down) + 3 * logits;
-    r.attention = L * 3 * attentionPerPass;
+    r.attention = L * 4 * attentionPerPass;
     r.hessian = m.hessian;
+    r.target = m.target;
     r.gptq = m.gptq;
     r.cholesky = L * (3 * factor(h) + factor(a) + 2 * factor(h) + factor(F)) + headBlocks * factor(h);
     if (rotated) {

@@ -21,6 +21,7 @@ struct CompileFlags {
     std::vector<std::string> layerBits;
     bool noResume = false;
     bool noActOrder = false;
+    bool noFloatTarget = false;
 };
 
 // "query=8" → ("query", 8).
@@ -106,6 +107,7 @@ int runCompile(CompileFlags& flags)
     }
     o.resume = !flags.noResume;
     o.actOrder = !flags.noActOrder;
+    o.floatTarget = !flags.noFloatTarget;
     const auto progress = compileProgress();
     auto summary = compile::compileModel(o, progress, interruptToken());
     if (isatty(STDERR_FILENO)) std::fputc('\n', stderr);
@@ -157,6 +159,9 @@ void addCompileCommand(CLI::App& app, int& exitCode)
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--no_act_order,--no-act-order", flags->noActOrder, "GPTQ: sweep columns in their own order");
+    cmd->add_flag("--no_float_target,--no-float-target", flags->noFloatTarget,
+                  "GPTQ: fit each linear to its own outputs on the compiled model's inputs instead of the float "
+                  "model's outputs");
     cmd->add_option("--damp", o.dampFraction, "GPTQ damping as a fraction of mean(diag H)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);

@@ -183,17 +183,22 @@ private Q_SLOTS:
         auto a = compileHead(*plan, *whole, store, 3, progress, {});
         auto b = compileHead(small, *blocked, store, 3, progress, {});
         QVERIFY2(a.ok() && b.ok(), a.ok() ? (b.ok() ? "" : b.error().message.c_str()) : a.error().message.c_str());
+        // GPTQ's rows are independent: the codes come out identical, and the scales differ only by the fp32 rounding
+        // of the float-output target W* = W + W·Mᵀ, whose GEMM blocking follows the block's shape (measured
+        // 9e-8 relative). The measurements differ only by the same rounding and that of the float reference
+        // logits, whose GEMM blocking follows the batch shape (measured 2e-7 dB).
         QVERIFY(at::equal(a->linear.weight.codes, b->linear.weight.codes));
-        QVERIFY(at::equal(a->linear.weight.scales, b->linear.weight.scales));
+        const double scaleDiff =
+            ((a->linear.weight.scales - b->linear.weight.scales).abs() / a->linear.weight.scales).max().item<double>();
+        qInfo("largest relative scale difference %.3g", scaleDiff);
+        QVERIFY(scaleDiff < 1e-6);
         QCOMPARE(a->linear.inputScale, b->linear.inputScale);
-        // The weights come out identical (GPTQ's rows are independent); the measurements differ only by the fp32
-        // rounding of the float reference logits, whose GEMM blocking follows the batch shape (measured 2e-7 dB).
         QVERIFY(std::abs(a->report.sqnrIsolatedDb - b->report.sqnrIsolatedDb) < 1e-5);
         QVERIFY(std::abs(a->report.sqnrPropagatedDb - b->report.sqnrPropagatedDb) < 1e-5);
         QVERIFY(a->klDivergence > 0);
         QVERIFY(std::abs(a->klDivergence - b->klDivergence) < 1e-5 * a->klDivergence);
         QCOMPARE(a->report.weightClipRate, b->report.weightClipRate);
-        QCOMPARE(a->report.weightScaleMean, b->report.weightScaleMean);
+        QVERIFY(std::abs(a->report.weightScaleMean - b->report.weightScaleMean) < 1e-6 * a->report.weightScaleMean);
     }
 
     void planResolvesBitsAndPaths()

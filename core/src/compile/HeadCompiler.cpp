@@ -32,12 +32,17 @@ Result<CompiledHead> run(const CompilePlan& plan, const HeadWeights& head, Activ
     const int64_t vocab = c.vocabSize;
     const int64_t rowsPerBlock = plan.rowsPerBlock;
 
-    InputObserver input(c.hiddenSize, options.weightMethod == "gptq", {lp.activationBits}, options);
+    InputObserver input(c.hiddenSize, options.weightMethod == "gptq", {lp.activationBits}, options, {head.weight});
     LATHE_TRY(forEachSample(samples, progress, stop, "observing lm_head inputs", [&](size_t s) -> Result<void> {
         auto h = store.get(kQuantStream, s);
         if (!h) return h.error();
-        return input.add(rmsNorm(*h, head.finalNorm, eps));
+        if (!input.wantsReference()) return input.add(rmsNorm(*h, head.finalNorm, eps));
+        auto f = store.get(kFloatStream, s);
+        if (!f) return f.error();
+        return input.add(rmsNorm(*h, head.finalNorm, eps), rmsNorm(*f, head.finalNorm, eps));
     }));
+    auto target = input.takeFloatTarget(options.dampFraction);
+    if (!target) return target.error();
 
     CompiledHead out;
     WeightStatistics stats;
@@ -46,7 +51,8 @@ Result<CompiledHead> run(const CompilePlan& plan, const HeadWeights& head, Activ
         const int64_t n = std::min(rowsPerBlock, vocab - r0);
         progress.report("quantizing lm_head rows " + std::to_string(r0) + ".." + std::to_string(r0 + n - 1));
         const at::Tensor rows = head.weight.narrow(0, r0, n);
-        auto wq = quantizeWeights(lp.module, rows, input.hessian(), lp.weightBits, options, stop);
+        auto wq = quantizeWeights(lp.module, *target ? (*target)->of(rows) : rows, input.hessian(), lp.weightBits,
+                                  options, stop);
         if (!wq) return wq.error();
         stats.add(rows, wq->weight);
         codes.push_back(wq->weight.codes);

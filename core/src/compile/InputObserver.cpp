@@ -6,13 +6,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace lathe::compile {
 
 InputObserver::InputObserver(int64_t columns, bool withHessian, const std::set<int>& activationBits,
-                             const CompileOptions& options)
+                             const CompileOptions& options, std::vector<at::Tensor> readers)
 {
-    if (withHessian) m_hessian.emplace(columns);
+    for (const auto& w : readers) m_readerRows += w.size(0);
+    m_wantsReference = withHessian && options.floatTarget && !readers.empty();
+    const bool residualForm = m_wantsReference && 2 * m_readerRows < columns;
+    if (withHessian) m_hessian.emplace(columns, m_wantsReference && !residualForm);
+    if (residualForm) m_residuals.emplace(columns, std::move(readers));
     for (int bits : activationBits) {
         if (bits >= 16 || options.activationMethod == "max")
             m_observers[bits] = std::make_unique<quant::MaxObserver>(bits);
@@ -23,7 +28,7 @@ InputObserver::InputObserver(int64_t columns, bool withHessian, const std::set<i
     }
 }
 
-Result<void> InputObserver::add(const at::Tensor& x)
+Result<void> InputObserver::add(const at::Tensor& x, const at::Tensor& reference)
 {
     try {
         const double batchMax = x.abs().max().to(at::kDouble).item<double>();
@@ -32,12 +37,26 @@ Result<void> InputObserver::add(const at::Tensor& x)
                              "calibration activations contain NaN or infinite values: the float model overflows on "
                              "these samples");
         m_absMax = std::max(m_absMax, batchMax);
-        if (m_hessian) LATHE_TRY(m_hessian->add(x));
+        const bool withReference = m_wantsReference && reference.defined();
+        if (m_hessian) LATHE_TRY(m_hessian->add(x, withReference && !m_residuals ? reference : at::Tensor()));
+        if (m_residuals && withReference) LATHE_TRY(m_residuals->add(x, reference));
         for (auto& [bits, observer] : m_observers) LATHE_TRY(observer->observe(x));
         return {};
     } catch (const std::exception& e) {
         return makeError(ErrorCode::Internal, std::string("observing calibration activations failed: ") + e.what());
     }
+}
+
+Result<std::optional<quant::FloatTarget>> InputObserver::takeFloatTarget(double dampFraction)
+{
+    if (!m_wantsReference) return std::optional<quant::FloatTarget>();
+    auto target = m_residuals
+                      ? quant::FloatTarget::fromResiduals(m_hessian->hessian(), m_residuals->take(), dampFraction)
+                      : quant::FloatTarget::fromCross(m_hessian->hessian(), m_hessian->takeCross(), dampFraction,
+                                                      m_readerRows);
+    m_residuals.reset();
+    if (!target) return target.error();
+    return std::optional<quant::FloatTarget>(std::move(target).value());
 }
 
 double InputObserver::scale(int bits) const

@@ -7,6 +7,7 @@
 #include "runtime/Decoder.h"
 
 #include <chrono>
+#include <optional>
 #include <set>
 
 namespace lathe::compile {
@@ -97,16 +98,22 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
         for (P p : ps) bits.insert(m_plan.linear(L, p).activationBits);
         return bits;
     };
+    auto weightsOf = [&](std::initializer_list<P> ps) {
+        std::vector<at::Tensor> out;
+        for (P p : ps) out.push_back(weightOf(w, p));
+        return out;
+    };
     auto context = [&](const at::Tensor& h) { return makePositionContext(c, m_rope, 0, h.size(1)); };
     auto get = [&](const char* stream, size_t s) { return m_store.get(stream, s); };
     auto clip = [&](P p, const at::Tensor& x) { clips[p].add(x, q.at(p).inputScale, q.at(p).activationBits); };
 
-    auto quantizeOne = [&](P p, InputObserver& input, bool lastReader) -> Result<void> {
+    // `aim`: the weights GPTQ aims at, the float-output target or the linear's own weights.
+    auto quantizeOne = [&](P p, InputObserver& input, bool lastReader, const at::Tensor& aim) -> Result<void> {
         if (m_stop.stopRequested()) return compileCancelled();
         const LinearPlan& lp = m_plan.linear(L, p);
         m_progress.report("quantizing " + lp.module);
         const at::Tensor& weight = weightOf(w, p);
-        auto wq = quantizeWeights(lp.module, weight, lastReader ? input.takeHessian() : input.hessian(), lp.weightBits,
+        auto wq = quantizeWeights(lp.module, aim, lastReader ? input.takeHessian() : input.hessian(), lp.weightBits,
                                   options, m_stop);
         if (!wq) return wq.error();
         compiled::QuantizedLinear linear;
@@ -131,9 +138,21 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
         return {};
     };
 
-    // Quantizes the linears that read `input`, the last of them taking over its Hessian.
+    // Quantizes the linears that read `input`, the last of them taking over its Hessian. Their float-output targets
+    // are formed first, so that the fit's matrices are freed before GPTQ allocates its own.
     auto quantize = [&](std::initializer_list<P> readers, InputObserver& input) -> Result<void> {
-        for (P p : readers) LATHE_TRY(quantizeOne(p, input, p == *(readers.end() - 1)));
+        std::map<P, at::Tensor> aims;
+        for (P p : readers) aims[p] = weightOf(w, p);
+        {
+            if (input.wantsReference())
+                m_progress.report("fitting the float outputs of " + m_plan.linear(L, *readers.begin()).module);
+            auto target = input.takeFloatTarget(options.dampFraction);
+            if (!target) return target.error();
+            size_t reader = 0;
+            if (*target)
+                for (P p : readers) aims[p] = (*target)->of(weightOf(w, p), reader++);
+        }
+        for (P p : readers) LATHE_TRY(quantizeOne(p, input, p == *(readers.end() - 1), aims.at(p)));
         return {};
     };
 
@@ -170,7 +189,8 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
 
     // One pass over the samples that measures the just-quantized `measured` linears (isolated on the float
     // stream's normed inputs, propagated on the quantized stream's) while `residual` runs the quantized stream up
-    // to `next`, whose inputs go to `input`: the later half of the residual is not needed, so `next` returns zeros.
+    // to `next`, whose inputs go to `input` (with the float stream's as reference where it wants them): the later
+    // half of the residual is not needed, so `next` returns zeros.
     auto measureUpTo = [&](const char* step, const char* floatStream, const char* quantStream, const at::Tensor& norm,
                            std::initializer_list<P> measured, P next, InputObserver& input,
                            const auto& residual) -> Result<void> {
@@ -185,10 +205,19 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
                 reference[p] = floatFn(p, xf);
                 isolated[p].add(reference[p], q.at(p).forward(xf));
             }
+            at::Tensor floatNext;
+            if (input.wantsReference())
+                residual(
+                    [&](P p, const at::Tensor& x) -> at::Tensor {
+                        if (p != next) return reference.at(p);
+                        floatNext = x;
+                        return unused(x, hidden);
+                    },
+                    *f);
             FirstError failure;
             auto project = [&](P p, const at::Tensor& x) -> at::Tensor {
                 if (p == next) {
-                    failure.keep(input.add(x));
+                    failure.keep(input.add(x, floatNext));
                     return unused(x, hidden);
                 }
                 at::Tensor y = q.at(p).forward(x);
@@ -203,18 +232,23 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
 
     // 1. q, k, v from the quantized stream's normed inputs.
     {
-        InputObserver input(hidden, withHessian, bitsOf({P::Query, P::Key, P::Value}), options);
+        InputObserver input(hidden, withHessian, bitsOf({P::Query, P::Key, P::Value}), options,
+                            weightsOf({P::Query, P::Key, P::Value}));
         LATHE_TRY(forEachSample(m_samples, m_progress, m_stop, "observing q/k/v inputs", [&](size_t s) -> Result<void> {
             auto h = get(kQuantStream, s);
             if (!h) return h.error();
-            return input.add(rmsNorm(*h, w.inputNorm, eps));
+            if (!input.wantsReference()) return input.add(rmsNorm(*h, w.inputNorm, eps));
+            auto f = get(kFloatStream, s);
+            if (!f) return f.error();
+            return input.add(rmsNorm(*h, w.inputNorm, eps), rmsNorm(*f, w.inputNorm, eps));
         }));
         LATHE_TRY(quantize({P::Query, P::Key, P::Value}, input));
     }
 
     // 2. o_proj's inputs through the quantized q, k, v; q/k/v measured on the way.
     {
-        InputObserver input(int64_t(c.numHeads) * c.headDim, withHessian, bitsOf({P::Output}), options);
+        InputObserver input(int64_t(c.numHeads) * c.headDim, withHessian, bitsOf({P::Output}), options,
+                            weightsOf({P::Output}));
         LATHE_TRY(measureUpTo("observing o_proj inputs", kFloatStream, kQuantStream, w.inputNorm,
                               {P::Query, P::Key, P::Value}, P::Output, input,
                               [&](const ProjectionFn& project, const at::Tensor& x) {
@@ -225,7 +259,7 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
 
     // 3. The attention residual of both streams, kept for the MLP passes; gate/up inputs; o_proj measured.
     {
-        InputObserver input(hidden, withHessian, bitsOf({P::Gate, P::Up}), options);
+        InputObserver input(hidden, withHessian, bitsOf({P::Gate, P::Up}), options, weightsOf({P::Gate, P::Up}));
         LATHE_TRY(
             forEachSample(m_samples, m_progress, m_stop, "observing gate/up inputs", [&](size_t s) -> Result<void> {
                 auto f = get(kFloatStream, s);
@@ -239,7 +273,8 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
                     });
                 LATHE_TRY(m_store.put(kFloatMid, s, floatMid, StreamPrecision::Exact));
                 LATHE_TRY(m_store.put(kQuantMid, s, quantMid, StreamPrecision::Exact));
-                return input.add(rmsNorm(quantMid, w.postAttentionNorm, eps));
+                return input.add(rmsNorm(quantMid, w.postAttentionNorm, eps),
+                                 input.wantsReference() ? rmsNorm(floatMid, w.postAttentionNorm, eps) : at::Tensor());
             }));
         // The MLP passes read only the residuals kept above.
         m_store.drop(kFloatStream);
@@ -249,7 +284,7 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
 
     // 4. down_proj's inputs through the quantized gate/up; gate/up measured.
     {
-        InputObserver input(c.intermediateSize, withHessian, bitsOf({P::Down}), options);
+        InputObserver input(c.intermediateSize, withHessian, bitsOf({P::Down}), options, weightsOf({P::Down}));
         LATHE_TRY(measureUpTo("observing down_proj inputs", kFloatMid, kQuantMid, w.postAttentionNorm,
                               {P::Gate, P::Up}, P::Down, input,
                               [&](const ProjectionFn& project, const at::Tensor& x) {

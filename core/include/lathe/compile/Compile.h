@@ -39,6 +39,9 @@ struct CompileOptions {
     int64_t groupSize = 0;              // 0 = per output channel
     bool actOrder = true;
     double dampFraction = 0.01;
+    // GPTQ aims each linear at the float model's outputs rather than at its own on the compiled model's inputs
+    // (quant/FloatTarget.h): corrects the error the layers before it left in its inputs.
+    bool floatTarget = true;
     std::string activationMethod = "percentile";  // "max" | "percentile" | "mse"
     double percentile = 0.9999;
 
