@@ -132,6 +132,15 @@ private Q_SLOTS:
         // Rows are independent: a block of rows gets the same fit.
         QVERIFY(at::allclose(target->of(w.slice(0, 3, 7)), got.slice(0, 3, 7), 1e-5, 1e-5));
 
+        // The cross-covariance handed over (the compiler's path) becomes G − H in place: same W*, H untouched.
+        auto owner = accumulate(p);
+        const at::Tensor hBefore = owner.hessian().clone();
+        auto handedOver = FloatTarget::fromCross(owner.hessian(), owner.takeCross(), 0.01, rowsToFit);
+        QVERIFY(handedOver.ok());
+        QVERIFY(!owner.cross().defined());
+        QVERIFY(at::equal(owner.hessian(), hBefore));
+        QVERIFY(at::allclose(handedOver->of(w), got, 1e-6, 1e-6));
+
         const InputPair same{p.floatInputs, p.floatInputs};
         const auto exact = accumulate(same);
         auto identity = FloatTarget::fromCross(exact.hessian(), exact.cross(), 0.01, rowsToFit);
@@ -215,6 +224,17 @@ private Q_SLOTS:
         auto nan = at::eye(8);
         nan[2][2] = NAN;
         QCOMPARE(FloatTarget::fromCross(h, nan, 0.01, 8).error().code, ErrorCode::InvalidArgument);
+        // As in GPTQ, λ rises tenfold while H + λI cannot be factored: with H_00 = -0.05 the first λ (0.01·mean
+        // diag = 0.0087) fails and the second (0.087) succeeds.
+        auto nearlyDefinite = at::eye(8, at::kFloat);
+        nearlyDefinite[0][0] = -0.05;
+        const double meanDiag = (7.0 - 0.05) / 8.0;
+        auto retried = FloatTarget::fromCross(nearlyDefinite, at::eye(8), 0.01, 8);
+        QVERIFY2(retried.ok(), retried.ok() ? "" : retried.error().message.c_str());
+        QVERIFY(std::abs(retried->damping() - 0.1 * meanDiag) < 1e-6);
+        auto viaResiduals = FloatTarget::fromResiduals(nearlyDefinite, {at::zeros({8, 2})}, 0.01);
+        QVERIFY(viaResiduals.ok());
+        QCOMPARE(viaResiduals->damping(), retried->damping());
         auto indefinite = at::eye(8);
         indefinite[0][0] = -5.0;
         QCOMPARE(FloatTarget::fromCross(indefinite, at::eye(8), 0.0, 8).error().code, ErrorCode::Unsupported);

@@ -37,9 +37,10 @@ Result<void> InputObserver::add(const at::Tensor& x, const at::Tensor& reference
                              "calibration activations contain NaN or infinite values: the float model overflows on "
                              "these samples");
         m_absMax = std::max(m_absMax, batchMax);
-        const bool withReference = m_wantsReference && reference.defined();
-        if (m_hessian) LATHE_TRY(m_hessian->add(x, withReference && !m_residuals ? reference : at::Tensor()));
-        if (m_residuals && withReference) LATHE_TRY(m_residuals->add(x, reference));
+        // Without a reference the inputs stand for themselves (the residual form then adds rows of zeros, so that
+        // its mean runs over the Hessian's rows).
+        if (m_residuals) LATHE_TRY(m_residuals->add(x, reference.defined() ? reference : x));
+        if (m_hessian) LATHE_TRY(m_hessian->add(x, m_wantsReference && !m_residuals ? reference : at::Tensor()));
         for (auto& [bits, observer] : m_observers) LATHE_TRY(observer->observe(x));
         return {};
     } catch (const std::exception& e) {
@@ -55,6 +56,7 @@ Result<std::optional<quant::FloatTarget>> InputObserver::takeFloatTarget(double 
                       : quant::FloatTarget::fromCross(m_hessian->hessian(), m_hessian->takeCross(), dampFraction,
                                                       m_readerRows);
     m_residuals.reset();
+    m_wantsReference = false;
     if (!target) return target.error();
     return std::optional<quant::FloatTarget>(std::move(target).value());
 }

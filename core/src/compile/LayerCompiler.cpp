@@ -209,7 +209,8 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
             if (input.wantsReference())
                 residual(
                     [&](P p, const at::Tensor& x) -> at::Tensor {
-                        if (p != next) return reference.at(p);
+                        // A copy: attention may rotate q and k in place (RoPE on a view of them).
+                        if (p != next) return reference.at(p).clone();
                         floatNext = x;
                         return unused(x, hidden);
                     },

@@ -34,7 +34,7 @@ OrderedJson optionsJson(const CompilePlan& plan)
     j["group_size"] = o.groupSize;
     j["act_order"] = o.actOrder;
     j["damp_fraction"] = o.dampFraction;
-    j["float_target"] = o.floatTarget;
+    j["float_target"] = o.floatTarget && o.weightMethod == "gptq";  // RTN has no target
     j["activation_method"] = o.activationMethod;
     j["percentile"] = o.percentile;
     j["rotation"] = plan.rotate ? "random-hadamard" : "none";

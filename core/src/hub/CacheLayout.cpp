@@ -5,13 +5,31 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <random>
+#include <atomic>
 #include <string>
 #include <system_error>
+
+#ifdef _WIN32
+#include <process.h>
+#define getpid _getpid
+#else
+#include <unistd.h>
+#endif
 
 namespace fs = std::filesystem;
 
 namespace lathe::hub::detail {
+
+namespace {
+
+// Distinct for every call in every process sharing the cache: the process id and a per-process counter.
+std::string uniqueSuffix()
+{
+    static std::atomic<unsigned long> counter{0};
+    return "-" + std::to_string(static_cast<long>(getpid())) + "-" + std::to_string(counter.fetch_add(1));
+}
+
+}  // namespace
 
 std::string repoFolderName(const std::string& repoId)
 {
@@ -90,9 +108,8 @@ Result<void> CacheLayout::linkPointer(const std::string& commit, const std::stri
         target = target / "blobs" / etag;
         // Made under a unique name and renamed over the pointer: another process placing the same pointer at the
         // same time (two downloads of one model) can then neither make this fail nor see the pointer missing.
-        std::random_device rd;
         fs::path tmp = pointer;
-        tmp += ".link" + std::to_string(rd());
+        tmp += ".link" + uniqueSuffix();
         fs::create_symlink(target, tmp, ec);
         if (!ec) {
             fs::rename(tmp, pointer, ec);
@@ -108,9 +125,13 @@ Result<void> CacheLayout::linkPointer(const std::string& commit, const std::stri
         if (!ec) return {};
     }
     fs::path tmp = pointer;
-    tmp += ".incomplete";
+    tmp += ".incomplete" + uniqueSuffix();
     fs::copy_file(blob, tmp, fs::copy_options::overwrite_existing, ec);
     if (!ec) fs::rename(tmp, pointer, ec);
+    if (ec) {
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+    }
     if (ec) return makeError(ErrorCode::Io, "cannot place " + fromPath(pointer) + ": " + ec.message());
     return {};
 }

@@ -7,20 +7,24 @@ namespace lathe::quant {
 
 namespace {
 
-// Lower Cholesky factor of H + λI with λ = dampFraction·mean(diag H); dead inputs (never non-zero) get a unit
-// diagonal first, as GPTQ gives them: their weights do not matter.
-Result<at::Tensor> dampedFactor(const at::Tensor& hessian, double dampFraction, double& damping)
+// Lower Cholesky factor of H + λI with λ = dampFraction·mean(diag H), raising λ tenfold while the factorisation
+// fails, at most `maxRetries` times, as GPTQ does; dead inputs (never non-zero) get a unit diagonal first, as GPTQ
+// gives them: their weights do not matter.
+Result<at::Tensor> dampedFactor(const at::Tensor& hessian, double dampFraction, double& damping, int maxRetries = 4)
 {
     auto damped = hessian.to(at::kFloat).clone();
     auto diag = damped.diagonal();
     diag.masked_fill_(diag.eq(0), 1.0);
-    damping = dampFraction * diag.to(at::kDouble).mean().item<double>();
-    diag.add_(damping);
-    auto [lower, info] = at::linalg_cholesky_ex(damped);
-    if (info.item<int>() != 0)
-        return makeError(ErrorCode::Unsupported,
-                         "the layer Hessian is not positive definite; use more (or more varied) calibration samples");
-    return lower;
+    const at::Tensor undamped = diag.clone();
+    damping = dampFraction * undamped.to(at::kDouble).mean().item<double>();
+    for (int attempt = 0; attempt <= maxRetries; ++attempt, damping *= 10.0) {
+        diag.copy_(undamped).add_(damping);
+        auto [lower, info] = at::linalg_cholesky_ex(damped);
+        if (info.item<int>() == 0 && at::isfinite(lower).all().item<bool>()) return lower;
+    }
+    return makeError(ErrorCode::Unsupported,
+                     "the layer Hessian is not positive definite even with damping raised " +
+                         std::to_string(maxRetries) + " times; use more (or more varied) calibration samples");
 }
 
 }  // namespace
@@ -40,7 +44,8 @@ Result<FloatTarget> FloatTarget::fromCross(const at::Tensor& hessian, at::Tensor
         FloatTarget out;
         auto lower = dampedFactor(hessian, dampFraction, out.m_damping);
         if (!lower) return lower.error();
-        const bool owned = cross.use_count() == 1 && cross.scalar_type() == at::kFloat && cross.is_contiguous();
+        const bool owned = cross.use_count() == 1 && cross.storage().use_count() == 1 &&
+                           cross.scalar_type() == at::kFloat && cross.is_contiguous();
         at::Tensor difference = owned ? std::move(cross) : cross.to(at::kFloat).clone();
         difference.sub_(hessian.to(at::kFloat));
         if (rowsToFit >= hessian.size(0)) {
@@ -96,9 +101,13 @@ at::Tensor FloatTarget::of(const at::Tensor& weight, size_t reader) const
 
 
 OutputResidualAccumulator::OutputResidualAccumulator(int64_t columns, std::vector<at::Tensor> weights)
-    : m_columns(columns), m_weights(std::move(weights))
+    : m_columns(columns)
 {
-    for (const auto& w : m_weights) m_residuals.push_back(at::zeros({columns, w.size(0)}, at::kFloat));
+    for (auto& w : weights) {
+        m_residuals.push_back(at::zeros({columns, w.size(0)}, at::kFloat));
+        // fp32 once here rather than per batch (no copy when the weights already are).
+        m_weights.push_back(w.to(at::kFloat));
+    }
 }
 
 Result<void> OutputResidualAccumulator::add(const at::Tensor& inputs, const at::Tensor& reference)
@@ -116,7 +125,7 @@ Result<void> OutputResidualAccumulator::add(const at::Tensor& inputs, const at::
             return makeError(ErrorCode::InvalidArgument, "calibration inputs contain NaN or infinite values");
         const double total = static_cast<double>(m_rows + batch);
         for (size_t p = 0; p < m_weights.size(); ++p)
-            m_residuals[p].addmm_(x.t(), at::matmul(difference, m_weights[p].to(at::kFloat).t()),
+            m_residuals[p].addmm_(x.t(), at::matmul(difference, m_weights[p].t()),
                                   static_cast<double>(m_rows) / total, 2.0 / total);
         m_rows += batch;
         return {};

@@ -22,8 +22,9 @@ class FloatTarget {
 public:
     // From the cross-covariance G ("cross form"). hessian H and cross G: fp32 [in, in]; `rowsToFit` the weight rows
     // of() will see in all, which picks the cheaper of two equal ways to apply it (see m_correction). A
-    // cross-covariance handed over as the only reference (std::move) becomes G − H in place. Errors:
-    // InvalidArgument (shapes, non-finite values), Unsupported (H + λI not positive definite).
+    // cross-covariance handed over as the only reference (std::move) becomes G − H in place. λ rises tenfold while
+    // H + λI cannot be factored, at most 4 times, as in GPTQ. Errors: InvalidArgument (shapes, non-finite values),
+    // Unsupported (H + λI not positive definite even then).
     static Result<FloatTarget> fromCross(const at::Tensor& hessian, at::Tensor cross, double dampFraction,
                                          int64_t rowsToFit);
     // From each reader's R = (G − H)Wᵀ [in, out] (OutputResidualAccumulator; "residual form"), which costs
@@ -52,7 +53,7 @@ private:
 // scaling as HessianAccumulator, so that R_p = (G − H) W_pᵀ.
 class OutputResidualAccumulator {
 public:
-    // weights: each reader's [out_p, columns] weight (kept by reference, not copied).
+    // weights: each reader's [out_p, columns] weight (kept by reference when fp32, else as an fp32 copy).
     OutputResidualAccumulator(int64_t columns, std::vector<at::Tensor> weights);
 
     // inputs x̃ and reference x: the same shape [..., columns]. Errors: InvalidArgument (shapes, non-finite values).
