@@ -201,6 +201,53 @@ private Q_SLOTS:
         QVERIFY(std::abs(a->report.weightScaleMean - b->report.weightScaleMean) < 1e-6 * a->report.weightScaleMean);
     }
 
+    // Layer 0 reads the samples themselves, so both streams agree and the float-output target leaves q/k/v as they
+    // are: same codes and the same measurements with the target on or off — on a model with one kv head, where
+    // attention's views of the projections share their storage (a reference rotated in place by RoPE would show
+    // as a different propagated SQNR). o_proj, whose inputs carry q/k/v's error, gets other codes.
+    void floatTargetLeavesTheFirstLayersQkvAlone()
+    {
+        ModelConfig c = smallConfig();
+        c.numKvHeads = 1;
+        const QString dir = m_dir.filePath("target/model");
+        writeModel(dir, c, randomWeights(c, 13));
+        auto checkpoint = Checkpoint::open(dir.toStdString());
+        QVERIFY(checkpoint.ok());
+        auto compileLayer0 = [&](bool floatTarget) {
+            CompileOptions o = baseOptions(m_dir.filePath("target"));
+            o.bitMode = "w4";
+            o.rotation = "off";
+            o.floatTarget = floatTarget;
+            auto plan = makeCompilePlan(o, dir.toStdString(), c);
+            if (!plan) qFatal("%s", plan.error().message.c_str());
+            auto weights = loadLayerWeights(**checkpoint, *plan, 0, {});
+            if (!weights) qFatal("%s", weights.error().message.c_str());
+            std::mt19937_64 rng(5);
+            ActivationStore store(m_dir.filePath("target/spill").toStdString(), 1 << 20);
+            for (size_t s = 0; s < 3; ++s) {
+                const at::Tensor h = randomTensor(rng, {1, 6 + 3 * int64_t(s), 32}, 0, 2);
+                if (!store.put(kFloatStream, s, h).ok() || !store.put(kQuantStream, s, h).ok()) qFatal("store");
+            }
+            StepProgress progress({}, 100);
+            StopToken stop;
+            auto layer = LayerCompiler(*plan, store, 3, progress, stop).compile(0, *weights);
+            if (!layer) qFatal("%s", layer.error().message.c_str());
+            return std::move(layer).value();
+        };
+        const CompiledLayer on = compileLayer0(true), off = compileLayer0(false);
+        for (Projection p : {Projection::Query, Projection::Key, Projection::Value})
+            QVERIFY(at::equal(on.linears.at(p).weight.codes, off.linears.at(p).weight.codes));
+        for (int i = 0; i < 3; ++i) {
+            qInfo("%s propagated SQNR: target %.6f dB, none %.6f dB", on.reports[i].projection.c_str(),
+                  on.reports[i].sqnrPropagatedDb, off.reports[i].sqnrPropagatedDb);
+            QCOMPARE(on.reports[i].sqnrPropagatedDb, off.reports[i].sqnrPropagatedDb);
+            QCOMPARE(on.reports[i].sqnrIsolatedDb, off.reports[i].sqnrIsolatedDb);
+        }
+        QVERIFY(!at::equal(on.linears.at(Projection::Output).weight.codes,
+                           off.linears.at(Projection::Output).weight.codes));
+        QVERIFY(!at::equal(on.linears.at(Projection::Down).weight.codes, off.linears.at(Projection::Down).weight.codes));
+    }
+
     void planResolvesBitsAndPaths()
     {
         ModelConfig c = smallConfig();
