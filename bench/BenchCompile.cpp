@@ -58,7 +58,7 @@ struct CompileFlops {
     double total() const { return forward + attention + hessian + target + gptq + cholesky + rotation; }
     nlohmann::ordered_json json() const
     {
-        return {{"forward", forward}, {"attention", attention}, {"hessian", hessian}, {"target", target},
+        return {{"forward", forward}, {"attention", attention}, {"hessian", hessian},   {"target", target},
                 {"gptq", gptq},       {"cholesky", cholesky},   {"rotation", rotation}, {"total", total()}};
     }
 };
@@ -83,7 +83,9 @@ FlopCounts compileFlops(const SyntheticLlamaSpec& s, bool rotated)
     auto fitCross = [](double in, double rows) {
         return in * in * in / 3 + (rows >= in ? 2 * in * in * in + 2 * in * in * rows : 4 * in * in * rows);
     };
-    auto fitResidual = [T](double in, double rows) { return 4 * T * in * rows + in * in * in / 3 + 2 * in * in * rows; };
+    auto fitResidual = [T](double in, double rows) {
+        return 4 * T * in * rows + in * in * in / 3 + 2 * in * in * rows;
+    };
 
     const double qkv = h * (a + 2 * kv), o = a * h, gateUp = 2 * h * F, down = F * h;
     const double attentionPerPass = double(s.samples) * 4 * S * S * a;

@@ -23,7 +23,8 @@ endif()
 # Test fixtures are read in place from the shared data folder next to the checkout, or from where the
 # LATHE_SHARED_DATA environment variable points (a clone made elsewhere, as the README says).
 if(DEFINED ENV{LATHE_SHARED_DATA})
-  set(LATHE_SHARED_DATA "$ENV{LATHE_SHARED_DATA}" CACHE PATH "Shared test data folder")
+  # FORCE: the variable wins over a value cached when the build folder was configured without it.
+  set(LATHE_SHARED_DATA "$ENV{LATHE_SHARED_DATA}" CACHE PATH "Shared test data folder" FORCE)
 else()
   set(LATHE_SHARED_DATA "${CMAKE_SOURCE_DIR}/../shared/data" CACHE PATH "Shared test data folder")
 endif()

@@ -1,7 +1,7 @@
 #pragma once
 
-#include <cstdlib>
 #include <unistd.h>
+#include <cstdlib>
 
 namespace lathe::app {
 

@@ -37,9 +37,13 @@ namespace {
 
 ModelConfig smallConfig()
 {
-    return test::tinyLlamaConfig(
-        {.hiddenSize = 32, .intermediateSize = 48, .numLayers = 2, .numHeads = 4, .numKvHeads = 2, .headDim = 8,
-         .vocabSize = 40});
+    return test::tinyLlamaConfig({.hiddenSize = 32,
+                                  .intermediateSize = 48,
+                                  .numLayers = 2,
+                                  .numHeads = 4,
+                                  .numKvHeads = 2,
+                                  .headDim = 8,
+                                  .vocabSize = 40});
 }
 
 at::Tensor randomTensor(std::mt19937_64& rng, std::vector<int64_t> shape, double center, double scale)
@@ -245,7 +249,8 @@ private Q_SLOTS:
         }
         QVERIFY(!at::equal(on.linears.at(Projection::Output).weight.codes,
                            off.linears.at(Projection::Output).weight.codes));
-        QVERIFY(!at::equal(on.linears.at(Projection::Down).weight.codes, off.linears.at(Projection::Down).weight.codes));
+        QVERIFY(
+            !at::equal(on.linears.at(Projection::Down).weight.codes, off.linears.at(Projection::Down).weight.codes));
     }
 
     void planResolvesBitsAndPaths()

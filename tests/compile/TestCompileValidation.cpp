@@ -84,9 +84,9 @@ private Q_SLOTS:
                                                               "--keep-16bit-act",  "model.layers.9.mlp.down_proj"}
                                                << 2 << "which is not a linear of this model";
         // Any positive group size is valid (one that does not divide a width leaves a narrower last group).
-        QTest::newRow("negative group size") << QStringList{"--model_path", model,          "--calib_data_path",
-                                                            calib,          "--group-size", "-4"}
-                                             << 2 << "--group_size: Value -4 not in range";
+        QTest::newRow("negative group size")
+            << QStringList{"--model_path", model, "--calib_data_path", calib, "--group-size", "-4"} << 2
+            << "--group_size: Value -4 not in range";
         QTest::newRow("unsupported architecture")
             << QStringList{"--model_path", out("gpt2"), "--calib_data_path", calib} << 5
             << "architecture GPT2LMHeadModel is not supported";

@@ -84,10 +84,12 @@ private Q_SLOTS:
         QTest::newRow("w4a16 groups of 64, at the fp32 bound") << 2 << 4 << 256 << 64 << 4 << 16 << false << true << false;
         // Ragged: groups of 32 over 172 inputs (five of 32, one of 12), as stories260K's down_proj with Q4_0's group.
         QTest::newRow("w4a8 ragged 172 / 32 + bias") << 3 << 5 << 172 << 32 << 4 << 8 << true << false << false;
-        QTest::newRow("w4a16 ragged 150 / 64, at the fp32 bound") << 2 << 3 << 150 << 64 << 4 << 16 << false << true << false;
+        QTest::newRow("w4a16 ragged 150 / 64, at the fp32 bound")
+            << 2 << 3 << 150 << 64 << 4 << 16 << false << true << false;
         QTest::newRow("w8a8 ragged 3100 / 1500, chunked") << 2 << 3 << 3100 << 1500 << 8 << 8 << false << true << true;
         QTest::newRow("w5a16 ragged 250 / 100, fp64 GEMM") << 2 << 3 << 250 << 100 << 5 << 16 << true << true << true;
-        QTest::newRow("group wider than the input: one group") << 2 << 4 << 40 << 64 << 4 << 8 << false << false << false;
+        QTest::newRow("group wider than the input: one group")
+            << 2 << 4 << 40 << 64 << 4 << 8 << false << false << false;
         // More outputs than one block of converted codes (2^20 values: 6096 rows of 172).
         QTest::newRow("w4a8 ragged, 6200 outputs") << 2 << 6200 << 172 << 32 << 4 << 8 << true << false << false;
     }

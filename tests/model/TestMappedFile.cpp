@@ -18,7 +18,10 @@ namespace {
 constexpr uint64_t kFileBytes = uint64_t{8} << 20;
 constexpr uint64_t kHuge = uint64_t{2} << 20;
 
-uint8_t patternByte(uint64_t i) { return static_cast<uint8_t>((i * 7 + i / 4096) % 251); }
+uint8_t patternByte(uint64_t i)
+{
+    return static_cast<uint8_t>((i * 7 + i / 4096) % 251);
+}
 
 // Resident kB of the mapping that starts at `start`, read from /proc/self/smaps: the kernel's own count, so the
 // test does not depend on how MappedFile decides what to drop.

@@ -71,8 +71,8 @@ private Q_SLOTS:
         const auto expected =
             at::matmul(p.quantInputs.to(at::kDouble).t(), p.floatInputs.to(at::kDouble)) * (2.0 / 300);
         HessianAccumulator acc(24, true);
-        QVERIFY(acc.add(p.quantInputs.slice(0, 0, 7).view({1, 7, 24}), p.floatInputs.slice(0, 0, 7).view({1, 7, 24}))
-                    .ok());
+        QVERIFY(
+            acc.add(p.quantInputs.slice(0, 0, 7).view({1, 7, 24}), p.floatInputs.slice(0, 0, 7).view({1, 7, 24})).ok());
         QVERIFY(acc.add(p.quantInputs.slice(0, 7), p.floatInputs.slice(0, 7)).ok());
         QCOMPARE(acc.cross().scalar_type(), at::kFloat);
         QVERIFY(at::allclose(acc.cross().to(at::kDouble), expected, 1e-5, 1e-5));
@@ -155,8 +155,9 @@ private Q_SLOTS:
         const InputPair p = inputPair(n, in, 0.2);
         const std::vector<at::Tensor> readers{at::randn({7, in}), at::randn({5, in})};
         OutputResidualAccumulator residuals(in, readers);
-        QVERIFY(residuals.add(p.quantInputs.slice(0, 0, 123).view({1, 123, in}),
-                              p.floatInputs.slice(0, 0, 123).view({1, 123, in}))
+        QVERIFY(residuals
+                    .add(p.quantInputs.slice(0, 0, 123).view({1, 123, in}),
+                         p.floatInputs.slice(0, 0, 123).view({1, 123, in}))
                     .ok());
         QVERIFY(residuals.add(p.quantInputs.slice(0, 123), p.floatInputs.slice(0, 123)).ok());
         QCOMPARE(residuals.add(p.quantInputs, p.floatInputs.slice(0, 3)).error().code, ErrorCode::InvalidArgument);
@@ -168,7 +169,8 @@ private Q_SLOTS:
         auto products = residuals.take();
         QCOMPARE(products.size(), size_t(2));
         for (size_t r = 0; r < readers.size(); ++r) {
-            const auto expected = at::matmul((acc.cross() - acc.hessian()).to(at::kDouble), readers[r].to(at::kDouble).t());
+            const auto expected =
+                at::matmul((acc.cross() - acc.hessian()).to(at::kDouble), readers[r].to(at::kDouble).t());
             QVERIFY(at::allclose(products[r].to(at::kDouble), expected, 1e-4, 1e-4));
         }
         auto cross = FloatTarget::fromCross(acc.hessian(), acc.cross(), 0.01, 12);

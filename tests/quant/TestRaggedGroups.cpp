@@ -89,8 +89,7 @@ ReferenceResult referenceGroupedGptq(const at::Tensor& weight, const at::Tensor&
 
     std::vector<int64_t> order(in);
     std::iota(order.begin(), order.end(), 0);
-    if (actOrder)
-        std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return h[a][a] > h[b][b]; });
+    if (actOrder) std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return h[a][a] > h[b][b]; });
     double meanDiag = 0;
     for (int64_t i = 0; i < in; ++i) meanDiag += h[i][i] / in;
     auto damped = at::empty({in, in}, at::kDouble);
@@ -126,8 +125,7 @@ double rowError(const std::vector<double>& w, const std::vector<double>& codes, 
 {
     double err = 0;
     for (size_t a = 0; a < w.size(); ++a)
-        for (size_t b = 0; b < w.size(); ++b)
-            err += (w[a] - codes[a] * s[a]) * gram[a][b] * (w[b] - codes[b] * s[b]);
+        for (size_t b = 0; b < w.size(); ++b) err += (w[a] - codes[a] * s[a]) * gram[a][b] * (w[b] - codes[b] * s[b]);
     return err;
 }
 
@@ -161,11 +159,11 @@ private Q_SLOTS:
         QTest::addColumn<int>("in");
         QTest::addColumn<int>("groupSize");
         QTest::addColumn<bool>("clipSearch");
-        QTest::newRow("w4 172 / 32, search") << 4 << 172 << 32 << true;   // five groups of 32, one of 12
+        QTest::newRow("w4 172 / 32, search") << 4 << 172 << 32 << true;  // five groups of 32, one of 12
         QTest::newRow("w4 172 / 32, plain") << 4 << 172 << 32 << false;
-        QTest::newRow("w3 50 / 16, search") << 3 << 50 << 16 << true;     // a last group of 2
-        QTest::newRow("w8 70 / 64, search") << 8 << 70 << 64 << true;     // a last group of 6
-        QTest::newRow("w2 33 / 32, plain") << 2 << 33 << 32 << false;     // a last group of 1
+        QTest::newRow("w3 50 / 16, search") << 3 << 50 << 16 << true;  // a last group of 2
+        QTest::newRow("w8 70 / 64, search") << 8 << 70 << 64 << true;  // a last group of 6
+        QTest::newRow("w2 33 / 32, plain") << 2 << 33 << 32 << false;  // a last group of 1
     }
     void rtnMatchesPerGroupLoop()
     {
@@ -197,7 +195,8 @@ private Q_SLOTS:
                 } else {
                     double bestErr = INFINITY;
                     for (int i = 0; i < 80; ++i)
-                        bestErr = std::min(bestErr, clipError(wm[o], first, last, absmax * (100 - i) / 100.0 / qmax, bits));
+                        bestErr =
+                            std::min(bestErr, clipError(wm[o], first, last, absmax * (100 - i) / 100.0 / qmax, bits));
                     // The library searches in fp32: as good as the fp64 optimum up to rounding noise.
                     QVERIFY2(clipError(wm[o], first, last, chosen, bits) <= bestErr * (1 + 1e-5),
                              qPrintable(QString("row %1 group %2").arg(o).arg(k)));
@@ -294,8 +293,10 @@ private Q_SLOTS:
         for (int64_t o = 0; o < 6; ++o) {
             for (int64_t i = 0; i < in; ++i) mismatches += codes[o][i] != ref.codes[o][i];
             for (int64_t k = 0; k < groups; ++k)
-                QVERIFY2(std::abs(scales[o][k] - ref.scales[o][k]) <= 1e-5 * ref.scales[o][k],
-                         qPrintable(QString("row %1 group %2: %3 vs %4").arg(o).arg(k).arg(scales[o][k]).arg(ref.scales[o][k])));
+                QVERIFY2(
+                    std::abs(scales[o][k] - ref.scales[o][k]) <= 1e-5 * ref.scales[o][k],
+                    qPrintable(
+                        QString("row %1 group %2: %3 vs %4").arg(o).arg(k).arg(scales[o][k]).arg(ref.scales[o][k])));
         }
         QCOMPARE(mismatches, int64_t(0));
     }

@@ -4,8 +4,8 @@
 #include "model/Checkpoint.h"
 #include "quant/Hadamard.h"
 #include "quant/Transforms.h"
-#include "runtime/DecoderWeights.h"
 #include "runtime/Decoder.h"
+#include "runtime/DecoderWeights.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -23,8 +23,13 @@ constexpr double kBound = 1e-5;
 
 ModelConfig smallConfig(const QString& variant)
 {
-    ModelConfig c = test::tinyLlamaConfig({.hiddenSize = 64, .intermediateSize = 96, .numLayers = 2, .numHeads = 4,
-                                           .numKvHeads = 2, .headDim = 16, .vocabSize = 50,
+    ModelConfig c = test::tinyLlamaConfig({.hiddenSize = 64,
+                                           .intermediateSize = 96,
+                                           .numLayers = 2,
+                                           .numHeads = 4,
+                                           .numKvHeads = 2,
+                                           .headDim = 16,
+                                           .vocabSize = 50,
                                            .maxPositionEmbeddings = 128});
     if (variant == "llama3") c.ropeScaling = RopeScaling{"llama3", 8.0, 1.0, 4.0, 32};
     if (variant == "bias") {

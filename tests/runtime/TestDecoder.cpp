@@ -29,8 +29,14 @@ TinyModel makeModel(const ModelConfig& c, uint64_t seed)
     };
     TinyModel m;
     m.tensors = tinyWeights(c,
-                            {.embedding = 1.0, .norm = 0.3, .attentionIn = 0.6, .attentionOut = 0.4, .bias = 0.5,
-                             .mlpIn = 0.5, .mlpOut = 0.4, .lmHead = 0.7},
+                            {.embedding = 1.0,
+                             .norm = 0.3,
+                             .attentionIn = 0.6,
+                             .attentionOut = 0.4,
+                             .bias = 0.5,
+                             .mlpIn = 0.5,
+                             .mlpOut = 0.4,
+                             .lmHead = 0.7},
                             draw);
     m.reference = widenedReference(m.tensors);
     return m;

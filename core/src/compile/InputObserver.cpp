@@ -51,10 +51,10 @@ Result<void> InputObserver::add(const at::Tensor& x, const at::Tensor& reference
 Result<std::optional<quant::FloatTarget>> InputObserver::takeFloatTarget(double dampFraction)
 {
     if (!m_wantsReference) return std::optional<quant::FloatTarget>();
-    auto target = m_residuals
-                      ? quant::FloatTarget::fromResiduals(m_hessian->hessian(), m_residuals->take(), dampFraction)
-                      : quant::FloatTarget::fromCross(m_hessian->hessian(), m_hessian->takeCross(), dampFraction,
-                                                      m_readerRows);
+    auto target =
+        m_residuals
+            ? quant::FloatTarget::fromResiduals(m_hessian->hessian(), m_residuals->take(), dampFraction)
+            : quant::FloatTarget::fromCross(m_hessian->hessian(), m_hessian->takeCross(), dampFraction, m_readerRows);
     m_residuals.reset();
     m_wantsReference = false;
     if (!target) return target.error();

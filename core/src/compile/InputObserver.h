@@ -19,16 +19,17 @@ namespace lathe::compile {
 
 // Everything the compiler learns from the calibration inputs of one linear input, shared by the linears that read
 // the same tensor (q/k/v read one, gate/up another): GPTQ's Hessian and one static-scale observer per activation
-// width, and with CompileOptions::floatTarget the cross-covariance with the float model's inputs (FloatTarget). 8-bit inputs use the configured method (max, percentile, mse); 16-bit ones use max, since 16 bits resolve
-// the whole range without clipping.
+// width, and with CompileOptions::floatTarget the cross-covariance with the float model's inputs (FloatTarget). 8-bit
+// inputs use the configured method (max, percentile, mse); 16-bit ones use max, since 16 bits resolve the whole range
+// without clipping.
 class InputObserver {
 public:
     // `readers`: the weights [out, columns] of the linears that read this input, in quantization order; with
     // CompileOptions::floatTarget and a Hessian, the observer gathers what their float-output target needs: the
     // cross-covariance G, or for a wide input read by few rows (fewer than half the columns: down_proj) each
     // reader's (G − H)Wᵀ directly, which is cheaper (quant/FloatTarget.h).
-    InputObserver(int64_t columns, bool withHessian, const std::set<int>& activationBits,
-                  const CompileOptions& options, std::vector<at::Tensor> readers = {});
+    InputObserver(int64_t columns, bool withHessian, const std::set<int>& activationBits, const CompileOptions& options,
+                  std::vector<at::Tensor> readers = {});
 
     // x [..., columns]; `reference` the float model's inputs at the same tokens (undefined: x itself).
     // Errors: InvalidArgument (NaN/inf activations: the float model overflowed).

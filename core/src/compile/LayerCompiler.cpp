@@ -286,9 +286,8 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
     // 4. down_proj's inputs through the quantized gate/up; gate/up measured.
     {
         InputObserver input(c.intermediateSize, withHessian, bitsOf({P::Down}), options, weightsOf({P::Down}));
-        LATHE_TRY(measureUpTo("observing down_proj inputs", kFloatMid, kQuantMid, w.postAttentionNorm,
-                              {P::Gate, P::Up}, P::Down, input,
-                              [&](const ProjectionFn& project, const at::Tensor& x) {
+        LATHE_TRY(measureUpTo("observing down_proj inputs", kFloatMid, kQuantMid, w.postAttentionNorm, {P::Gate, P::Up},
+                              P::Down, input, [&](const ProjectionFn& project, const at::Tensor& x) {
                                   return mlpResidual(c, w.postAttentionNorm, project, x);
                               }));
         LATHE_TRY(quantize({P::Down}, input));

@@ -67,7 +67,8 @@ void CompiledModelWriter::addLinear(const std::string& module, const QuantizedLi
     if (!shapesOk || w.bits < 2 || w.bits > 8 || linear.activationBits < 2 || linear.activationBits > 16) {
         Entry e;
         e.name = weightCodesName(module);
-        e.problem = "linear " + module + " is malformed: it needs int8 codes [out, in], scales [out, ceil(in / groupSize)] "
+        e.problem = "linear " + module +
+                    " is malformed: it needs int8 codes [out, in], scales [out, ceil(in / groupSize)] "
                     "(or [out, 1] per channel), a bias of [out] if any, weight bits 2..8 and activation bits 2..16";
         m_entries.push_back(std::move(e));
         return;

@@ -48,8 +48,9 @@ void checkShapes(const QuantizedLinear& l, int64_t inputWidth)
         throw std::invalid_argument("quantized linear: codes must be int8 [out, in]");
     if (l.weight.groupSize < 0 || !scales.defined() || scales.dim() != 2 || scales.size(0) != codes.size(0) ||
         scales.size(1) != quant::groupCount(codes.size(1), l.weight.groupSize))
-        throw std::invalid_argument("quantized linear: scales must be [out, groups] with groups = ceil(in / group "
-                                    "size), 1 per channel");
+        throw std::invalid_argument(
+            "quantized linear: scales must be [out, groups] with groups = ceil(in / group "
+            "size), 1 per channel");
     if (l.activationBits < 2 || l.activationBits > 16 || l.weight.bits < 2 || l.weight.bits > 8)
         throw std::invalid_argument("quantized linear: activation bits must be 2..16 and weight bits 2..8");
     if (inputWidth != codes.size(1))

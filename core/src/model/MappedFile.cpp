@@ -45,8 +45,8 @@ void MappedFile::release(uint64_t offset, uint64_t bytes) const
     if (!m_mapping || offset >= m_size || bytes == 0) return;
     const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
     const uint64_t begin = offset / page * page;
-    const uint64_t end = std::min(m_size, offset + std::min(bytes, m_size - offset));
-    const uint64_t roundedEnd = std::min((end + page - 1) / page * page, (m_size + page - 1) / page * page);
+    const uint64_t end = offset + std::min(bytes, m_size - offset);
+    const uint64_t roundedEnd = (end + page - 1) / page * page;
     // The mapping is read-only and private, so its pages are never dirty: dropping them loses nothing, even where a
     // page is shared with a neighbouring range that is still in use (it is read back on the next access).
     ::madvise(static_cast<uint8_t*>(m_mapping) + begin, roundedEnd - begin, MADV_DONTNEED);

@@ -1,5 +1,9 @@
 #include "quant/FloatTarget.h"
 
+#include "quant/DampingRetries.h"
+#include "quant/WorkingCopy.h"
+
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -7,21 +11,21 @@ namespace lathe::quant {
 
 namespace {
 
-// Lower Cholesky factor of H + λI with λ = dampFraction·mean(diag H), raising λ tenfold while the factorisation
-// fails, at most `maxRetries` times, as GPTQ does; dead inputs (never non-zero) get a unit diagonal first, as GPTQ
-// gives them: their weights do not matter.
+// Lower Cholesky factor of H + λI with GPTQ's damping and retries (DampingRetries.h); dead inputs (never non-zero)
+// get a unit diagonal first, as GPTQ gives them: their weights do not matter.
 Result<at::Tensor> dampedFactor(const at::Tensor& hessian, double dampFraction, double& damping, int maxRetries = 4)
 {
     auto damped = hessian.to(at::kFloat).clone();
     auto diag = damped.diagonal();
     diag.masked_fill_(diag.eq(0), 1.0);
-    const at::Tensor undamped = diag.clone();
-    damping = dampFraction * undamped.to(at::kDouble).mean().item<double>();
-    for (int attempt = 0; attempt <= maxRetries; ++attempt, damping *= 10.0) {
-        diag.copy_(undamped).add_(damping);
-        auto [lower, info] = at::linalg_cholesky_ex(damped);
-        if (info.item<int>() == 0 && at::isfinite(lower).all().item<bool>()) return lower;
-    }
+    auto lower =
+        withDampingRetries(damped, dampFraction, maxRetries, [&](double lambda, int) -> std::optional<at::Tensor> {
+            auto [factor, info] = at::linalg_cholesky_ex(damped);
+            if (info.item<int>() != 0 || !at::isfinite(factor).all().item<bool>()) return std::nullopt;
+            damping = lambda;
+            return factor;
+        });
+    if (lower) return *lower;
     return makeError(ErrorCode::Unsupported,
                      "the layer Hessian is not positive definite even with damping raised " +
                          std::to_string(maxRetries) + " times; use more (or more varied) calibration samples");
@@ -30,13 +34,12 @@ Result<at::Tensor> dampedFactor(const at::Tensor& hessian, double dampFraction, 
 }  // namespace
 
 Result<FloatTarget> FloatTarget::fromCross(const at::Tensor& hessian, at::Tensor cross, double dampFraction,
-                                        int64_t rowsToFit)
+                                           int64_t rowsToFit)
 {
     if (!hessian.defined() || !cross.defined() || hessian.dim() != 2 || hessian.size(0) != hessian.size(1) ||
         cross.sizes() != hessian.sizes())
         return makeError(ErrorCode::InvalidArgument, "the Hessian and the cross-covariance must be square and alike");
-    if (!(dampFraction >= 0.0))
-        return makeError(ErrorCode::InvalidArgument, "damping must be non-negative");
+    if (!(dampFraction >= 0.0)) return makeError(ErrorCode::InvalidArgument, "damping must be non-negative");
     try {
         if (!at::isfinite(hessian).all().item<bool>() || !at::isfinite(cross).all().item<bool>())
             return makeError(ErrorCode::InvalidArgument,
@@ -44,9 +47,7 @@ Result<FloatTarget> FloatTarget::fromCross(const at::Tensor& hessian, at::Tensor
         FloatTarget out;
         auto lower = dampedFactor(hessian, dampFraction, out.m_damping);
         if (!lower) return lower.error();
-        const bool owned = cross.use_count() == 1 && cross.storage().use_count() == 1 &&
-                           cross.scalar_type() == at::kFloat && cross.is_contiguous();
-        at::Tensor difference = owned ? std::move(cross) : cross.to(at::kFloat).clone();
+        at::Tensor difference = workingCopy(cross, at::kFloat);
         difference.sub_(hessian.to(at::kFloat));
         if (rowsToFit >= hessian.size(0)) {
             out.m_correction = at::cholesky_solve(difference, *lower);
@@ -61,15 +62,14 @@ Result<FloatTarget> FloatTarget::fromCross(const at::Tensor& hessian, at::Tensor
 }
 
 Result<FloatTarget> FloatTarget::fromResiduals(const at::Tensor& hessian, std::vector<at::Tensor> residuals,
-                                                double dampFraction)
+                                               double dampFraction)
 {
     if (!hessian.defined() || hessian.dim() != 2 || hessian.size(0) != hessian.size(1))
         return makeError(ErrorCode::InvalidArgument, "the Hessian must be square");
     for (const auto& r : residuals)
         if (!r.defined() || r.dim() != 2 || r.size(0) != hessian.size(0))
             return makeError(ErrorCode::InvalidArgument, "each output residual must be [in, out] for the Hessian's in");
-    if (!(dampFraction >= 0.0))
-        return makeError(ErrorCode::InvalidArgument, "damping must be non-negative");
+    if (!(dampFraction >= 0.0)) return makeError(ErrorCode::InvalidArgument, "damping must be non-negative");
     try {
         if (!at::isfinite(hessian).all().item<bool>())
             return makeError(ErrorCode::InvalidArgument, "the Hessian contains NaN or infinite values");
@@ -99,7 +99,6 @@ at::Tensor FloatTarget::of(const at::Tensor& weight, size_t reader) const
     return (w.t() + at::cholesky_solve(at::matmul(m_difference, w.t()), m_factor)).t().contiguous();
 }
 
-
 OutputResidualAccumulator::OutputResidualAccumulator(int64_t columns, std::vector<at::Tensor> weights)
     : m_columns(columns)
 {
@@ -114,8 +113,8 @@ Result<void> OutputResidualAccumulator::add(const at::Tensor& inputs, const at::
 {
     if (!inputs.defined() || !reference.defined() || inputs.dim() == 0 || inputs.size(-1) != m_columns ||
         reference.sizes() != inputs.sizes())
-        return makeError(ErrorCode::InvalidArgument, "inputs and reference inputs must both be [..., " +
-                                                         std::to_string(m_columns) + "]");
+        return makeError(ErrorCode::InvalidArgument,
+                         "inputs and reference inputs must both be [..., " + std::to_string(m_columns) + "]");
     try {
         const auto x = inputs.reshape({-1, m_columns}).to(at::kFloat);
         const int64_t batch = x.size(0);
@@ -125,8 +124,8 @@ Result<void> OutputResidualAccumulator::add(const at::Tensor& inputs, const at::
             return makeError(ErrorCode::InvalidArgument, "calibration inputs contain NaN or infinite values");
         const double total = static_cast<double>(m_rows + batch);
         for (size_t p = 0; p < m_weights.size(); ++p)
-            m_residuals[p].addmm_(x.t(), at::matmul(difference, m_weights[p].t()),
-                                  static_cast<double>(m_rows) / total, 2.0 / total);
+            m_residuals[p].addmm_(x.t(), at::matmul(difference, m_weights[p].t()), static_cast<double>(m_rows) / total,
+                                  2.0 / total);
         m_rows += batch;
         return {};
     } catch (const std::exception& e) {

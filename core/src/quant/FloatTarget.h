@@ -42,9 +42,9 @@ private:
     // W* = W + W (Gᵀ − H)(H + λI)⁻¹ keeps fp32 precision for the small correction. For many rows (q/k/v, gate/up,
     // the head) the correction matrix M = (H + λI)⁻¹(G − H) is formed once (2·in³) and W* = W + W Mᵀ costs 2·in²
     // per row; for few each row block is solved instead, 4·in² per row.
-    at::Tensor m_factor;      // lower Cholesky factor of H + λI (per-block cross form)
-    at::Tensor m_difference;  // G − H (per-block cross form)
-    at::Tensor m_correction;  // M (cross form, formed once)
+    at::Tensor m_factor;               // lower Cholesky factor of H + λI (per-block cross form)
+    at::Tensor m_difference;           // G − H (per-block cross form)
+    at::Tensor m_correction;           // M (cross form, formed once)
     std::vector<at::Tensor> m_deltas;  // W* − W per reader (residual form)
     double m_damping = 0.0;
 };

@@ -1,5 +1,8 @@
 #include "quant/Gptq.h"
 
+#include "quant/DampingRetries.h"
+#include "quant/WorkingCopy.h"
+
 #include <cmath>
 #include <optional>
 #include <string>
@@ -20,34 +23,19 @@ struct InverseFactor {
 // at most three of them are alive at once.
 std::optional<InverseFactor> factorInverse(at::Tensor& h, double dampFraction, int maxRetries)
 {
-    auto diag = h.diagonal();
-    const at::Tensor undamped = diag.clone();
-    const double meanDiag = undamped.to(at::kDouble).mean().item<double>();
-    double lambda = dampFraction * meanDiag;
-    for (int attempt = 0; attempt <= maxRetries; ++attempt, lambda *= 10.0) {
-        diag.copy_(undamped).add_(lambda);
+    auto attempt = [&h](double lambda, int retry) -> std::optional<InverseFactor> {
         auto [lower, info] = at::linalg_cholesky_ex(h);
-        if (info.item<int>() != 0) continue;
+        if (info.item<int>() != 0) return std::nullopt;
         auto inverse = at::cholesky_inverse(lower);
         lower.reset();
         auto [upper, info2] = at::linalg_cholesky_ex(inverse, /*upper=*/true);
         inverse.reset();
-        if (info2.item<int>() != 0) continue;
-        if (!at::isfinite(upper).all().item<bool>()) continue;
+        if (info2.item<int>() != 0) return std::nullopt;
+        if (!at::isfinite(upper).all().item<bool>()) return std::nullopt;
         h.reset();
-        return InverseFactor{upper, lambda, attempt};
-    }
-    return std::nullopt;
-}
-
-// The Hessian in the factorisation's precision, as a matrix GPTQ may modify: the caller's own storage when it
-// handed over its only reference (std::move), else a copy.
-at::Tensor workingHessian(at::Tensor& hessian, at::ScalarType dtype)
-{
-    const bool owned = hessian.use_count() == 1 && hessian.storage().use_count() == 1 && hessian.is_contiguous();
-    at::Tensor h = hessian.scalar_type() != dtype ? hessian.to(dtype) : owned ? hessian : hessian.clone();
-    hessian.reset();
-    return h;
+        return InverseFactor{upper, lambda, retry};
+    };
+    return withDampingRetries(h, dampFraction, maxRetries, attempt);
 }
 
 Result<void> validate(const at::Tensor& weight, const at::Tensor& hessian, const GptqOptions& options)
@@ -78,7 +66,7 @@ Result<GptqResult> quantizeGptq(const at::Tensor& weight, at::Tensor hessian, co
         const int64_t groupSize = grid.groupSize;
 
         auto w = weight.to(at::kFloat).clone();
-        auto h = workingHessian(hessian, options.factorInDouble ? at::kDouble : at::kFloat);
+        auto h = workingCopy(hessian, options.factorInDouble ? at::kDouble : at::kFloat);
         auto dead = h.diagonal().eq(0);
         h.diagonal().masked_fill_(dead, 1.0);
         w.masked_fill_(dead.unsqueeze(0), 0.0f);

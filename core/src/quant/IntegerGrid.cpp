@@ -109,7 +109,8 @@ at::Tensor perWeightScales(const at::Tensor& scales, int64_t in, int64_t groupSi
         throw std::invalid_argument("weight scales must be [out, " + std::to_string(groupCount(in, groupSize)) +
                                     "] for " + std::to_string(in) + " inputs and group size " +
                                     std::to_string(groupSize));
-    const int64_t width = groupSize > 0 ? std::min(groupSize, in) : in;
+    if (groupSize == 0) return scales.to(at::kFloat);
+    const int64_t width = std::min(groupSize, in);
     return scales.to(at::kFloat).repeat_interleave(width, 1).narrow(1, 0, in);
 }
 

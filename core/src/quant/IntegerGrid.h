@@ -55,8 +55,9 @@ at::Tensor rowScales(const at::Tensor& rows, int bits, bool clipSearch);
 // Scales of W [out, in] for `spec`: fp32 [out, groups]. The spec must have passed validateGrid.
 at::Tensor computeScales(const at::Tensor& weight, const GridSpec& spec);
 
-// The scale of every weight, fp32 [out, in], from scales [out, groupCount(in, groupSize)]. The group size cannot
-// follow from the shapes: with ragged groups several group sizes give the same count.
+// The scale of every weight, fp32, broadcastable to [out, in] (per channel [out, 1], no [out, in] copy), from scales
+// [out, groupCount(in, groupSize)]. The group size cannot follow from the shapes: with ragged groups several group
+// sizes give the same count.
 at::Tensor perWeightScales(const at::Tensor& scales, int64_t in, int64_t groupSize);
 
 // Codes of W for given scales [out, groups] of `groupSize`: int8 [out, in].
