@@ -1,5 +1,9 @@
 #include "quant/IntegerGrid.h"
 
+#include "quant/ShrinkSearch.h"
+
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
@@ -8,11 +12,6 @@
 namespace lathe::quant {
 
 namespace {
-
-// QuaRot/SpinQuant's w_clip rule: shrink factors 1.00, 0.99, ... 0.21 (80 candidates) and error exponent 2.4.
-constexpr int kShrinkSteps = 80;
-constexpr double kClipNorm = 2.4;
-constexpr int64_t kSearchChunkValues = int64_t{1} << 18;
 
 // [out, in] -> [out * groups, width] so that every scale belongs to one row. A ragged last group is padded with
 // zero columns: zeros change neither a group's absmax nor any clipping error (they code to 0 exactly).
@@ -24,26 +23,6 @@ at::Tensor groupRows(const at::Tensor& weight, int64_t groupSize)
     const int64_t padded = groups * width;
     const at::Tensor full = padded == in ? weight : at::constant_pad_nd(weight, {0, padded - in}, 0.0);
     return full.reshape({weight.size(0) * groups, width});
-}
-
-// Best shrink factor for each row of `w` (fp32 [R, C]) with row absmax `base`; returns the scales.
-at::Tensor searchChunk(const at::Tensor& w, const at::Tensor& base, int bits)
-{
-    const double qmax = static_cast<double>(gridMax(bits));
-    auto best = base / qmax;
-    auto bestErr = at::full({w.size(0)}, std::numeric_limits<float>::infinity(), w.options());
-    for (int i = 0; i < kShrinkSteps; ++i) {
-        const double p = (100 - i) / 100.0;
-        auto scale = (base * p) / qmax;
-        auto s = scale.unsqueeze(1);
-        // |e|^2.4 as exp(2.4·log|e|): both are vectorised in ATen while pow with this exponent is not
-        // (about 4x faster); log 0 = -inf gives exactly 0.
-        auto err = roundToGrid(w, s, bits).mul_(s).sub_(w).abs_().log_().mul_(kClipNorm).exp_().sum(1);
-        auto better = err.lt(bestErr);
-        bestErr = at::where(better, err, bestErr);
-        best = at::where(better, scale, best);
-    }
-    return best;
 }
 
 }  // namespace
@@ -87,12 +66,15 @@ at::Tensor rowScales(const at::Tensor& rows, int bits, bool clipSearch)
     auto best = base / qmax;
     if (clipSearch) {
         w = w.contiguous();
-        // Rows in chunks of about 256 Ki values keep the 80 passes of the search in cache.
-        const int64_t chunkRows = std::max<int64_t>(1, kSearchChunkValues / std::max<int64_t>(1, w.size(1)));
-        for (int64_t r0 = 0; r0 < w.size(0); r0 += chunkRows) {
-            const int64_t r1 = std::min(r0 + chunkRows, w.size(0));
-            best.slice(0, r0, r1).copy_(searchChunk(w.slice(0, r0, r1), base.slice(0, r0, r1), bits));
-        }
+        const float* values = w.data_ptr<float>();
+        const float* absMax = base.data_ptr<float>();
+        float* scales = best.data_ptr<float>();
+        const int64_t cols = w.size(1);
+        // Rows are independent; a grain of about 2^16 values keeps the threads' share of a small layer even.
+        const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, cols));
+        at::parallel_for(0, w.size(0), grain, [&](int64_t r0, int64_t r1) {
+            searchShrink(values + r0 * cols, r1 - r0, cols, absMax + r0, bits, scales + r0);
+        });
     }
     return best.masked_fill(zero, 1.0f);
 }
