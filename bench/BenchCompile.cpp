@@ -46,7 +46,7 @@ using lathe::bench::SyntheticLlamaSpec;
 
 // The arithmetic of one compile, by kind (docs/compiler.md, "Benchmark"). `minimal` counts what the compiler must
 // do to produce its outputs and report; `asRun` counts what the current implementation executes (recomputed
-// projections, one factorisation per linear or head block, dense fp64 rotations).
+// projections, one factorisation per linear or head block, dense R2 and rotated-embedding products).
 struct CompileFlops {
     double forward = 0;    // linear layers over calibration tokens (float stream, quantized stream, measurements)
     double attention = 0;  // QKᵀ and PV of every calibration sample, full S×S as a batched GEMM computes them
@@ -123,10 +123,11 @@ FlopCounts compileFlops(const SyntheticLlamaSpec& s, bool rotated)
     r.gptq = m.gptq;
     r.cholesky = L * (3 * factor(h) + factor(a) + 2 * factor(h) + factor(F)) + headBlocks * factor(h);
     if (rotated) {
-        // Dense products: W·R1 for q k v gate up, R1ᵀ·W for o down, R2 per kv head and query head, head,
-        // embedding, calibration inputs.
-        r.rotation = L * (2 * (a + 2 * kv + 2 * F) * h * h + 2 * h * h * (a + F) + 2 * kv * d * h + 2 * h * a * d) +
-                     2 * 2 * V * h * h + 2 * T * h * h;
+        // R1 as Walsh–Hadamard transforms (quant/Rotation.h) on the weights, the head and the calibration inputs;
+        // dense products for R2 per kv head and query head, and for the rotated embedding (the reference flow's
+        // formula, whose bytes rotate-embedding must reproduce).
+        r.rotation = L * (fwht(a + 2 * kv + 2 * F, h) + fwht(h, a + F) + 2 * kv * d * h + 2 * h * a * d) + fwht(V, h) +
+                     2 * V * h * h + fwht(T, h);
     }
     return c;
 }

@@ -37,7 +37,7 @@ Result<NamedTensors> layerTensors(const CompilePlan& plan, int layer, const Laye
 
 // Layer 0's inputs: the calibration embeddings of the original model, rotated by R1 for rotated plans (in fp64,
 // rounded to fp32), in both streams.
-Result<void> initialStreams(const CalibrationSet& calibration, const at::Tensor& r1, ActivationStore& store,
+Result<void> initialStreams(const CalibrationSet& calibration, const quant::Rotation& r1, ActivationStore& store,
                             const ProgressFn& progress, const StopToken& stop)
 {
     for (size_t s = 0; s < calibration.size(); ++s) {
@@ -47,7 +47,7 @@ Result<void> initialStreams(const CalibrationSet& calibration, const at::Tensor&
         auto x = calibration.load(s);
         if (!x) return x.error();
         at::Tensor h = *x;
-        if (r1.defined()) h = at::matmul(h.to(at::kDouble), r1).to(at::kFloat);
+        if (r1.defined()) h = r1.rotateRows(h).to(at::kFloat);
         LATHE_TRY(store.put(kFloatStream, s, h));
         LATHE_TRY(store.put(kQuantStream, s, h));
     }
@@ -81,9 +81,9 @@ Result<CompileSummary> run(const CompileOptions& options, const ProgressFn& prog
     auto planned = makeCompilePlan(options, *modelDir, config);
     if (!planned) return planned.error();
     const CompilePlan& plan = *planned;
-    at::Tensor r1;
+    quant::Rotation r1;
     if (plan.rotate) {
-        auto r = quant::randomHadamard(config.hiddenSize, options.seed);
+        auto r = quant::Rotation::randomHadamard(config.hiddenSize, options.seed);
         if (!r) return r.error().withContext("rotation R1 for hidden size " + std::to_string(config.hiddenSize));
         r1 = std::move(r).value();
         auto r2 = quant::randomHadamard(config.headDim, options.seed + 1);

@@ -99,7 +99,7 @@ Result<void> writeCompileOutputs(const OutputInputs& in, const ProgressFn& progr
         LATHE_TRY(cancelled());
         if (plan.rotate) {
             if (progress) progress({"write", "rotation " + plan.rotationPath, 0, 0, "bytes"});
-            const at::Tensor r = in.r1.to(at::kDouble).contiguous();
+            const at::Tensor& r = in.r1.matrix();
             std::vector<double> values(r.data_ptr<double>(), r.data_ptr<double>() + r.numel());
             LATHE_TRY(writeRotationFile(partialName(plan.rotationPath), values, int(r.size(0))));
             LATHE_TRY(cancelled());

@@ -5,6 +5,7 @@
 #include "compile/HeadCompiler.h"
 #include "compile/WorkState.h"
 #include "lathe/compile/CompileReport.h"
+#include "quant/Rotation.h"
 
 #include <ATen/ATen.h>
 
@@ -22,7 +23,7 @@ struct OutputInputs {
     const WorkState& state;  // the finished layers' part files
     const CompiledHead& head;
     const at::Tensor& finalNorm;  // fp32 [hidden]
-    const at::Tensor& r1;         // fp64 [hidden, hidden]; undefined unless rotated
+    const quant::Rotation& r1;    // undefined unless rotated
     const CompileReport& report;
     const std::string& provenance;
 };

@@ -27,7 +27,7 @@ quant::TransformOptions transformOptions(const CompilePlan& plan)
 }  // namespace
 
 Result<LayerWeights> loadLayerWeights(const Checkpoint& checkpoint, const CompilePlan& plan, int layer,
-                                      const at::Tensor& r1)
+                                      const quant::Rotation& r1)
 {
     const ModelConfig& c = plan.config;
     std::vector<std::string> suffixes{"input_layernorm.weight",  "post_attention_layernorm.weight",
@@ -65,7 +65,7 @@ Result<LayerWeights> loadLayerWeights(const Checkpoint& checkpoint, const Compil
     return l;
 }
 
-Result<HeadWeights> loadHeadWeights(const Checkpoint& checkpoint, const CompilePlan& plan, const at::Tensor& r1)
+Result<HeadWeights> loadHeadWeights(const Checkpoint& checkpoint, const CompilePlan& plan, const quant::Rotation& r1)
 {
     const ModelConfig& c = plan.config;
     HeadWeights head;

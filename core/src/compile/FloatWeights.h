@@ -3,6 +3,7 @@
 
 #include "compile/CompilePlan.h"
 #include "lathe/common/Result.h"
+#include "quant/Rotation.h"
 #include "runtime/DecoderWeights.h"
 
 #include <ATen/ATen.h>
@@ -19,7 +20,7 @@ namespace lathe::compile {
 
 // Layer `layer`'s fp32 weights. Errors: NotFound/Corrupt (checkpoint), InvalidArgument (transform).
 Result<LayerWeights> loadLayerWeights(const Checkpoint& checkpoint, const CompilePlan& plan, int layer,
-                                      const at::Tensor& r1);
+                                      const quant::Rotation& r1);
 
 struct HeadWeights {
     at::Tensor finalNorm;  // fp32 [hidden] (ones when fused)
@@ -28,6 +29,6 @@ struct HeadWeights {
 
 // The head, transformed in blocks of plan.rowsPerBlock rows so that the fp64 intermediates stay small for large
 // vocabularies.
-Result<HeadWeights> loadHeadWeights(const Checkpoint& checkpoint, const CompilePlan& plan, const at::Tensor& r1);
+Result<HeadWeights> loadHeadWeights(const Checkpoint& checkpoint, const CompilePlan& plan, const quant::Rotation& r1);
 
 }  // namespace lathe::compile

@@ -8,7 +8,7 @@
 
 namespace lathe::compile {
 
-Result<std::vector<char>> rotatedEmbeddingBytes(const Checkpoint& checkpoint, const at::Tensor& r1,
+Result<std::vector<char>> rotatedEmbeddingBytes(const Checkpoint& checkpoint, const quant::Rotation& r1,
                                                 int64_t rowsPerBlock, const StopToken& stop)
 {
     const std::string name = "model.embed_tokens.weight";
@@ -21,7 +21,10 @@ Result<std::vector<char>> rotatedEmbeddingBytes(const Checkpoint& checkpoint, co
         auto embedding = checkpoint.load(name, stored);
         if (!embedding) return embedding.error();
         const at::Tensor& e = *embedding;
-        const at::Tensor r = r1.to(at::kDouble);
+        // The dense product of the reference flow, not the fast transform: these bytes must equal what
+        // rotate-embedding makes from the rotation file (the transform differs in the last fp64 bits, which can
+        // move a bf16 rounding).
+        const at::Tensor& r = r1.matrix();
         at::Tensor rotated = at::empty({e.size(0), e.size(1)}, at::kBFloat16);
         const int64_t rows = std::max<int64_t>(1, rowsPerBlock);
         for (int64_t r0 = 0; r0 < e.size(0); r0 += rows) {

@@ -103,20 +103,28 @@ Result<at::Tensor> paleyHadamard(int64_t k)
     return paley->first == Paley::One ? paleyOne(paley->second) : paleyTwo(paley->second);
 }
 
-Result<at::Tensor> hadamardMatrix(int64_t n)
+Result<HadamardFactors> hadamardFactors(int64_t n)
 {
     if (n < 1) return makeError(ErrorCode::InvalidArgument, "Hadamard order must be positive");
-    if (isPowerOfTwo(n)) return sylvesterHadamard(n);
+    if (isPowerOfTwo(n)) return HadamardFactors{at::ones({1, 1}, at::kDouble), n};
     int64_t powerOfTwo = int64_t{1} << std::countr_zero(static_cast<uint64_t>(n));
     // Move factors of two into K until K has a Paley construction; the rest is a Sylvester factor.
     for (int64_t k = n / powerOfTwo; powerOfTwo >= 1; k *= 2, powerOfTwo /= 2) {
         if (!paleyFor(k)) continue;
         auto hk = paleyHadamard(k);
         if (!hk) return hk.error();
-        return powerOfTwo == 1 ? *hk : at::kron(*hk, sylvesterHadamard(powerOfTwo));
+        return HadamardFactors{*hk, powerOfTwo};
     }
     return makeError(ErrorCode::Unsupported, "no Hadamard matrix of order " + std::to_string(n) +
                                                  " can be built here (needs n = 2^m or K·2^m with a Paley order K)");
+}
+
+Result<at::Tensor> hadamardMatrix(int64_t n)
+{
+    auto f = hadamardFactors(n);
+    if (!f) return f.error();
+    if (f->paley.size(0) == 1) return sylvesterHadamard(f->sylvesterOrder);
+    return f->sylvesterOrder == 1 ? f->paley : at::kron(f->paley, sylvesterHadamard(f->sylvesterOrder));
 }
 
 at::Tensor randomSigns(int64_t n, std::uint64_t seed)

@@ -17,6 +17,13 @@ at::Tensor sylvesterHadamard(int64_t n);
 // Errors: Unsupported when neither applies (e.g. 156 and 172 need other constructions).
 Result<at::Tensor> paleyHadamard(int64_t k);
 
+// The two factors of hadamardMatrix(n) = paley ⊗ sylvesterHadamard(sylvesterOrder); paley is [[1]] when n = 2^m.
+struct HadamardFactors {
+    at::Tensor paley;  // fp64 [K, K]
+    int64_t sylvesterOrder = 1;
+};
+Result<HadamardFactors> hadamardFactors(int64_t n);
+
 // A ±1 Hadamard matrix of order n: Sylvester when n = 2^m, otherwise H_K ⊗ H_{2^m} with n = K·2^m and K the
 // smallest order with a Paley construction. Errors: InvalidArgument for n < 1, Unsupported when no K exists.
 Result<at::Tensor> hadamardMatrix(int64_t n);

@@ -6,7 +6,6 @@ namespace kernels {
 using Kernel = void (*)(const float*, int64_t, int64_t, const float*, int, float*);
 void searchShrinkGeneric(const float* w, int64_t rows, int64_t cols, const float* absMax, int bits, float* scales);
 #if defined(__x86_64__)
-void searchShrinkAvx2(const float* w, int64_t rows, int64_t cols, const float* absMax, int bits, float* scales);
 void searchShrinkAvx512(const float* w, int64_t rows, int64_t cols, const float* absMax, int bits, float* scales);
 #endif
 }  // namespace kernels
@@ -17,7 +16,6 @@ kernels::Kernel kernelFor(ShrinkKernel kernel)
 {
 #if defined(__x86_64__)
     if (kernel == ShrinkKernel::Avx512) return kernels::searchShrinkAvx512;
-    if (kernel == ShrinkKernel::Avx2) return kernels::searchShrinkAvx2;
 #endif
     (void)kernel;
     return kernels::searchShrinkGeneric;
@@ -26,7 +24,6 @@ kernels::Kernel kernelFor(ShrinkKernel kernel)
 ShrinkKernel widestKernel()
 {
     if (shrinkKernelSupported(ShrinkKernel::Avx512)) return ShrinkKernel::Avx512;
-    if (shrinkKernelSupported(ShrinkKernel::Avx2)) return ShrinkKernel::Avx2;
     return ShrinkKernel::Generic;
 }
 
@@ -36,7 +33,6 @@ bool shrinkKernelSupported(ShrinkKernel kernel)
 {
 #if defined(__x86_64__)
     if (kernel == ShrinkKernel::Avx512) return __builtin_cpu_supports("avx512f");
-    if (kernel == ShrinkKernel::Avx2) return __builtin_cpu_supports("avx2");
 #endif
     return kernel == ShrinkKernel::Generic;
 }

@@ -1,8 +1,8 @@
 #include "quant/Transforms.h"
 
-#include "quant/Hadamard.h"
 #include "common/TensorText.h"
-
+#include "quant/Hadamard.h"
+#include "quant/Rotation.h"
 
 namespace lathe::quant {
 namespace {
@@ -36,6 +36,11 @@ Result<void> checkRotation(const at::Tensor& r, int64_t n, const char* what)
                          std::string(what) + " must be " + std::to_string(n) + " × " + std::to_string(n) +
                              (r.defined() ? ", got " + shapeText(r.sizes()) : ", got none"));
     return {};
+}
+
+Result<void> checkRotation(const Rotation& r, int64_t n, const char* what)
+{
+    return checkRotation(r.matrix(), n, what);
 }
 
 template <typename F>
@@ -77,24 +82,23 @@ Result<void> requireUnitNorm(WeightMap& weights, const std::string& name, int64_
 }
 
 // Readers of the residual: W ← W·R1.
-Result<void> rotateReader(WeightMap& weights, const std::string& name, int64_t rows, const at::Tensor& r)
+Result<void> rotateReader(WeightMap& weights, const std::string& name, int64_t rows, const Rotation& r)
 {
-    LATHE_FIND(w, name, {rows, r.size(0)});
-    store(w, at::matmul(wide(w), r));
+    LATHE_FIND(w, name, {rows, r.size()});
+    store(w, r.rotateRows(w));
     return {};
 }
 
 // Writers of the residual: W ← R1ᵀ·W, and their bias.
-Result<void> rotateWriter(WeightMap& weights, const std::string& name, int64_t cols, const at::Tensor& r)
+Result<void> rotateWriter(WeightMap& weights, const std::string& name, int64_t cols, const Rotation& r)
 {
-    const at::Tensor rt = r.t();
-    const int64_t hidden = r.size(0);
+    const int64_t hidden = r.size();
     LATHE_FIND(w, name, {hidden, cols});
-    store(w, at::matmul(rt, wide(w)));
+    store(w, r.rotateColumns(w));
     const std::string biasName = name.substr(0, name.size() - 6) + "bias";  // "...weight" → "...bias"
     if (auto it = weights.find(biasName); it != weights.end()) {
         LATHE_FIND(b, biasName, {hidden});
-        store(b, at::matmul(rt, wide(b)));
+        store(b, r.rotateColumns(b));
     }
     return {};
 }
@@ -148,26 +152,26 @@ Result<void> fuseNorms(ModelConfig& c, WeightMap& weights)
     });
 }
 
-Result<void> rotateEmbeddingResidual(const ModelConfig& c, WeightMap& weights, const at::Tensor& r1)
+Result<void> rotateEmbeddingResidual(const ModelConfig& c, WeightMap& weights, const Rotation& r1)
 {
     return guarded("rotating the residual stream", [&]() -> Result<void> {
         LATHE_TRY(checkRotation(r1, c.hiddenSize, "R1"));
-        return rotateReader(weights, "model.embed_tokens.weight", c.vocabSize, wide(r1));
+        return rotateReader(weights, "model.embed_tokens.weight", c.vocabSize, r1);
     });
 }
 
-Result<void> rotateHeadResidual(const ModelConfig& c, WeightMap& weights, const at::Tensor& r1)
+Result<void> rotateHeadResidual(const ModelConfig& c, WeightMap& weights, const Rotation& r1)
 {
     return guarded("rotating the residual stream", [&]() -> Result<void> {
         LATHE_TRY(checkRotation(r1, c.hiddenSize, "R1"));
         LATHE_TRY(requireUnitNorm(weights, "model.norm.weight", c.hiddenSize));
         // A tied head is the embedding, rotated with it.
         if (c.tieWordEmbeddings) return {};
-        return rotateReader(weights, "lm_head.weight", c.vocabSize, wide(r1));
+        return rotateReader(weights, "lm_head.weight", c.vocabSize, r1);
     });
 }
 
-Result<void> rotateLayerResidual(const ModelConfig& c, WeightMap& weights, int i, const at::Tensor& r1)
+Result<void> rotateLayerResidual(const ModelConfig& c, WeightMap& weights, int i, const Rotation& r1)
 {
     return guarded("rotating the residual stream", [&]() -> Result<void> {
         if (i < 0 || i >= c.numLayers)
@@ -178,17 +182,16 @@ Result<void> rotateLayerResidual(const ModelConfig& c, WeightMap& weights, int i
         LATHE_TRY(checkRotation(r1, hidden, "R1"));
         LATHE_TRY(requireUnitNorm(weights, layerName(i, "input_layernorm.weight"), hidden));
         LATHE_TRY(requireUnitNorm(weights, layerName(i, "post_attention_layernorm.weight"), hidden));
-        const at::Tensor r = wide(r1);
         for (const auto& [suffix, rows] : std::vector<std::pair<std::string, int64_t>>{
                  {"self_attn.q_proj.weight", qDim}, {"self_attn.k_proj.weight", kvDim},
                  {"self_attn.v_proj.weight", kvDim}, {"mlp.gate_proj.weight", ffn}, {"mlp.up_proj.weight", ffn}})
-            LATHE_TRY(rotateReader(weights, layerName(i, suffix), rows, r));
-        LATHE_TRY(rotateWriter(weights, layerName(i, "self_attn.o_proj.weight"), qDim, r));
-        return rotateWriter(weights, layerName(i, "mlp.down_proj.weight"), ffn, r);
+            LATHE_TRY(rotateReader(weights, layerName(i, suffix), rows, r1));
+        LATHE_TRY(rotateWriter(weights, layerName(i, "self_attn.o_proj.weight"), qDim, r1));
+        return rotateWriter(weights, layerName(i, "mlp.down_proj.weight"), ffn, r1);
     });
 }
 
-Result<void> rotateResidual(const ModelConfig& c, WeightMap& weights, const at::Tensor& r1)
+Result<void> rotateResidual(const ModelConfig& c, WeightMap& weights, const Rotation& r1)
 {
     return guarded("rotating the residual stream", [&]() -> Result<void> {
         LATHE_TRY(checkRotation(r1, c.hiddenSize, "R1"));
@@ -236,10 +239,10 @@ Result<Rotations> applyEquivalentTransforms(ModelConfig& c, WeightMap& weights, 
         if (options.fuseNorms)
             if (auto r = fuseNorms(c, weights); !r) return r.error();
         if (options.rotateResidual) {
-            auto r1 = randomHadamard(c.hiddenSize, options.seed);
+            auto r1 = Rotation::randomHadamard(c.hiddenSize, options.seed);
             if (!r1) return r1.error();
             if (auto r = rotateResidual(c, weights, r1.value()); !r) return r.error();
-            out.r1 = std::move(r1).value();
+            out.r1 = r1->matrix();
         }
         if (options.rotateValues) {
             for (int i = 0; i < c.numLayers; ++i) {
@@ -254,7 +257,7 @@ Result<Rotations> applyEquivalentTransforms(ModelConfig& c, WeightMap& weights, 
 }
 
 Result<void> transformLayer(const ModelConfig& c, WeightMap& weights, int layer, const TransformOptions& options,
-                            const at::Tensor& r1)
+                            const Rotation& r1)
 {
     return guarded("applying equivalent transforms", [&]() -> Result<void> {
         if (options.fuseNorms) LATHE_TRY(fuseLayerNorms(c, weights, layer));

@@ -3,6 +3,7 @@
 
 #include "lathe/common/Result.h"
 #include "lathe/model/ModelConfig.h"
+#include "quant/Rotation.h"
 
 #include <ATen/ATen.h>
 
@@ -32,7 +33,7 @@ Result<void> fuseNorms(ModelConfig& config, WeightMap& weights);
 // The residual rotation R1 (hidden × hidden, orthogonal): E ← E·R1; readers q,k,v,gate,up,lm_head W ← W·R1;
 // writers o_proj, down_proj W ← R1ᵀ·W (and their biases). RMSNorm commutes with R1 only without a scale, so
 // every norm weight must already be exactly 1 (fuseNorms); InvalidArgument otherwise.
-Result<void> rotateResidual(const ModelConfig& config, WeightMap& weights, const at::Tensor& r1);
+Result<void> rotateResidual(const ModelConfig& config, WeightMap& weights, const Rotation& r1);
 
 // The value rotation R2 for one layer (head_dim × head_dim, orthogonal): W_v[h] ← R2ᵀ·W_v[h] (and b_v[h]) for
 // every kv head h, and W_o[:, q] ← W_o[:, q]·R2 for every query head q (each reads kv head q / (heads / kv)).
@@ -47,9 +48,9 @@ Result<void> fuseLayerNorms(const ModelConfig& config, WeightMap& weights, int l
 Result<void> fuseFinalNorm(const ModelConfig& config, WeightMap& weights);
 // rotateResidual for one layer (q,k,v,gate,up W ← W·R1; o,down W ← R1ᵀ·W), for the embedding (E ← E·R1) and for
 // the head (lm_head W ← W·R1; nothing when tied, the embedding carries it). Each checks the norms it reads are 1.
-Result<void> rotateLayerResidual(const ModelConfig& config, WeightMap& weights, int layer, const at::Tensor& r1);
-Result<void> rotateEmbeddingResidual(const ModelConfig& config, WeightMap& weights, const at::Tensor& r1);
-Result<void> rotateHeadResidual(const ModelConfig& config, WeightMap& weights, const at::Tensor& r1);
+Result<void> rotateLayerResidual(const ModelConfig& config, WeightMap& weights, int layer, const Rotation& r1);
+Result<void> rotateEmbeddingResidual(const ModelConfig& config, WeightMap& weights, const Rotation& r1);
+Result<void> rotateHeadResidual(const ModelConfig& config, WeightMap& weights, const Rotation& r1);
 
 struct TransformOptions {
     bool fuseNorms = true;
@@ -71,6 +72,6 @@ Result<Rotations> applyEquivalentTransforms(ModelConfig& config, WeightMap& weig
 // `r1` (when options.rotateResidual), rotate its values by randomHadamard(head_dim, seed + 1 + layer) (when
 // options.rotateValues). `config` is the model's own (the head's tying does not matter here).
 Result<void> transformLayer(const ModelConfig& config, WeightMap& weights, int layer, const TransformOptions& options,
-                            const at::Tensor& r1);
+                            const Rotation& r1);
 
 }  // namespace lathe::quant
