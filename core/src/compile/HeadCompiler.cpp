@@ -82,7 +82,8 @@ Result<CompiledHead> run(const CompilePlan& plan, const HeadWeights& head, Activ
     std::vector<compiled::QuantizedLinear> blocks;
     for (int64_t r0 = 0; r0 < vocab; r0 += rowsPerBlock)
         blocks.push_back(rowBlock(out.linear, r0, std::min(rowsPerBlock, vocab - r0)));
-    // Logits of `x` [1, n, hidden] through the quantized head, one block of vocabulary rows at a time.
+    // Logits of `x` [1, n, hidden] through the quantized head, one block of vocabulary rows at a time. Callers pass
+    // the float and the quantized stream's tokens together: each block's codes are converted once for both.
     auto compiledLogits = [&](const at::Tensor& x) {
         std::vector<at::Tensor> parts;
         for (const auto& b : blocks) parts.push_back(b.forward(x));
@@ -105,8 +106,9 @@ Result<CompiledHead> run(const CompilePlan& plan, const HeadWeights& head, Activ
                 if (stop.stopRequested()) return compileCancelled();
                 const int64_t n = std::min(batch, xf.size(1) - t0);
                 const at::Tensor reference = at::linear(xf.narrow(1, t0, n), head.weight);
-                isolated.add(reference, compiledLogits(xf.narrow(1, t0, n)));
-                const at::Tensor compiled = compiledLogits(xq.narrow(1, t0, n));
+                const at::Tensor both = compiledLogits(at::cat({xf.narrow(1, t0, n), xq.narrow(1, t0, n)}, 1));
+                isolated.add(reference, both.narrow(1, 0, n));
+                const at::Tensor compiled = both.narrow(1, n, n);
                 propagated.add(reference, compiled);
                 kl.add(reference, compiled);
             }

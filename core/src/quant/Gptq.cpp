@@ -3,6 +3,7 @@
 #include "quant/DampingRetries.h"
 #include "quant/WorkingCopy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -38,6 +39,18 @@ std::optional<InverseFactor> factorInverse(at::Tensor& h, double dampFraction, i
     return withDampingRetries(h, dampFraction, maxRetries, attempt);
 }
 
+// One column of the sweep over `out` outputs: codes q = clamp(round(w / s)) (roundToGrid's arithmetic) and the
+// scaled error e = (w − q·s) / d, in one pass instead of a chain of tensor operations per column.
+void quantizeColumn(const float* w, const float* s, int64_t out, int bits, float d, float* codes, float* e)
+{
+    const float lo = static_cast<float>(gridMin(bits)), hi = static_cast<float>(gridMax(bits));
+    for (int64_t o = 0; o < out; ++o) {
+        const float q = std::clamp(std::nearbyint(w[o] / s[o]), lo, hi);
+        codes[o] = q;
+        e[o] = (w[o] - q * s[o]) / d;
+    }
+}
+
 Result<void> validate(const at::Tensor& weight, const at::Tensor& hessian, const GptqOptions& options)
 {
     LATHE_TRY(validateGrid(weight, options.grid));
@@ -64,6 +77,7 @@ Result<GptqResult> quantizeGptq(const at::Tensor& weight, at::Tensor hessian, co
         const int bits = grid.bits;
         const int64_t in = weight.size(1);
         const int64_t groupSize = grid.groupSize;
+        const int64_t rows = weight.size(0);
 
         auto w = weight.to(at::kFloat).clone();
         auto h = workingCopy(hessian, options.factorInDouble ? at::kDouble : at::kFloat);
@@ -117,13 +131,9 @@ Result<GptqResult> quantizeGptq(const at::Tensor& weight, at::Tensor hessian, co
                 const int64_t col = i1 + i;
                 if (!scalesUpFront && col % groupSize == 0)
                     scalesT[col / groupSize].copy_(rowScales(w1.slice(0, i, i + groupSize).t(), bits, grid.clipSearch));
-                auto s = scalesT[groupPtr[col]];
-                auto wi = w1[i];
-                auto q = roundToGrid(wi, s, bits);
-                codesT[col].copy_(q);
-                auto e = err1[i];
-                e.copy_(wi).sub_(q.mul_(s)).div_(uAcc[col][col]);
-                if (i + 1 < count) w1.slice(0, i + 1).addr_(u[col].slice(0, col + 1, i2), e, 1.0, -1.0);
+                quantizeColumn(w1[i].data_ptr<float>(), scalesT[groupPtr[col]].data_ptr<float>(), rows, bits,
+                               uAcc[col][col], codesT[col].data_ptr<float>(), err1[i].data_ptr<float>());
+                if (i + 1 < count) w1.slice(0, i + 1).addr_(u[col].slice(0, col + 1, i2), err1[i], 1.0, -1.0);
             }
             if (i2 < in) wt.slice(0, i2).addmm_(u.slice(0, i1, i2).slice(1, i2).t(), err1, 1.0, -1.0);
         }
