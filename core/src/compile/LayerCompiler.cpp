@@ -17,6 +17,12 @@ constexpr const char* kFloatMid = "float.mid";  // after the attention residual,
 constexpr const char* kQuantMid = "quant.mid";
 constexpr const char* kFloatNext = "float.next";
 constexpr const char* kQuantNext = "quant.next";
+// The inputs of o_proj and of down_proj in both streams, kept from the pass that observes them for the pass that
+// measures them, so that the projections and the attention before them are not run a second time.
+constexpr const char* kFloatOutputIn = "float.o_proj.in";
+constexpr const char* kQuantOutputIn = "quant.o_proj.in";
+constexpr const char* kFloatDownIn = "float.down_proj.in";
+constexpr const char* kQuantDownIn = "quant.down_proj.in";
 
 const at::Tensor& weightOf(const LayerWeights& w, Projection p)
 {
@@ -156,44 +162,26 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
         return {};
     };
 
-    // Runs `residual` (one half of the layer) on both streams, measuring the projection `measured` inside it:
-    // isolated against its float output on the float inputs, propagated against the quantized stream's.
-    // Returns the float and quantized outputs.
-    auto bothStreams = [&](P measured, const at::Tensor& floatIn, const at::Tensor& quantIn, const auto& residual) {
-        at::Tensor xf, yf, xq, yq;
-        const at::Tensor floatOut = residual(
-            [&](P p, const at::Tensor& x) {
-                at::Tensor y = floatFn(p, x);
-                if (p == measured) {
-                    xf = x;
-                    yf = y;
-                }
-                return y;
-            },
-            floatIn);
-        const at::Tensor quantOut = residual(
-            [&](P p, const at::Tensor& x) {
-                at::Tensor y = q.at(p).forward(x);
-                if (p == measured) {
-                    xq = x;
-                    yq = y;
-                }
-                return y;
-            },
-            quantIn);
-        isolated[measured].add(yf, q.at(measured).forward(xf));
+    // Ends one half of the layer on both streams from the inputs of its last projection `measured` (kept by the pass
+    // that observed them): measures it, isolated against its float output on the float inputs and propagated
+    // against the quantized stream's, and returns the float and quantized outputs.
+    auto finishBoth = [&](P measured, const at::Tensor& floatResidual, const at::Tensor& quantResidual,
+                          const at::Tensor& floatIn, const at::Tensor& quantIn) {
+        const at::Tensor yf = floatFn(measured, floatIn);
+        const at::Tensor yq = q.at(measured).forward(quantIn);
+        isolated[measured].add(yf, q.at(measured).forward(floatIn));
         propagated[measured].add(yf, yq);
-        clip(measured, xq);
-        return std::pair{floatOut, quantOut};
+        clip(measured, quantIn);
+        return std::pair{floatResidual + yf, quantResidual + yq};
     };
 
     // One pass over the samples that measures the just-quantized `measured` linears (isolated on the float
-    // stream's normed inputs, propagated on the quantized stream's) while `residual` runs the quantized stream up
-    // to `next`, whose inputs go to `input` (with the float stream's as reference where it wants them): the later
-    // half of the residual is not needed, so `next` returns zeros.
+    // stream's normed inputs, propagated on the quantized stream's) while `residual` runs both streams up to
+    // `next`, whose inputs go to `input` (with the float stream's as reference where it wants them) and are kept
+    // as `floatNextIn` / `quantNextIn`: the later half of the residual is not needed, so `next` returns zeros.
     auto measureUpTo = [&](const char* step, const char* floatStream, const char* quantStream, const at::Tensor& norm,
-                           std::initializer_list<P> measured, P next, InputObserver& input,
-                           const auto& residual) -> Result<void> {
+                           std::initializer_list<P> measured, P next, const char* floatNextIn, const char* quantNextIn,
+                           InputObserver& input, const auto& residual) -> Result<void> {
         return forEachSample(m_samples, m_progress, m_stop, step, [&](size_t s) -> Result<void> {
             auto f = get(floatStream, s);
             if (!f) return f.error();
@@ -206,19 +194,20 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
                 isolated[p].add(reference[p], q.at(p).forward(xf));
             }
             at::Tensor floatNext;
-            if (input.wantsReference())
-                residual(
-                    [&](P p, const at::Tensor& x) -> at::Tensor {
-                        // A copy: attention may rotate q and k in place (RoPE on a view of them).
-                        if (p != next) return reference.at(p).clone();
-                        floatNext = x;
-                        return unused(x, hidden);
-                    },
-                    *f);
+            residual(
+                [&](P p, const at::Tensor& x) -> at::Tensor {
+                    // A copy: attention may rotate q and k in place (RoPE on a view of them).
+                    if (p != next) return reference.at(p).clone();
+                    floatNext = x;
+                    return unused(x, hidden);
+                },
+                *f);
             FirstError failure;
             auto project = [&](P p, const at::Tensor& x) -> at::Tensor {
                 if (p == next) {
-                    failure.keep(input.add(x, floatNext));
+                    failure.keep(input.add(x, input.wantsReference() ? floatNext : at::Tensor()));
+                    failure.keep(m_store.put(floatNextIn, s, floatNext, StreamPrecision::Exact));
+                    failure.keep(m_store.put(quantNextIn, s, x, StreamPrecision::Exact));
                     return unused(x, hidden);
                 }
                 at::Tensor y = q.at(p).forward(x);
@@ -251,7 +240,7 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
         InputObserver input(int64_t(c.numHeads) * c.headDim, withHessian, bitsOf({P::Output}), options,
                             weightsOf({P::Output}));
         LATHE_TRY(measureUpTo("observing o_proj inputs", kFloatStream, kQuantStream, w.inputNorm,
-                              {P::Query, P::Key, P::Value}, P::Output, input,
+                              {P::Query, P::Key, P::Value}, P::Output, kFloatOutputIn, kQuantOutputIn, input,
                               [&](const ProjectionFn& project, const at::Tensor& x) {
                                   return attentionResidual(c, w.inputNorm, project, x, context(x));
                               }));
@@ -267,11 +256,11 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
                 if (!f) return f.error();
                 auto h = get(kQuantStream, s);
                 if (!h) return h.error();
-                const auto ctx = context(*h);
-                auto [floatMid, quantMid] =
-                    bothStreams(P::Output, *f, *h, [&](const ProjectionFn& project, const at::Tensor& x) {
-                        return attentionResidual(c, w.inputNorm, project, x, ctx);
-                    });
+                auto fo = get(kFloatOutputIn, s);
+                if (!fo) return fo.error();
+                auto qo = get(kQuantOutputIn, s);
+                if (!qo) return qo.error();
+                auto [floatMid, quantMid] = finishBoth(P::Output, *f, *h, *fo, *qo);
                 LATHE_TRY(m_store.put(kFloatMid, s, floatMid, StreamPrecision::Exact));
                 LATHE_TRY(m_store.put(kQuantMid, s, quantMid, StreamPrecision::Exact));
                 return input.add(rmsNorm(quantMid, w.postAttentionNorm, eps),
@@ -280,6 +269,8 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
         // The MLP passes read only the residuals kept above.
         m_store.drop(kFloatStream);
         m_store.drop(kQuantStream);
+        m_store.drop(kFloatOutputIn);
+        m_store.drop(kQuantOutputIn);
         LATHE_TRY(quantize({P::Gate, P::Up}, input));
     }
 
@@ -287,7 +278,8 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
     {
         InputObserver input(c.intermediateSize, withHessian, bitsOf({P::Down}), options, weightsOf({P::Down}));
         LATHE_TRY(measureUpTo("observing down_proj inputs", kFloatMid, kQuantMid, w.postAttentionNorm, {P::Gate, P::Up},
-                              P::Down, input, [&](const ProjectionFn& project, const at::Tensor& x) {
+                              P::Down, kFloatDownIn, kQuantDownIn, input,
+                              [&](const ProjectionFn& project, const at::Tensor& x) {
                                   return mlpResidual(c, w.postAttentionNorm, project, x);
                               }));
         LATHE_TRY(quantize({P::Down}, input));
@@ -300,15 +292,19 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
         if (!f) return f.error();
         auto h = get(kQuantMid, s);
         if (!h) return h.error();
-        auto [floatOut, quantOut] = bothStreams(P::Down, *f, *h, [&](const ProjectionFn& project, const at::Tensor& x) {
-            return mlpResidual(c, w.postAttentionNorm, project, x);
-        });
+        auto fd = get(kFloatDownIn, s);
+        if (!fd) return fd.error();
+        auto qd = get(kQuantDownIn, s);
+        if (!qd) return qd.error();
+        auto [floatOut, quantOut] = finishBoth(P::Down, *f, *h, *fd, *qd);
         block.add(floatOut, quantOut);
         LATHE_TRY(m_store.put(kFloatNext, s, floatOut));
         return m_store.put(kQuantNext, s, quantOut);
     }));
     m_store.drop(kFloatMid);
     m_store.drop(kQuantMid);
+    m_store.drop(kFloatDownIn);
+    m_store.drop(kQuantDownIn);
     m_store.move(kFloatNext, kFloatStream);
     m_store.move(kQuantNext, kQuantStream);
 
