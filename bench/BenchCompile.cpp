@@ -45,8 +45,8 @@ using Clock = std::chrono::steady_clock;
 using lathe::bench::SyntheticLlamaSpec;
 
 // The arithmetic of one compile, by kind (docs/compiler.md, "Benchmark"). `minimal` counts what the compiler must
-// do to produce its outputs and report; `asRun` counts what the current implementation executes (recomputed
-// projections, one factorisation per linear or head block, dense R2 and rotated-embedding products).
+// do to produce its outputs and report; `asRun` counts what the current implementation executes (one factorisation
+// per linear or head block, dense R2 and rotated-embedding products).
 struct CompileFlops {
     double forward = 0;    // linear layers over calibration tokens (float stream, quantized stream, measurements)
     double attention = 0;  // QKᵀ and PV of every calibration sample, full S×S as a batched GEMM computes them
@@ -113,11 +113,10 @@ FlopCounts compileFlops(const SyntheticLlamaSpec& s, bool rotated)
     }
 
     CompileFlops& r = c.asRun;
-    // q/k/v and gate/up run five times (float, isolated and quantized in the observing pass; both streams again in
-    // the next pass), o_proj and down_proj three times; attention in four passes (both streams while observing
-    // o_proj's inputs, both again in the next pass).
-    r.forward = L * 2 * T * (5 * qkv + 3 * o + 5 * gateUp + 3 * down) + 3 * logits;
-    r.attention = L * 4 * attentionPerPass;
+    // Every linear runs three times, as counted above (the passes that measure o_proj and down_proj read the inputs
+    // kept by the passes that observed them), and attention in both streams once.
+    r.forward = m.forward;
+    r.attention = m.attention;
     r.hessian = m.hessian;
     r.target = m.target;
     r.gptq = m.gptq;

@@ -1,5 +1,6 @@
 #include "lathe/compile/Compile.h"
 
+#include "common/FreedMemory.h"
 #include "compile/ActivationStore.h"
 #include "compile/CalibrationSet.h"
 #include "compile/CompileOutputs.h"
@@ -130,6 +131,7 @@ Result<CompileSummary> run(const CompileOptions& options, const ProgressFn& prog
         LATHE_TRY(state->commitLayer(i, *tensors, compiled->reports, compiled->block, store, samples));
         if (options.onLayerReport) options.onLayerReport(compiled->block, compiled->reports);
         blockTimes.push_back(compiled->block);
+        returnFreedMemory();
     }
 
     // The head and the final logits.
@@ -141,6 +143,7 @@ Result<CompileSummary> run(const CompileOptions& options, const ProgressFn& prog
     if (!head) return head.error();
     if (options.onLayerReport) options.onLayerReport(BlockReport{-1, 0, 0}, {head->report});
     headWeights->weight = at::Tensor();
+    returnFreedMemory();
 
     CompileReport report;
     report.model = plan.modelName;
