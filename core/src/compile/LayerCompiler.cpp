@@ -1,6 +1,5 @@
 #include "compile/LayerCompiler.h"
 
-#include "common/FreedMemory.h"
 #include "compile/ErrorAccumulators.h"
 #include "compile/InputObserver.h"
 #include "compile/SampleLoop.h"
@@ -159,7 +158,6 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
             if (*target)
                 for (P p : readers) aims[p] = (*target)->of(weightOf(w, p), reader++);
         }
-        returnFreedMemory();
         for (P p : readers) LATHE_TRY(quantizeOne(p, input, p == *(readers.end() - 1), aims.at(p)));
         return {};
     };
