@@ -1,6 +1,7 @@
 #include "TestSupport.h"
 
 #include <QFile>
+#include <QMap>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QTemporaryDir>
@@ -12,9 +13,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-// `lathe` re-executes itself once so that libgomp starts with OMP_WAIT_POLICY=PASSIVE (see
-// app/common/SleepingOpenMp.h). The running process's own environment, read from /proc while it waits on a Hub
-// request that never gets an answer, shows which policy libgomp was loaded with.
+// `lathe` re-executes itself once so that libgomp starts with OMP_WAIT_POLICY=PASSIVE and OpenBLAS with
+// OPENBLAS_THREAD_TIMEOUT=4 (see app/common/SleepingOpenMp.h). The running process's own environment, read from /proc
+// while it waits on a Hub request that never gets an answer, shows which policy libgomp was loaded with.
 namespace {
 
 // A loopback listener that accepts connections and never answers.
@@ -57,40 +58,51 @@ private:
 class TestCliStartup : public QObject {
     Q_OBJECT
 
-    // OMP_WAIT_POLICY as the running `lathe` sees it, or "(unset)".
-    static QByteArray policySeenBy(const QString& presetPolicy)
+    // OMP_WAIT_POLICY and OPENBLAS_THREAD_TIMEOUT as the running `lathe` sees them ("(unset)" when absent), started
+    // with `preset` on top of an environment without either.
+    static QMap<QByteArray, QByteArray> threadSettingsSeenBy(const QMap<QString, QString>& preset)
     {
+        const QList<QByteArray> names{"OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT"};
+        QMap<QByteArray, QByteArray> seen;
         QTemporaryDir home;
         SilentServer silentHub;
-        if (silentHub.port() == 0) return "listen failed";
+        if (silentHub.port() == 0) return {{"error", "listen failed"}};
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.remove(QStringLiteral("OMP_WAIT_POLICY"));
-        if (!presetPolicy.isEmpty()) env.insert(QStringLiteral("OMP_WAIT_POLICY"), presetPolicy);
+        for (const QByteArray& name : names) env.remove(QString::fromLatin1(name));
+        for (auto it = preset.begin(); it != preset.end(); ++it) env.insert(it.key(), it.value());
         env.insert(QStringLiteral("HF_HOME"), home.path());
         env.insert(QStringLiteral("HF_TOKEN"), QStringLiteral("hf_startupTestToken"));
         env.insert(QStringLiteral("HF_ENDPOINT"), QStringLiteral("http://127.0.0.1:%1").arg(silentHub.port()));
         QProcess lathe;
         lathe.setProcessEnvironment(env);
         lathe.start(lathe::test::cliPath(), {QStringLiteral("whoami")});
-        if (!lathe.waitForStarted(10000)) return "did not start";
-        QByteArray policy = "no request reached the Hub";
+        if (!lathe.waitForStarted(10000)) return {{"error", "did not start"}};
         if (silentHub.waitForConnection(30000)) {
             QFile environ(QStringLiteral("/proc/%1/environ").arg(lathe.processId()));
-            policy = "(unset)";
+            for (const QByteArray& name : names) seen[name] = "(unset)";
             if (environ.open(QIODevice::ReadOnly))
                 for (const QByteArray& entry : environ.readAll().split('\0'))
-                    if (entry.startsWith("OMP_WAIT_POLICY=")) policy = entry.mid(16);
+                    for (const QByteArray& name : names)
+                        if (entry.startsWith(name + '=')) seen[name] = entry.mid(name.size() + 1);
+        } else {
+            seen["error"] = "no request reached the Hub";
         }
         lathe.kill();
         lathe.waitForFinished(10000);
-        return policy;
+        return seen;
     }
 
 private Q_SLOTS:
-    void openMpThreadsSleepUnlessTheUserChose()
+    void threadsSleepUnlessTheUserChose()
     {
-        QCOMPARE(policySeenBy({}), QByteArray("PASSIVE"));
-        QCOMPARE(policySeenBy(QStringLiteral("ACTIVE")), QByteArray("ACTIVE"));
+        using Seen = QMap<QByteArray, QByteArray>;
+        QCOMPARE(threadSettingsSeenBy({}), (Seen{{"OMP_WAIT_POLICY", "PASSIVE"}, {"OPENBLAS_THREAD_TIMEOUT", "4"}}));
+        // A wait policy of the user's own: no re-exec, nothing changed.
+        QCOMPARE(threadSettingsSeenBy({{QStringLiteral("OMP_WAIT_POLICY"), QStringLiteral("ACTIVE")}}),
+                 (Seen{{"OMP_WAIT_POLICY", "ACTIVE"}, {"OPENBLAS_THREAD_TIMEOUT", "(unset)"}}));
+        // An OpenBLAS timeout of the user's own is kept.
+        QCOMPARE(threadSettingsSeenBy({{QStringLiteral("OPENBLAS_THREAD_TIMEOUT"), QStringLiteral("10")}}),
+                 (Seen{{"OMP_WAIT_POLICY", "PASSIVE"}, {"OPENBLAS_THREAD_TIMEOUT", "10"}}));
     }
 };
 
