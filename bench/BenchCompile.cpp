@@ -76,6 +76,7 @@ FlopCounts compileFlops(const SyntheticLlamaSpec& s, bool rotated)
     const double headBlocks = std::ceil(V / std::max(1.0, std::floor(double(int64_t{1} << 24) / h)));
     auto sweep = [B](double out, double in) { return out * in * (in + B); };
     auto factor = [](double in) { return 4.0 / 3.0 * in * in * in; };
+    // n·log₂n per vector: exact for these power-of-two widths (a Paley factor K would add 2·K·n more).
     auto fwht = [](double rows, double n) { return rows * n * std::log2(n); };
     // The float-output target (quant/FloatTarget.h). Cross form: Cholesky of H + λI, then M = (H + λI)⁻¹(G − H)
     // and W·Mᵀ for many rows, or a solve per row for few. Residual form (down_proj): R = X̃ᵀ(X − X̃)Wᵀ over the

@@ -30,10 +30,10 @@ struct Rows {
     at::Tensor absMax;  // fp32 [rows]
 };
 
-// Heavy-tailed rows (many pick p < 1), with a few exact zeros.
-Rows heavyTailed(int64_t rows, int64_t cols)
+// Heavy-tailed rows (many pick p < 1), with a few exact zeros, times `magnitude`.
+Rows heavyTailed(int64_t rows, int64_t cols, double magnitude = 1.0)
 {
-    auto w = (at::randn({rows, cols}) * at::exp(at::randn({rows, cols}))).contiguous();
+    auto w = (at::randn({rows, cols}) * at::exp(at::randn({rows, cols})) * magnitude).contiguous();
     w.view({-1}).slice(0, 0, w.numel(), 7).zero_();
     auto absMax = w.abs().amax(1).clamp_min(1e-30).contiguous();
     return {w, absMax};
@@ -58,19 +58,24 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("bits");
         QTest::addColumn<int>("cols");
+        QTest::addColumn<double>("magnitude");
         // Widths below, at and above the 16-value vectors and the 512-value early-exit checks.
-        QTest::newRow("w4 x1") << 4 << 1;
-        QTest::newRow("w4 x17") << 4 << 17;
-        QTest::newRow("w4 x32") << 4 << 32;
-        QTest::newRow("w3 x513") << 3 << 513;
-        QTest::newRow("w4 x2048") << 4 << 2048;
-        QTest::newRow("w8 x1500") << 8 << 1500;
+        QTest::newRow("w4 x1") << 4 << 1 << 1.0;
+        QTest::newRow("w4 x17") << 4 << 17 << 1.0;
+        QTest::newRow("w4 x32") << 4 << 32 << 1.0;
+        QTest::newRow("w3 x513") << 3 << 513 << 1.0;
+        QTest::newRow("w4 x2048") << 4 << 2048 << 1.0;
+        QTest::newRow("w8 x1500") << 8 << 1500 << 1.0;
+        // Magnitudes where |e|^2.4 would be subnormal or overflow in fp32 without the row's power-of-two scaling.
+        QTest::newRow("w4 x300 tiny") << 4 << 300 << std::ldexp(1.0, -70);
+        QTest::newRow("w4 x300 huge") << 4 << 300 << std::ldexp(1.0, 60);
     }
     void choosesTheBruteForceOptimum()
     {
         QFETCH(int, bits);
         QFETCH(int, cols);
-        const Rows r = heavyTailed(40, cols);
+        QFETCH(double, magnitude);
+        const Rows r = heavyTailed(40, cols, magnitude);
         const auto scales = run(ShrinkKernel::Generic, r, bits);
         const double qmax = (1 << (bits - 1)) - 1;
         int shrunk = 0;
@@ -114,6 +119,29 @@ private Q_SLOTS:
             const auto wide = run(kernel, r, bits);
             QVERIFY(std::memcmp(generic.data(), wide.data(), generic.size() * sizeof(float)) == 0);
         }
+    }
+
+    void rowsAreIndependent()
+    {
+        // Any split of the rows (threads take ranges; each range starts its own "try the last best first" order)
+        // gives the same scales as one call over all of them.
+        const Rows r = heavyTailed(48, 700);
+        const auto whole = run(ShrinkKernel::Generic, r, 4);
+        for (int64_t i = 0; i < 48; ++i) {
+            float one = 0;
+            searchShrinkWith(ShrinkKernel::Generic, r.values.data_ptr<float>() + i * 700, 1, 700,
+                             r.absMax.data_ptr<float>() + i, 4, &one);
+            QCOMPARE(one, whole[size_t(i)]);
+        }
+    }
+
+    void emptyRowsGetTheUnshrunkScale()
+    {
+        const float absMax[2] = {3.5f, 7.0f};
+        float scales[2] = {0, 0};
+        searchShrink(nullptr, 2, 0, absMax, 4, scales);
+        QCOMPARE(scales[0], 0.5f);
+        QCOMPARE(scales[1], 1.0f);
     }
 
     void widestKernelIsUsed()

@@ -97,6 +97,13 @@ Result<at::Tensor> ActivationStore::get(const std::string& stream, size_t sample
     return stored->scalar_type() == at::kFloat ? *stored : stored->to(at::kFloat);
 }
 
+Result<at::Tensor> ActivationStore::take(const std::string& stream, size_t sample)
+{
+    auto value = get(stream, sample);
+    if (value) release(m_streams.at(stream)[sample]);
+    return value;
+}
+
 void ActivationStore::move(const std::string& from, const std::string& to)
 {
     if (from == to) return;

@@ -36,6 +36,9 @@ public:
     Result<at::Tensor> get(const std::string& stream, size_t sample) const;
     // As stored (float16 or float32), for checkpoints that must keep exactly these bits.
     Result<at::Tensor> getStored(const std::string& stream, size_t sample) const;
+    // get() for a sample read for the last time: its memory leaves the budget (or its spill file is removed) now,
+    // not when the whole stream is dropped. Errors: as get().
+    Result<at::Tensor> take(const std::string& stream, size_t sample);
 
     // Renames `from` to `to`, dropping what `to` held (e.g. a layer's outputs become the next layer's inputs).
     void move(const std::string& from, const std::string& to);

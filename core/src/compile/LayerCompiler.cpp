@@ -256,9 +256,9 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
                 if (!f) return f.error();
                 auto h = get(kQuantStream, s);
                 if (!h) return h.error();
-                auto fo = get(kFloatOutputIn, s);
+                auto fo = m_store.take(kFloatOutputIn, s);
                 if (!fo) return fo.error();
-                auto qo = get(kQuantOutputIn, s);
+                auto qo = m_store.take(kQuantOutputIn, s);
                 if (!qo) return qo.error();
                 auto [floatMid, quantMid] = finishBoth(P::Output, *f, *h, *fo, *qo);
                 LATHE_TRY(m_store.put(kFloatMid, s, floatMid, StreamPrecision::Exact));
@@ -292,9 +292,9 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
         if (!f) return f.error();
         auto h = get(kQuantMid, s);
         if (!h) return h.error();
-        auto fd = get(kFloatDownIn, s);
+        auto fd = m_store.take(kFloatDownIn, s);
         if (!fd) return fd.error();
-        auto qd = get(kQuantDownIn, s);
+        auto qd = m_store.take(kQuantDownIn, s);
         if (!qd) return qd.error();
         auto [floatOut, quantOut] = finishBoth(P::Down, *f, *h, *fd, *qd);
         block.add(floatOut, quantOut);

@@ -83,10 +83,15 @@ std::string provenanceJson(const CompilePlan& plan, const CalibrationSet& calibr
     return j.dump();
 }
 
+// Raised with every change that can alter a finished layer's bits (the fast R1 transform, the fused clip search),
+// so that a resumed compile never mixes layers of two revisions that share a version number.
+constexpr int kCompilerRevision = 2;
+
 std::string compileFingerprint(const CompilePlan& plan, const Checkpoint& checkpoint, const CalibrationSet& calibration)
 {
     OrderedJson j;
     j["lathe_version"] = latheVersion();
+    j["compiler_revision"] = kCompilerRevision;
     j["options"] = optionsJson(plan);
     auto config = readWholeFile((fs::path(plan.modelDir) / "config.json").string());
     j["config"] = config ? *config : std::string();

@@ -21,7 +21,8 @@ std::string latheVersion();
 std::string provenanceJson(const CompilePlan& plan, const CalibrationSet& calibration);
 
 // A digest of everything the compile's result depends on: the options above, config.json, the weight files
-// (name, size, modification time) and the calibration digest. A work folder is resumed only with an equal one.
+// (name, size, modification time), the calibration digest and the compiler revision. A work folder is resumed only
+// with an equal one.
 std::string compileFingerprint(const CompilePlan& plan, const Checkpoint& checkpoint,
                                const CalibrationSet& calibration);
 

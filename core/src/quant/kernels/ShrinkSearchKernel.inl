@@ -4,10 +4,9 @@
 
 #include "quant/ShrinkSearch.h"
 
+#include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <limits>
-#include <vector>
+#include <new>
 
 namespace lathe::quant::kernels {
 namespace {
@@ -17,8 +16,27 @@ constexpr int kLanes = 16;
 // exceeds it cannot win (every term is non-negative and rounding is monotone), so the rest of its row is skipped.
 constexpr int64_t kCheckValues = 512;
 
-typedef float Floats __attribute__((vector_size(kLanes * sizeof(float))));
-typedef int32_t Ints __attribute__((vector_size(kLanes * sizeof(int32_t))));
+using Floats = float __attribute__((vector_size(kLanes * sizeof(float))));
+using Ints = int32_t __attribute__((vector_size(kLanes * sizeof(int32_t))));
+
+// Aligned storage for one zero-padded row. Not a std::vector: a library template instantiated in this file would be
+// shared at link time with the other builds of the kernel, and where the compiler does not inline it the linker may
+// keep the AVX-512 copy for a generic caller.
+class RowBuffer {
+public:
+    explicit RowBuffer(int64_t chunks)
+        : m_data(static_cast<Floats*>(::operator new(sizeof(Floats) * static_cast<size_t>(chunks), kAlignment)))
+    {
+    }
+    ~RowBuffer() { ::operator delete(m_data, kAlignment); }
+    RowBuffer(const RowBuffer&) = delete;
+    RowBuffer& operator=(const RowBuffer&) = delete;
+    Floats* data() { return m_data; }
+
+private:
+    static constexpr std::align_val_t kAlignment{alignof(Floats)};
+    Floats* m_data;
+};
 
 inline Floats splat(float v)
 {
@@ -37,14 +55,14 @@ inline Ints splatInt(int32_t v)
 inline Floats bitsToFloats(Ints v)
 {
     Floats r;
-    std::memcpy(&r, &v, sizeof r);
+    __builtin_memcpy(&r, &v, sizeof r);
     return r;
 }
 
 inline Ints floatsToBits(Floats v)
 {
     Ints r;
-    std::memcpy(&r, &v, sizeof r);
+    __builtin_memcpy(&r, &v, sizeof r);
     return r;
 }
 
@@ -122,16 +140,29 @@ inline float rowError(const Floats* row, int64_t chunks, float scale, float lo, 
 
 void LATHE_SHRINK_KERNEL(const float* w, int64_t rows, int64_t cols, const float* absMax, int bits, float* scales)
 {
-    const int64_t chunks = (cols + kLanes - 1) / kLanes;
-    std::vector<Floats> row(static_cast<size_t>(chunks));
     const float qmax = static_cast<float>((int64_t{1} << (bits - 1)) - 1);
     const float lo = -qmax - 1.0f, hi = qmax;
+    if (rows <= 0) return;
+    if (cols <= 0) {
+        for (int64_t r = 0; r < rows; ++r) scales[r] = absMax[r] / qmax;
+        return;
+    }
+    const int64_t chunks = (cols + kLanes - 1) / kLanes;
+    RowBuffer row(chunks);
+    float* values = reinterpret_cast<float*>(row.data());  // GCC vector types may be accessed as their elements
     int hint = 0;  // neighbouring rows tend to share their best factor: trying it first tightens the bound early
     for (int64_t r = 0; r < rows; ++r) {
-        row.back() = splat(0.0f);  // zero padding adds exactly 0 to every error
-        std::memcpy(row.data(), w + r * cols, static_cast<size_t>(cols) * sizeof(float));
-        const float base = absMax[r];
-        float bestError = std::numeric_limits<float>::infinity();
+        // The row is scaled by a power of two that brings its absmax near 1, so |e|^2.4 stays in the fast power's
+        // accurate range (no subnormal e², no overflow) whatever the weights' magnitude. The scaling is exact, so
+        // w/s, the codes and every candidate's scale are the same bits as without it.
+        int exponent = 0;
+        __builtin_frexpf(absMax[r], &exponent);
+        exponent = exponent < -120 ? -120 : exponent > 120 ? 120 : exponent;
+        const float down = __builtin_ldexpf(1.0f, -exponent), up = __builtin_ldexpf(1.0f, exponent);
+        row.data()[chunks - 1] = splat(0.0f);  // zero padding adds exactly 0 to every error
+        for (int64_t j = 0; j < cols; ++j) values[j] = w[r * cols + j] * down;
+        const float base = absMax[r] * down;
+        float bestError = __builtin_huge_valf();
         int best = 0;
         for (int i = -1; i < kShrinkSteps; ++i) {
             const int k = i < 0 ? hint : i;
@@ -144,7 +175,7 @@ void LATHE_SHRINK_KERNEL(const float* w, int64_t rows, int64_t cols, const float
             }
         }
         hint = best;
-        scales[r] = (base * static_cast<float>((100 - best) / 100.0)) / qmax;
+        scales[r] = ((base * static_cast<float>((100 - best) / 100.0)) / qmax) * up;
     }
 }
 
