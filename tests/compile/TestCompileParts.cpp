@@ -20,6 +20,8 @@
 #include "quant/ErrorMetrics.h"
 #include "quant/Hadamard.h"
 #include "quant/Transforms.h"
+#include "runtime/Decoder.h"
+#include "runtime/Projections.h"
 
 #include <QDir>
 #include <QFile>
@@ -251,6 +253,65 @@ private Q_SLOTS:
                            off.linears.at(Projection::Output).weight.codes));
         QVERIFY(
             !at::equal(on.linears.at(Projection::Down).weight.codes, off.linears.at(Projection::Down).weight.codes));
+    }
+
+    // The streams a layer hands on are the decoder layer itself: the float model's on the float stream, the compiled
+    // linears' on the quantized one (the measuring passes finish each half from inputs kept by the observing passes,
+    // so a wrong residual or a swapped stream would show here), also when every kept tensor goes through spill files.
+    void layerOutputsAreTheDecodersOutputs_data()
+    {
+        QTest::addColumn<int64_t>("budget");
+        QTest::newRow("in memory") << (int64_t(1) << 20);
+        QTest::newRow("spilled") << int64_t(0);
+    }
+    void layerOutputsAreTheDecodersOutputs()
+    {
+        QFETCH(int64_t, budget);
+        ModelConfig c = smallConfig();
+        const QString dir = m_dir.filePath("streams/model");
+        writeModel(dir, c, randomWeights(c, 14));
+        auto checkpoint = Checkpoint::open(dir.toStdString());
+        QVERIFY(checkpoint.ok());
+        CompileOptions o = baseOptions(m_dir.filePath("streams"));
+        o.rotation = "off";
+        auto plan = makeCompilePlan(o, dir.toStdString(), c);
+        QVERIFY(plan.ok());
+        auto weights = loadLayerWeights(**checkpoint, *plan, 1, {});
+        QVERIFY(weights.ok());
+        std::mt19937_64 rng(6);
+        ActivationStore store(m_dir.filePath("streams/spill").toStdString(), budget);
+        std::vector<at::Tensor> floatIn, quantIn;
+        for (size_t s = 0; s < 3; ++s) {
+            floatIn.push_back(randomTensor(rng, {1, 5 + 2 * int64_t(s), 32}, 0, 2));
+            quantIn.push_back(floatIn.back() + randomTensor(rng, {1, 5 + 2 * int64_t(s), 32}, 0, 0.1));
+            QVERIFY(store.put(kFloatStream, s, floatIn.back(), StreamPrecision::Exact).ok());
+            QVERIFY(store.put(kQuantStream, s, quantIn.back(), StreamPrecision::Exact).ok());
+        }
+        StepProgress progress({}, 100);
+        auto layer = LayerCompiler(*plan, store, 3, progress, {}).compile(1, *weights);
+        QVERIFY2(layer.ok(), layer.ok() ? "" : layer.error().message.c_str());
+        const Rope rope(c);
+        // Both streams are kept in float16 between layers: compare within half an fp16 step.
+        auto near = [](const at::Tensor& got, const at::Tensor& want) {
+            return ((got - want).abs() <= want.abs() * std::ldexp(1.0, -11) + 1e-6).all().item<bool>();
+        };
+        for (size_t s = 0; s < 3; ++s) {
+            const auto ctx = makePositionContext(c, rope, 0, floatIn[s].size(1));
+            const at::Tensor wantFloat = decoderLayer(
+                c, weights->inputNorm, weights->postAttentionNorm,
+                [&](Projection p, const at::Tensor& x) { return floatProjection(*weights, p, x); }, floatIn[s], ctx);
+            const at::Tensor wantQuant = decoderLayer(
+                c, weights->inputNorm, weights->postAttentionNorm,
+                [&](Projection p, const at::Tensor& x) { return layer->linears.at(p).forward(x); }, quantIn[s], ctx);
+            QVERIFY(near(*store.get(kFloatStream, s), wantFloat));
+            QVERIFY(near(*store.get(kQuantStream, s), wantQuant));
+            QVERIFY(!near(*store.get(kQuantStream, s), wantFloat));
+        }
+        // Nothing of the layer's own streams is left behind.
+        for (const char* kept : {"float.o_proj.in", "quant.o_proj.in", "float.down_proj.in", "quant.down_proj.in",
+                                 "float.mid", "quant.mid"})
+            QCOMPARE(store.samples(kept), size_t(0));
+        QCOMPARE(store.bytesSpilled() + store.bytesInMemory() > 0, true);
     }
 
     void planResolvesBitsAndPaths()

@@ -7,7 +7,6 @@
 #include "runtime/Decoder.h"
 
 #include <chrono>
-#include <optional>
 #include <set>
 
 namespace lathe::compile {

@@ -16,7 +16,8 @@ constexpr int kShrinkSteps = 80;
 void searchShrink(const float* w, int64_t rows, int64_t cols, const float* absMax, int bits, float* scales);
 
 // The builds of the kernel; searchShrink runs the widest the processor supports. (An AVX2 build measured no
-// faster than the generic SSE2 one: the 16-lane vectors already keep both busy.)
+// faster than the generic SSE2 one here, so there is none.) searchShrinkWith and shrinkKernelSupported are for
+// tests that compare the builds.
 enum class ShrinkKernel { Generic, Avx512 };
 bool shrinkKernelSupported(ShrinkKernel kernel);
 void searchShrinkWith(ShrinkKernel kernel, const float* w, int64_t rows, int64_t cols, const float* absMax, int bits,
