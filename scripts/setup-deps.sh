@@ -15,6 +15,7 @@ packages=(
   python3-torch python3-numpy
 
   xvfb xauth fonts-dejavu-core curl
+  clang-format-14
 )
 
 # Node.js runs the peer implementations the tests compare against; take Debian's only when none is installed
