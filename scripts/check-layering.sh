@@ -1,27 +1,34 @@
 #!/usr/bin/env bash
-# Proves the layering: core, the CLI and the core tests build without the GUI (-DLATHE_BUILD_GUI=OFF, into
-# build-nogui/), and no translation unit of that build sees a Qt GUI or Widgets header, nor core any Qt at all.
+# Proves the layering: core, the CLI and the core tests build without the GUI (-DLATHE_BUILD_GUI=OFF), and no
+# translation unit of that build sees a Qt GUI or Widgets header, nor core any Qt at all.
+# Runs in the build folder that scripts/build.sh made (the GUI option changes no flag of core, the CLI or the core
+# tests, so their objects are reused rather than built a second time with another precompiled header), then
+# configures it back with the GUI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build-nogui -G Ninja -DLATHE_BUILD_GUI=OFF -DLATHE_BUILD_BENCH=OFF -DLATHE_WARNINGS_AS_ERRORS=ON "$@" >/dev/null
-cmake --build build-nogui -j"$(nproc)"
-commands=build-nogui/compile_commands.json
-if grep -qE 'QtGui|QtWidgets|QtPrintSupport|qcustomplot' "$commands"; then
-  echo "check-layering: a target of the GUI-free build includes Qt GUI headers:" >&2
-  grep -oE '"file": "[^"]*"' <(grep -E 'QtGui|QtWidgets|QtPrintSupport|qcustomplot' "$commands" -B0 -A3) | head >&2 || true
-  exit 1
-fi
+build=build
+cmake -S . -B "$build" -DLATHE_BUILD_GUI=OFF >/dev/null
+trap 'cmake -S . -B "$build" -DLATHE_BUILD_GUI=ON >/dev/null' EXIT
+cmake --build "$build" -j"$(nproc)"
+commands="$build/compile_commands.json"
 if python3 - "$commands" <<'PY'
 import json, sys
-bad = [c["file"] for c in json.load(open(sys.argv[1]))
-       if "/core/" in c["file"] and ("/Qt" in c["command"] or "/qt6" in c["command"])]
+bad = []
+for c in json.load(open(sys.argv[1])):
+    cmd, f = c["command"], c["file"]
+    if any(m in cmd for m in ("QtGui", "QtWidgets", "QtPrintSupport", "qcustomplot")):
+        bad.append(f + ": Qt GUI include path")
+    elif "/core/" in f and ("/Qt" in cmd or "qt6" in cmd):
+        bad.append(f + ": core compiled with Qt include paths")
 print("\n".join(bad))
 sys.exit(0 if bad else 1)
 PY
 then
-  echo "check-layering: the core files above are compiled with Qt include paths" >&2
+  echo "check-layering: the GUI-free build is not free of the GUI (see above)" >&2
   exit 1
 fi
-test -x build-nogui/app/lathe || { echo "check-layering: the CLI was not built" >&2; exit 1; }
-test ! -e build-nogui/app/lathe-studio || { echo "check-layering: lathe-studio built with the GUI off" >&2; exit 1; }
+if ninja -C "$build" -t targets all | grep -qE '^(lathe_ui|lathe-studio)[.:]'; then
+  echo "check-layering: GUI targets exist with LATHE_BUILD_GUI=OFF" >&2
+  exit 1
+fi
 echo "check-layering: core, the CLI and the core tests build without the GUI; core sees no Qt"
