@@ -82,221 +82,141 @@ Result<CompiledLayer> LayerCompiler::compile(int layer, const LayerWeights& weig
     }
 }
 
-Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
+struct LayerCompiler::Layer {
+    int index = 0;
+    const LayerWeights& weights;
+    CompiledLayer out;
+    std::map<Projection, LinearReport> reports;
+    std::map<Projection, SqnrAccumulator> isolated, propagated;
+    std::map<Projection, ClipCounter> clips;
+    SqnrAccumulator block;
+};
+
+Result<CompiledLayer> LayerCompiler::run(int index, const LayerWeights& weights)
+{
+    const auto started = std::chrono::steady_clock::now();
+    Layer layer{index, weights, {}, {}, {}, {}, {}, {}};
+    LATHE_TRY(compileQkv(layer));
+    LATHE_TRY(compileOutputProjection(layer));
+    LATHE_TRY(compileGateUp(layer));
+    LATHE_TRY(compileDownProjection(layer));
+    LATHE_TRY(measureBlockOutput(layer));
+    return finish(layer, started);
+}
+
+bool LayerCompiler::withHessian() const
+{
+    return m_plan.options.weightMethod == "gptq";
+}
+
+InputObserver LayerCompiler::observer(const Layer& layer, int64_t columns,
+                                      std::initializer_list<Projection> readers) const
+{
+    std::set<int> bits;
+    for (Projection p : readers) bits.insert(m_plan.linear(layer.index, p).activationBits);
+    std::vector<at::Tensor> weights;
+    for (Projection p : readers) weights.push_back(weightOf(layer.weights, p));
+    return InputObserver(columns, withHessian(), bits, m_plan.options, std::move(weights));
+}
+
+void LayerCompiler::countClips(Layer& layer, Projection p, const at::Tensor& x) const
+{
+    const compiled::QuantizedLinear& linear = layer.out.linears.at(p);
+    layer.clips[p].add(x, linear.inputScale, linear.activationBits);
+}
+
+// 1. q, k, v from the quantized stream's normed inputs.
+Result<void> LayerCompiler::compileQkv(Layer& layer)
 {
     using P = Projection;
-    const auto started = std::chrono::steady_clock::now();
-    const ModelConfig& c = m_plan.config;
-    const CompileOptions& options = m_plan.options;
-    const double eps = c.rmsNormEps;
-    const int64_t hidden = c.hiddenSize;
-    const bool withHessian = options.weightMethod == "gptq";
-
-    CompiledLayer out;
-    auto& q = out.linears;
-    std::map<P, LinearReport> reports;
-    std::map<P, SqnrAccumulator> isolated, propagated;
-    std::map<P, ClipCounter> clips;
-    auto floatFn = [&w](P p, const at::Tensor& x) { return floatProjection(w, p, x); };
-    auto bitsOf = [&](std::initializer_list<P> ps) {
-        std::set<int> bits;
-        for (P p : ps) bits.insert(m_plan.linear(L, p).activationBits);
-        return bits;
-    };
-    auto weightsOf = [&](std::initializer_list<P> ps) {
-        std::vector<at::Tensor> out;
-        for (P p : ps) out.push_back(weightOf(w, p));
-        return out;
-    };
-    auto context = [&](const at::Tensor& h) { return makePositionContext(c, m_rope, 0, h.size(1)); };
-    auto get = [&](const char* stream, size_t s) { return m_store.get(stream, s); };
-    auto clip = [&](P p, const at::Tensor& x) { clips[p].add(x, q.at(p).inputScale, q.at(p).activationBits); };
-
-    // `aim`: the weights GPTQ aims at, the float-output target or the linear's own weights.
-    auto quantizeOne = [&](P p, InputObserver& input, bool lastReader, const at::Tensor& aim) -> Result<void> {
-        if (m_stop.stopRequested()) return compileCancelled();
-        const LinearPlan& lp = m_plan.linear(L, p);
-        m_progress.report("quantizing " + lp.module);
-        const at::Tensor& weight = weightOf(w, p);
-        auto wq = quantizeWeights(lp.module, aim, lastReader ? input.takeHessian() : input.hessian(), lp.weightBits,
-                                  options, m_stop);
-        if (!wq) return wq.error();
-        compiled::QuantizedLinear linear;
-        linear.weight = std::move(wq->weight);
-        linear.inputScale = input.scale(lp.activationBits);
-        linear.activationBits = lp.activationBits;
-        linear.bias = biasOf(w, p);
-        LinearReport& r = reports[p];
-        r.layer = L;
-        r.projection = projectionName(p);
-        r.group = lp.group;
-        r.weightBits = lp.weightBits;
-        r.activationBits = lp.activationBits;
-        WeightStatistics stats;
-        stats.add(weight, linear.weight);
-        stats.fill(r);
-        r.activationScale = linear.inputScale;
-        r.activationAbsMax = input.absMax();
-        r.gptqDamping = wq->damping;
-        q[p] = std::move(linear);
-        m_progress.advance("quantized " + lp.module);
-        return {};
-    };
-
-    // Quantizes the linears that read `input`, the last of them taking over its Hessian. Their float-output targets
-    // are formed first, so that the fit's matrices are freed before GPTQ allocates its own.
-    auto quantize = [&](std::initializer_list<P> readers, InputObserver& input) -> Result<void> {
-        std::map<P, at::Tensor> aims;
-        for (P p : readers) aims[p] = weightOf(w, p);
-        {
-            if (input.wantsReference())
-                m_progress.report("fitting the float outputs of " + m_plan.linear(L, *readers.begin()).module);
-            auto target = input.takeFloatTarget(options.dampFraction);
-            if (!target) return target.error();
-            size_t reader = 0;
-            if (*target)
-                for (P p : readers) aims[p] = (*target)->of(weightOf(w, p), reader++);
-        }
-        for (P p : readers) LATHE_TRY(quantizeOne(p, input, p == *(readers.end() - 1), aims.at(p)));
-        return {};
-    };
-
-    // Ends one half of the layer on both streams from the inputs of its last projection `measured` (kept by the pass
-    // that observed them): measures it, isolated against its float output on the float inputs and propagated
-    // against the quantized stream's, and returns the float and quantized outputs.
-    auto finishBoth = [&](P measured, const at::Tensor& floatResidual, const at::Tensor& quantResidual,
-                          const at::Tensor& floatIn, const at::Tensor& quantIn) {
-        const at::Tensor yf = floatFn(measured, floatIn);
-        const at::Tensor yq = q.at(measured).forward(quantIn);
-        isolated[measured].add(yf, q.at(measured).forward(floatIn));
-        propagated[measured].add(yf, yq);
-        clip(measured, quantIn);
-        return std::pair{floatResidual + yf, quantResidual + yq};
-    };
-
-    // One pass over the samples that measures the just-quantized `measured` linears (isolated on the float
-    // stream's normed inputs, propagated on the quantized stream's) while `residual` runs both streams up to
-    // `next`, whose inputs go to `input` (with the float stream's as reference where it wants them) and are kept
-    // as `floatNextIn` / `quantNextIn`: the later half of the residual is not needed, so `next` returns zeros.
-    auto measureUpTo = [&](const char* step, const char* floatStream, const char* quantStream, const at::Tensor& norm,
-                           std::initializer_list<P> measured, P next, const char* floatNextIn, const char* quantNextIn,
-                           InputObserver& input, const auto& residual) -> Result<void> {
-        return forEachSample(m_samples, m_progress, m_stop, step, [&](size_t s) -> Result<void> {
-            auto f = get(floatStream, s);
-            if (!f) return f.error();
-            auto h = get(quantStream, s);
-            if (!h) return h.error();
-            const at::Tensor xf = rmsNorm(*f, norm, eps);
-            std::map<P, at::Tensor> reference;
-            for (P p : measured) {
-                reference[p] = floatFn(p, xf);
-                isolated[p].add(reference[p], q.at(p).forward(xf));
-            }
-            at::Tensor floatNext;
-            residual(
-                [&](P p, const at::Tensor& x) -> at::Tensor {
-                    // A copy: attention may rotate q and k in place (RoPE on a view of them).
-                    if (p != next) return reference.at(p).clone();
-                    floatNext = x;
-                    return unused(x, hidden);
-                },
-                *f);
-            FirstError failure;
-            auto project = [&](P p, const at::Tensor& x) -> at::Tensor {
-                if (p == next) {
-                    failure.keep(input.add(x, input.wantsReference() ? floatNext : at::Tensor()));
-                    failure.keep(m_store.put(floatNextIn, s, floatNext, StreamPrecision::Exact));
-                    failure.keep(m_store.put(quantNextIn, s, x, StreamPrecision::Exact));
-                    return unused(x, hidden);
-                }
-                at::Tensor y = q.at(p).forward(x);
-                propagated[p].add(reference.at(p), y);
-                clip(p, x);
-                return y;
-            };
-            residual(project, *h);
-            return failure.status();
-        });
-    };
-
-    // 1. q, k, v from the quantized stream's normed inputs.
-    {
-        InputObserver input(hidden, withHessian, bitsOf({P::Query, P::Key, P::Value}), options,
-                            weightsOf({P::Query, P::Key, P::Value}));
-        LATHE_TRY(forEachSample(m_samples, m_progress, m_stop, "observing q/k/v inputs", [&](size_t s) -> Result<void> {
-            auto h = get(kQuantStream, s);
-            if (!h) return h.error();
-            if (!input.wantsReference()) return input.add(rmsNorm(*h, w.inputNorm, eps));
-            auto f = get(kFloatStream, s);
-            if (!f) return f.error();
-            return input.add(rmsNorm(*h, w.inputNorm, eps), rmsNorm(*f, w.inputNorm, eps));
-        }));
-        LATHE_TRY(quantize({P::Query, P::Key, P::Value}, input));
-    }
-
-    // 2. o_proj's inputs through the quantized q, k, v; q/k/v measured on the way.
-    {
-        InputObserver input(int64_t(c.numHeads) * c.headDim, withHessian, bitsOf({P::Output}), options,
-                            weightsOf({P::Output}));
-        LATHE_TRY(measureUpTo("observing o_proj inputs", kFloatStream, kQuantStream, w.inputNorm,
-                              {P::Query, P::Key, P::Value}, P::Output, kFloatOutputIn, kQuantOutputIn, input,
-                              [&](const ProjectionFn& project, const at::Tensor& x) {
-                                  return attentionResidual(c, w.inputNorm, project, x, context(x));
-                              }));
-        LATHE_TRY(quantize({P::Output}, input));
-    }
-
-    // 3. The attention residual of both streams, kept for the MLP passes; gate/up inputs; o_proj measured.
-    {
-        InputObserver input(hidden, withHessian, bitsOf({P::Gate, P::Up}), options, weightsOf({P::Gate, P::Up}));
-        LATHE_TRY(
-            forEachSample(m_samples, m_progress, m_stop, "observing gate/up inputs", [&](size_t s) -> Result<void> {
-                auto f = get(kFloatStream, s);
-                if (!f) return f.error();
-                auto h = get(kQuantStream, s);
-                if (!h) return h.error();
-                auto fo = m_store.take(kFloatOutputIn, s);
-                if (!fo) return fo.error();
-                auto qo = m_store.take(kQuantOutputIn, s);
-                if (!qo) return qo.error();
-                auto [floatMid, quantMid] = finishBoth(P::Output, *f, *h, *fo, *qo);
-                LATHE_TRY(m_store.put(kFloatMid, s, floatMid, StreamPrecision::Exact));
-                LATHE_TRY(m_store.put(kQuantMid, s, quantMid, StreamPrecision::Exact));
-                return input.add(rmsNorm(quantMid, w.postAttentionNorm, eps),
-                                 input.wantsReference() ? rmsNorm(floatMid, w.postAttentionNorm, eps) : at::Tensor());
-            }));
-        // The MLP passes read only the residuals kept above.
-        m_store.drop(kFloatStream);
-        m_store.drop(kQuantStream);
-        m_store.drop(kFloatOutputIn);
-        m_store.drop(kQuantOutputIn);
-        LATHE_TRY(quantize({P::Gate, P::Up}, input));
-    }
-
-    // 4. down_proj's inputs through the quantized gate/up; gate/up measured.
-    {
-        InputObserver input(c.intermediateSize, withHessian, bitsOf({P::Down}), options, weightsOf({P::Down}));
-        LATHE_TRY(measureUpTo("observing down_proj inputs", kFloatMid, kQuantMid, w.postAttentionNorm, {P::Gate, P::Up},
-                              P::Down, kFloatDownIn, kQuantDownIn, input,
-                              [&](const ProjectionFn& project, const at::Tensor& x) {
-                                  return mlpResidual(c, w.postAttentionNorm, project, x);
-                              }));
-        LATHE_TRY(quantize({P::Down}, input));
-    }
-
-    // 5. The block outputs of both streams; down_proj and the block measured.
-    SqnrAccumulator block;
-    LATHE_TRY(forEachSample(m_samples, m_progress, m_stop, "measuring the block output", [&](size_t s) -> Result<void> {
-        auto f = get(kFloatMid, s);
+    const LayerWeights& w = layer.weights;
+    const double eps = m_plan.config.rmsNormEps;
+    InputObserver input = observer(layer, m_plan.config.hiddenSize, {P::Query, P::Key, P::Value});
+    LATHE_TRY(forEachSample(m_samples, m_progress, m_stop, "observing q/k/v inputs", [&](size_t s) -> Result<void> {
+        auto h = m_store.get(kQuantStream, s);
+        if (!h) return h.error();
+        if (!input.wantsReference()) return input.add(rmsNorm(*h, w.inputNorm, eps));
+        auto f = m_store.get(kFloatStream, s);
         if (!f) return f.error();
-        auto h = get(kQuantMid, s);
+        return input.add(rmsNorm(*h, w.inputNorm, eps), rmsNorm(*f, w.inputNorm, eps));
+    }));
+    return quantize(layer, {P::Query, P::Key, P::Value}, input);
+}
+
+// 2. o_proj's inputs through the quantized q, k, v; q/k/v measured on the way.
+Result<void> LayerCompiler::compileOutputProjection(Layer& layer)
+{
+    using P = Projection;
+    const ModelConfig& c = m_plan.config;
+    const LayerWeights& w = layer.weights;
+    InputObserver input = observer(layer, int64_t(c.numHeads) * c.headDim, {P::Output});
+    LATHE_TRY(measureUpTo(
+        layer, "observing o_proj inputs", kFloatStream, kQuantStream, w.inputNorm, {P::Query, P::Key, P::Value},
+        P::Output, kFloatOutputIn, kQuantOutputIn, input, [&](const ProjectionFn& project, const at::Tensor& x) {
+            return attentionResidual(c, w.inputNorm, project, x, makePositionContext(c, m_rope, 0, x.size(1)));
+        }));
+    return quantize(layer, {P::Output}, input);
+}
+
+// 3. The attention residual of both streams, kept for the MLP passes; gate/up inputs; o_proj measured.
+Result<void> LayerCompiler::compileGateUp(Layer& layer)
+{
+    using P = Projection;
+    const LayerWeights& w = layer.weights;
+    const double eps = m_plan.config.rmsNormEps;
+    InputObserver input = observer(layer, m_plan.config.hiddenSize, {P::Gate, P::Up});
+    LATHE_TRY(forEachSample(m_samples, m_progress, m_stop, "observing gate/up inputs", [&](size_t s) -> Result<void> {
+        auto f = m_store.get(kFloatStream, s);
+        if (!f) return f.error();
+        auto h = m_store.get(kQuantStream, s);
+        if (!h) return h.error();
+        auto fo = m_store.take(kFloatOutputIn, s);
+        if (!fo) return fo.error();
+        auto qo = m_store.take(kQuantOutputIn, s);
+        if (!qo) return qo.error();
+        auto [floatMid, quantMid] = finishBoth(layer, P::Output, *f, *h, *fo, *qo);
+        LATHE_TRY(m_store.put(kFloatMid, s, floatMid, StreamPrecision::Exact));
+        LATHE_TRY(m_store.put(kQuantMid, s, quantMid, StreamPrecision::Exact));
+        return input.add(rmsNorm(quantMid, w.postAttentionNorm, eps),
+                         input.wantsReference() ? rmsNorm(floatMid, w.postAttentionNorm, eps) : at::Tensor());
+    }));
+    // The MLP passes read only the residuals kept above.
+    m_store.drop(kFloatStream);
+    m_store.drop(kQuantStream);
+    m_store.drop(kFloatOutputIn);
+    m_store.drop(kQuantOutputIn);
+    return quantize(layer, {P::Gate, P::Up}, input);
+}
+
+// 4. down_proj's inputs through the quantized gate/up; gate/up measured.
+Result<void> LayerCompiler::compileDownProjection(Layer& layer)
+{
+    using P = Projection;
+    const ModelConfig& c = m_plan.config;
+    const LayerWeights& w = layer.weights;
+    InputObserver input = observer(layer, c.intermediateSize, {P::Down});
+    LATHE_TRY(measureUpTo(layer, "observing down_proj inputs", kFloatMid, kQuantMid, w.postAttentionNorm,
+                          {P::Gate, P::Up}, P::Down, kFloatDownIn, kQuantDownIn, input,
+                          [&](const ProjectionFn& project, const at::Tensor& x) {
+                              return mlpResidual(c, w.postAttentionNorm, project, x);
+                          }));
+    return quantize(layer, {P::Down}, input);
+}
+
+// 5. The block outputs of both streams; down_proj and the block measured. The outputs replace the layer's inputs.
+Result<void> LayerCompiler::measureBlockOutput(Layer& layer)
+{
+    LATHE_TRY(forEachSample(m_samples, m_progress, m_stop, "measuring the block output", [&](size_t s) -> Result<void> {
+        auto f = m_store.get(kFloatMid, s);
+        if (!f) return f.error();
+        auto h = m_store.get(kQuantMid, s);
         if (!h) return h.error();
         auto fd = m_store.take(kFloatDownIn, s);
         if (!fd) return fd.error();
         auto qd = m_store.take(kQuantDownIn, s);
         if (!qd) return qd.error();
-        auto [floatOut, quantOut] = finishBoth(P::Down, *f, *h, *fd, *qd);
-        block.add(floatOut, quantOut);
+        auto [floatOut, quantOut] = finishBoth(layer, Projection::Down, *f, *h, *fd, *qd);
+        layer.block.add(floatOut, quantOut);
         LATHE_TRY(m_store.put(kFloatNext, s, floatOut));
         return m_store.put(kQuantNext, s, quantOut);
     }));
@@ -306,18 +226,143 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
     m_store.drop(kQuantDownIn);
     m_store.move(kFloatNext, kFloatStream);
     m_store.move(kQuantNext, kQuantStream);
+    return {};
+}
 
-    for (P p : layerProjections()) {
-        LinearReport r = reports.at(p);
-        r.sqnrIsolatedDb = isolated[p].db();
-        r.sqnrPropagatedDb = propagated[p].db();
-        r.activationClipRate = clips[p].rate();
+CompiledLayer LayerCompiler::finish(Layer& layer, std::chrono::steady_clock::time_point started) const
+{
+    CompiledLayer out = std::move(layer.out);
+    for (Projection p : layerProjections()) {
+        LinearReport r = layer.reports.at(p);
+        r.sqnrIsolatedDb = layer.isolated[p].db();
+        r.sqnrPropagatedDb = layer.propagated[p].db();
+        r.activationClipRate = layer.clips[p].rate();
         out.reports.push_back(std::move(r));
     }
-    out.block.layer = L;
-    out.block.outputSqnrDb = block.db();
+    out.block.layer = layer.index;
+    out.block.outputSqnrDb = layer.block.db();
     out.block.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return out;
+}
+
+// The float-output targets of all readers are formed first, so that the fit's matrices are freed before GPTQ
+// allocates its own.
+Result<void> LayerCompiler::quantize(Layer& layer, std::initializer_list<Projection> readers, InputObserver& input)
+{
+    std::map<Projection, at::Tensor> aims;
+    for (Projection p : readers) aims[p] = weightOf(layer.weights, p);
+    {
+        if (input.wantsReference())
+            m_progress.report("fitting the float outputs of " + m_plan.linear(layer.index, *readers.begin()).module);
+        auto target = input.takeFloatTarget(m_plan.options.dampFraction);
+        if (!target) return target.error();
+        size_t reader = 0;
+        if (*target)
+            for (Projection p : readers) aims[p] = (*target)->of(weightOf(layer.weights, p), reader++);
+    }
+    for (Projection p : readers) LATHE_TRY(quantizeOne(layer, p, input, p == *(readers.end() - 1), aims.at(p)));
+    return {};
+}
+
+Result<void> LayerCompiler::quantizeOne(Layer& layer, Projection p, InputObserver& input, bool lastReader,
+                                        const at::Tensor& aim)
+{
+    if (m_stop.stopRequested()) return compileCancelled();
+    const LinearPlan& lp = m_plan.linear(layer.index, p);
+    m_progress.report("quantizing " + lp.module);
+    const at::Tensor& weight = weightOf(layer.weights, p);
+    auto wq = quantizeWeights(lp.module, aim, lastReader ? input.takeHessian() : input.hessian(), lp.weightBits,
+                              m_plan.options, m_stop);
+    if (!wq) return wq.error();
+    compiled::QuantizedLinear linear;
+    linear.weight = std::move(wq->weight);
+    linear.inputScale = input.scale(lp.activationBits);
+    linear.activationBits = lp.activationBits;
+    linear.bias = biasOf(layer.weights, p);
+    LinearReport& r = layer.reports[p];
+    r.layer = layer.index;
+    r.projection = projectionName(p);
+    r.group = lp.group;
+    r.weightBits = lp.weightBits;
+    r.activationBits = lp.activationBits;
+    WeightStatistics stats;
+    stats.add(weight, linear.weight);
+    stats.fill(r);
+    r.activationScale = linear.inputScale;
+    r.activationAbsMax = input.absMax();
+    r.gptqDamping = wq->damping;
+    layer.out.linears[p] = std::move(linear);
+    m_progress.advance("quantized " + lp.module);
+    return {};
+}
+
+// Ends one half of the layer on both streams from the inputs of its last projection `measured` (kept by the pass
+// that observed them): measures it, isolated against its float output on the float inputs and propagated against
+// the quantized stream's, and returns the float and quantized outputs.
+std::pair<at::Tensor, at::Tensor> LayerCompiler::finishBoth(Layer& layer, Projection measured,
+                                                            const at::Tensor& floatResidual,
+                                                            const at::Tensor& quantResidual, const at::Tensor& floatIn,
+                                                            const at::Tensor& quantIn)
+{
+    const compiled::QuantizedLinear& linear = layer.out.linears.at(measured);
+    const at::Tensor yf = floatProjection(layer.weights, measured, floatIn);
+    const at::Tensor yq = linear.forward(quantIn);
+    layer.isolated[measured].add(yf, linear.forward(floatIn));
+    layer.propagated[measured].add(yf, yq);
+    countClips(layer, measured, quantIn);
+    return std::pair{floatResidual + yf, quantResidual + yq};
+}
+
+// One pass over the samples that measures the just-quantized `measured` linears (isolated on the float stream's
+// normed inputs, propagated on the quantized stream's) while `residual` runs both streams up to `next`, whose inputs
+// go to `input` (with the float stream's as reference where it wants them) and are kept as `floatNextIn` /
+// `quantNextIn`: the later half of the residual is not needed, so `next` returns zeros.
+Result<void> LayerCompiler::measureUpTo(Layer& layer, const char* step, const char* floatStream,
+                                        const char* quantStream, const at::Tensor& norm,
+                                        std::initializer_list<Projection> measured, Projection next,
+                                        const char* floatNextIn, const char* quantNextIn, InputObserver& input,
+                                        const Residual& residual)
+{
+    using P = Projection;
+    const double eps = m_plan.config.rmsNormEps;
+    const int64_t hidden = m_plan.config.hiddenSize;
+    auto& q = layer.out.linears;
+    return forEachSample(m_samples, m_progress, m_stop, step, [&](size_t s) -> Result<void> {
+        auto f = m_store.get(floatStream, s);
+        if (!f) return f.error();
+        auto h = m_store.get(quantStream, s);
+        if (!h) return h.error();
+        const at::Tensor xf = rmsNorm(*f, norm, eps);
+        std::map<P, at::Tensor> reference;
+        for (P p : measured) {
+            reference[p] = floatProjection(layer.weights, p, xf);
+            layer.isolated[p].add(reference[p], q.at(p).forward(xf));
+        }
+        at::Tensor floatNext;
+        residual(
+            [&](P p, const at::Tensor& x) -> at::Tensor {
+                // A copy: attention may rotate q and k in place (RoPE on a view of them).
+                if (p != next) return reference.at(p).clone();
+                floatNext = x;
+                return unused(x, hidden);
+            },
+            *f);
+        FirstError failure;
+        auto project = [&](P p, const at::Tensor& x) -> at::Tensor {
+            if (p == next) {
+                failure.keep(input.add(x, input.wantsReference() ? floatNext : at::Tensor()));
+                failure.keep(m_store.put(floatNextIn, s, floatNext, StreamPrecision::Exact));
+                failure.keep(m_store.put(quantNextIn, s, x, StreamPrecision::Exact));
+                return unused(x, hidden);
+            }
+            at::Tensor y = q.at(p).forward(x);
+            layer.propagated[p].add(reference.at(p), y);
+            countClips(layer, p, x);
+            return y;
+        };
+        residual(project, *h);
+        return failure.status();
+    });
 }
 
 }  // namespace lathe::compile

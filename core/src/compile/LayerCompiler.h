@@ -7,12 +7,19 @@
 #include "compiled/QuantizedLinear.h"
 #include "lathe/compile/CompileReport.h"
 #include "runtime/DecoderWeights.h"
+#include "runtime/Projections.h"
 #include "runtime/Rope.h"
 
+#include <chrono>
+#include <functional>
+#include <initializer_list>
 #include <map>
+#include <utility>
 #include <vector>
 
 namespace lathe::compile {
+
+class InputObserver;
 
 // Names of the two hidden-state streams every layer reads and replaces in the ActivationStore.
 inline constexpr const char* kFloatStream = "float";  // the (transformed) float model
@@ -37,7 +44,38 @@ public:
     Result<CompiledLayer> compile(int layer, const LayerWeights& weights);
 
 private:
+    // One layer's compile in progress: its weights, and what the steps below fill in (quantized linears, reports,
+    // error accumulators).
+    struct Layer;
+    // A residual half of the decoder layer (attentionResidual, mlpResidual) run with the given projections.
+    using Residual = std::function<at::Tensor(const ProjectionFn& project, const at::Tensor& x)>;
+
     Result<CompiledLayer> run(int layer, const LayerWeights& weights);
+
+    // The five passes over the samples of docs/compiler.md, in order: the first four end by quantizing the linears
+    // whose inputs they observed, the last replaces the layer's inputs by its outputs; then the reports.
+    Result<void> compileQkv(Layer& layer);
+    Result<void> compileOutputProjection(Layer& layer);
+    Result<void> compileGateUp(Layer& layer);
+    Result<void> compileDownProjection(Layer& layer);
+    Result<void> measureBlockOutput(Layer& layer);
+    CompiledLayer finish(Layer& layer, std::chrono::steady_clock::time_point started) const;
+
+    // The observer of the input that `readers` share, `columns` wide.
+    InputObserver observer(const Layer& layer, int64_t columns, std::initializer_list<Projection> readers) const;
+    // Quantizes the linears that read `input`, the last of them taking over its Hessian.
+    Result<void> quantize(Layer& layer, std::initializer_list<Projection> readers, InputObserver& input);
+    // `aim`: the weights GPTQ aims at, the float-output target or the linear's own weights.
+    Result<void> quantizeOne(Layer& layer, Projection p, InputObserver& input, bool lastReader, const at::Tensor& aim);
+    Result<void> measureUpTo(Layer& layer, const char* step, const char* floatStream, const char* quantStream,
+                             const at::Tensor& norm, std::initializer_list<Projection> measured, Projection next,
+                             const char* floatNextIn, const char* quantNextIn, InputObserver& input,
+                             const Residual& residual);
+    std::pair<at::Tensor, at::Tensor> finishBoth(Layer& layer, Projection measured, const at::Tensor& floatResidual,
+                                                 const at::Tensor& quantResidual, const at::Tensor& floatIn,
+                                                 const at::Tensor& quantIn);
+    void countClips(Layer& layer, Projection p, const at::Tensor& x) const;
+    bool withHessian() const;
 
     const CompilePlan& m_plan;
     ActivationStore& m_store;

@@ -103,7 +103,43 @@ CalibrationPage::CalibrationPage(StudioState& studio, QWidget* parent)
     auto* columns = new QHBoxLayout();
     body()->addLayout(columns, 1);
 
-    // Left: settings.
+    columns->addWidget(buildSamplesSection(), 1);
+
+    // Right: preview, run, histogram.
+    auto* right = new QVBoxLayout();
+    right->addWidget(buildPreviewSection());
+    right->addWidget(buildRunSection(), 1);
+    columns->addLayout(right, 1);
+
+    m_error = makeMessageLabel(QStringLiteral("calibErrorLabel"), this);
+    body()->addWidget(m_error);
+
+    connect(m_job, &Job::progressed, this, &CalibrationPage::onProgress);
+    connect(m_job, &Job::runningChanged, this, &CalibrationPage::validate);
+    connect(&studio, &StudioState::modelChanged, this, &CalibrationPage::onModelChanged);
+    connect(&studio, &StudioState::settingsEdited, this, &CalibrationPage::validate);
+
+    setTabOrder(m_dataset, m_textFile);
+    setTabOrder(m_textFile, m_textBrowse);
+    setTabOrder(m_textBrowse, m_languages);
+    setTabOrder(m_languages, m_newLanguage);
+    setTabOrder(m_newLanguage, m_addLanguage);
+    setTabOrder(m_addLanguage, m_minSeqLen);
+    setTabOrder(m_minSeqLen, m_maxSeqLen);
+    setTabOrder(m_maxSeqLen, m_samples);
+    setTabOrder(m_samples, m_merge);
+    setTabOrder(m_merge, m_previewText);
+    setTabOrder(m_previewText, m_previewTokens);
+    setTabOrder(m_previewTokens, m_run);
+    setTabOrder(m_run, m_cancel);
+
+    reload();
+    onModelChanged();
+}
+
+// Left: the settings of the samples.
+QGroupBox* CalibrationPage::buildSamplesSection()
+{
     auto* settingsBox = new QGroupBox(tr("Samples"), this);
     auto* form = new QFormLayout(settingsBox);
     m_dataset = new QComboBox(settingsBox);
@@ -173,66 +209,6 @@ CalibrationPage::CalibrationPage(StudioState& studio, QWidget* parent)
     form->addRow(QString(), m_merge);
     m_validation = makeMessageLabel(QStringLiteral("calibValidationLabel"), settingsBox);
     form->addRow(m_validation);
-    columns->addWidget(settingsBox, 1);
-
-    // Right: preview, run, histogram.
-    auto* right = new QVBoxLayout();
-    auto* previewBox = new QGroupBox(tr("Tokenizer preview"), this);
-    auto* previewLayout = new QVBoxLayout(previewBox);
-    m_previewText = new QPlainTextEdit(previewBox);
-    m_previewText->setObjectName(QStringLiteral("previewTextEdit"));
-    m_previewText->setPlainText(tr("Once upon a time, there was a little girl who loved to read about the planets."));
-    m_previewText->setMaximumHeight(70);
-    m_previewText->setTabChangesFocus(true);
-    m_previewText->setAccessibleName(tr("Sample text to tokenize"));
-    m_previewTokens = new QPlainTextEdit(previewBox);
-    m_previewTokens->setObjectName(QStringLiteral("tokenPreview"));
-    m_previewTokens->setReadOnly(true);
-    m_previewTokens->setMaximumHeight(90);
-    m_previewTokens->setTabChangesFocus(true);
-    m_previewTokens->setAccessibleName(tr("Tokens of the sample text"));
-    m_previewTokens->setPlainText(tr("The preview appears once a model is chosen."));
-    m_previewCount = new QLabel(previewBox);
-    m_previewCount->setObjectName(QStringLiteral("tokenCountLabel"));
-    previewLayout->addWidget(m_previewText);
-    previewLayout->addWidget(m_previewTokens);
-    previewLayout->addWidget(m_previewCount);
-    right->addWidget(previewBox);
-    m_previewTimer = new QTimer(this);
-    m_previewTimer->setSingleShot(true);
-    m_previewTimer->setInterval(250);
-
-    auto* runBox = new QGroupBox(tr("Generate"), this);
-    auto* runLayout = new QGridLayout(runBox);
-    m_run = new QPushButton(tr("Gene&rate samples"), runBox);
-    m_run->setObjectName(QStringLiteral("runCalibrationButton"));
-    m_cancel = new QPushButton(tr("Ca&ncel"), runBox);
-    m_cancel->setObjectName(QStringLiteral("cancelCalibrationButton"));
-    m_progress = new QProgressBar(runBox);
-    m_progress->setObjectName(QStringLiteral("calibProgressBar"));
-    m_progress->setRange(0, 100);
-    m_progress->setValue(0);
-    m_status = new QLabel(runBox);
-    m_status->setObjectName(QStringLiteral("calibStatusLabel"));
-    m_status->setWordWrap(true);
-    m_summary = new QLabel(runBox);
-    m_summary->setObjectName(QStringLiteral("calibSummaryLabel"));
-    m_summary->setWordWrap(true);
-    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_histogram = new LengthHistogram(runBox);
-    m_histogram->setObjectName(QStringLiteral("lengthHistogram"));
-    runLayout->addWidget(m_run, 0, 0);
-    runLayout->addWidget(m_cancel, 0, 1);
-    runLayout->addWidget(m_progress, 0, 2);
-    runLayout->addWidget(m_status, 1, 0, 1, 3);
-    runLayout->addWidget(m_summary, 2, 0, 1, 3);
-    runLayout->addWidget(m_histogram, 3, 0, 1, 3);
-    runLayout->setColumnStretch(2, 1);
-    right->addWidget(runBox, 1);
-    columns->addLayout(right, 1);
-
-    m_error = makeMessageLabel(QStringLiteral("calibErrorLabel"), this);
-    body()->addWidget(m_error);
 
     connect(m_dataset, &QComboBox::currentIndexChanged, this, [this] {
         edit([&] { state().settings().calibration.dataset = m_dataset->currentData().toString().toStdString(); });
@@ -268,34 +244,75 @@ CalibrationPage::CalibrationPage(StudioState& studio, QWidget* parent)
     });
     connect(m_merge, &QCheckBox::toggled, this,
             [this](bool on) { edit([&] { state().settings().calibration.merge = on; }); });
+    return settingsBox;
+}
+
+QGroupBox* CalibrationPage::buildPreviewSection()
+{
+    auto* previewBox = new QGroupBox(tr("Tokenizer preview"), this);
+    auto* previewLayout = new QVBoxLayout(previewBox);
+    m_previewText = new QPlainTextEdit(previewBox);
+    m_previewText->setObjectName(QStringLiteral("previewTextEdit"));
+    m_previewText->setPlainText(tr("Once upon a time, there was a little girl who loved to read about the planets."));
+    m_previewText->setMaximumHeight(70);
+    m_previewText->setTabChangesFocus(true);
+    m_previewText->setAccessibleName(tr("Sample text to tokenize"));
+    m_previewTokens = new QPlainTextEdit(previewBox);
+    m_previewTokens->setObjectName(QStringLiteral("tokenPreview"));
+    m_previewTokens->setReadOnly(true);
+    m_previewTokens->setMaximumHeight(90);
+    m_previewTokens->setTabChangesFocus(true);
+    m_previewTokens->setAccessibleName(tr("Tokens of the sample text"));
+    m_previewTokens->setPlainText(tr("The preview appears once a model is chosen."));
+    m_previewCount = new QLabel(previewBox);
+    m_previewCount->setObjectName(QStringLiteral("tokenCountLabel"));
+    previewLayout->addWidget(m_previewText);
+    previewLayout->addWidget(m_previewTokens);
+    previewLayout->addWidget(m_previewCount);
+    m_previewTimer = new QTimer(this);
+    m_previewTimer->setSingleShot(true);
+    m_previewTimer->setInterval(250);
+
     connect(m_previewText, &QPlainTextEdit::textChanged, this, &CalibrationPage::schedulePreview);
     connect(m_previewTimer, &QTimer::timeout, this, &CalibrationPage::runPreview);
+    return previewBox;
+}
+
+QGroupBox* CalibrationPage::buildRunSection()
+{
+    auto* runBox = new QGroupBox(tr("Generate"), this);
+    auto* runLayout = new QGridLayout(runBox);
+    m_run = new QPushButton(tr("Gene&rate samples"), runBox);
+    m_run->setObjectName(QStringLiteral("runCalibrationButton"));
+    m_cancel = new QPushButton(tr("Ca&ncel"), runBox);
+    m_cancel->setObjectName(QStringLiteral("cancelCalibrationButton"));
+    m_progress = new QProgressBar(runBox);
+    m_progress->setObjectName(QStringLiteral("calibProgressBar"));
+    m_progress->setRange(0, 100);
+    m_progress->setValue(0);
+    m_status = new QLabel(runBox);
+    m_status->setObjectName(QStringLiteral("calibStatusLabel"));
+    m_status->setWordWrap(true);
+    m_summary = new QLabel(runBox);
+    m_summary->setObjectName(QStringLiteral("calibSummaryLabel"));
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_histogram = new LengthHistogram(runBox);
+    m_histogram->setObjectName(QStringLiteral("lengthHistogram"));
+    runLayout->addWidget(m_run, 0, 0);
+    runLayout->addWidget(m_cancel, 0, 1);
+    runLayout->addWidget(m_progress, 0, 2);
+    runLayout->addWidget(m_status, 1, 0, 1, 3);
+    runLayout->addWidget(m_summary, 2, 0, 1, 3);
+    runLayout->addWidget(m_histogram, 3, 0, 1, 3);
+    runLayout->setColumnStretch(2, 1);
+
     connect(m_run, &QPushButton::clicked, this, &CalibrationPage::startCalibration);
     connect(m_cancel, &QPushButton::clicked, this, [this] {
         m_status->setText(tr("Cancelling…"));
         m_job->cancel();
     });
-    connect(m_job, &Job::progressed, this, &CalibrationPage::onProgress);
-    connect(m_job, &Job::runningChanged, this, &CalibrationPage::validate);
-    connect(&studio, &StudioState::modelChanged, this, &CalibrationPage::onModelChanged);
-    connect(&studio, &StudioState::settingsEdited, this, &CalibrationPage::validate);
-
-    setTabOrder(m_dataset, m_textFile);
-    setTabOrder(m_textFile, m_textBrowse);
-    setTabOrder(m_textBrowse, m_languages);
-    setTabOrder(m_languages, m_newLanguage);
-    setTabOrder(m_newLanguage, m_addLanguage);
-    setTabOrder(m_addLanguage, m_minSeqLen);
-    setTabOrder(m_minSeqLen, m_maxSeqLen);
-    setTabOrder(m_maxSeqLen, m_samples);
-    setTabOrder(m_samples, m_merge);
-    setTabOrder(m_merge, m_previewText);
-    setTabOrder(m_previewText, m_previewTokens);
-    setTabOrder(m_previewTokens, m_run);
-    setTabOrder(m_run, m_cancel);
-
-    reload();
-    onModelChanged();
+    return runBox;
 }
 
 void CalibrationPage::loadSettings()

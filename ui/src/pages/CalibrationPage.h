@@ -8,6 +8,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -39,6 +40,10 @@ protected:
     void loadSettings() override;
 
 private:
+    // The sections of the page; each creates its widgets and connects them.
+    QGroupBox* buildSamplesSection();
+    QGroupBox* buildPreviewSection();
+    QGroupBox* buildRunSection();
     void writeLanguages();
     void addLanguage();
     void chooseTextFile();

@@ -63,6 +63,37 @@ ModelPage::ModelPage(StudioState& studio, QWidget* parent)
     m_downloadJob = new Job(this);
     m_downloadJob->setTaskName(tr("the download"));
 
+    body()->addLayout(buildSourceRow());
+    body()->addWidget(buildHubSection());
+    body()->addWidget(buildLocalSection());
+    body()->addWidget(buildDetailsSection());
+    body()->addWidget(buildDownloadSection());
+
+    m_error = makeMessageLabel(QStringLiteral("modelErrorLabel"), this);
+    body()->addWidget(m_error);
+
+    connect(m_downloadJob, &Job::progressed, this, &ModelPage::onDownloadProgress);
+    for (Job* job : {m_searchJob, m_infoJob, m_localJob, m_downloadJob})
+        connect(job, &Job::runningChanged, this, &ModelPage::updateButtons);
+
+    setTabOrder(m_hubSource, m_localSource);
+    setTabOrder(m_localSource, m_search);
+    setTabOrder(m_search, m_results);
+    setTabOrder(m_results, m_repoId);
+    setTabOrder(m_repoId, m_revision);
+    setTabOrder(m_revision, m_infoButton);
+    setTabOrder(m_infoButton, m_localPath);
+    setTabOrder(m_localPath, m_localBrowse);
+    setTabOrder(m_localBrowse, m_download);
+    setTabOrder(m_download, m_pause);
+    setTabOrder(m_pause, m_cancel);
+
+    reload();
+}
+
+// Hub or local folder.
+QLayout* ModelPage::buildSourceRow()
+{
     auto* sourceRow = new QHBoxLayout();
     m_hubSource = new QRadioButton(tr("&Hugging Face Hub"), this);
     m_hubSource->setObjectName(QStringLiteral("hubSourceRadio"));
@@ -74,9 +105,19 @@ ModelPage::ModelPage(StudioState& studio, QWidget* parent)
     sourceRow->addWidget(m_hubSource);
     sourceRow->addWidget(m_localSource);
     sourceRow->addStretch(1);
-    body()->addLayout(sourceRow);
 
-    // Hub: search, results, repo id and revision.
+    connect(m_hubSource, &QRadioButton::toggled, this, [this](bool on) {
+        if (on) setSource(QStringLiteral("hub"));
+    });
+    connect(m_localSource, &QRadioButton::toggled, this, [this](bool on) {
+        if (on) setSource(QStringLiteral("local"));
+    });
+    return sourceRow;
+}
+
+// Hub: search, results, repo id and revision.
+QGroupBox* ModelPage::buildHubSection()
+{
     m_hubBox = new QGroupBox(tr("Hub model"), this);
     auto* hubLayout = new QGridLayout(m_hubBox);
     m_search = new QLineEdit(m_hubBox);
@@ -115,14 +156,35 @@ ModelPage::ModelPage(StudioState& studio, QWidget* parent)
     hubLayout->addWidget(m_revision, 3, 3);
     hubLayout->addWidget(m_infoButton, 3, 4);
     hubLayout->setColumnStretch(1, 1);
-    body()->addWidget(m_hubBox);
 
     m_searchTimer = new QTimer(this);
     m_searchTimer->setObjectName(QStringLiteral("searchDebounceTimer"));
     m_searchTimer->setSingleShot(true);
     m_searchTimer->setInterval(kSearchDebounceMs);
 
-    // Local folder.
+    connect(m_search, &QLineEdit::textEdited, this, &ModelPage::scheduleSearch);
+    connect(m_searchTimer, &QTimer::timeout, this, &ModelPage::startSearch);
+    connect(m_results, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
+        if (item) selectRepo(item->data(Qt::UserRole).toString());
+    });
+    connect(m_results, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
+        if (item) selectRepo(item->data(Qt::UserRole).toString());
+    });
+    connect(m_repoId, &QLineEdit::editingFinished, this, [this] { selectRepo(m_repoId->text().trimmed()); });
+    connect(m_revision, &QLineEdit::editingFinished, this, [this] {
+        const QString revision =
+            m_revision->text().trimmed().isEmpty() ? QStringLiteral("main") : m_revision->text().trimmed();
+        if (revision.toStdString() == state().settings().model.revision) return;
+        edit([&] { state().settings().model.revision = revision.toStdString(); });
+        state().clearModel();
+        fetchDetails();
+    });
+    connect(m_infoButton, &QPushButton::clicked, this, &ModelPage::fetchDetails);
+    return m_hubBox;
+}
+
+QGroupBox* ModelPage::buildLocalSection()
+{
     m_localBox = new QGroupBox(tr("Local model folder"), this);
     auto* localLayout = new QHBoxLayout(m_localBox);
     m_localPath = new QLineEdit(m_localBox);
@@ -132,9 +194,20 @@ ModelPage::ModelPage(StudioState& studio, QWidget* parent)
     m_localBrowse->setObjectName(QStringLiteral("localBrowseButton"));
     localLayout->addWidget(m_localPath, 1);
     localLayout->addWidget(m_localBrowse);
-    body()->addWidget(m_localBox);
 
-    // Details.
+    connect(m_localPath, &QLineEdit::editingFinished, this, [this] {
+        const QString path = QDir::cleanPath(m_localPath->text().trimmed());
+        if (m_localPath->text().trimmed().isEmpty() || path.toStdString() == state().settings().model.localPath) return;
+        edit([&] { state().settings().model.localPath = path.toStdString(); });
+        inspectLocal();
+    });
+    connect(m_localBrowse, &QPushButton::clicked, this, &ModelPage::chooseLocalFolder);
+    return m_localBox;
+}
+
+// What the Hub or the folder says about the model.
+QGroupBox* ModelPage::buildDetailsSection()
+{
     auto* detailsBox = new QGroupBox(tr("Details"), this);
     auto* details = new QFormLayout(detailsBox);
     auto value = [detailsBox](const char* name) {
@@ -166,9 +239,11 @@ ModelPage::ModelPage(StudioState& studio, QWidget* parent)
     details->addRow(tr("Your access:"), m_accessValue);
     details->addRow(tr("Revision:"), m_revisionValue);
     details->addRow(tr("Local copy:"), m_cacheValue);
-    body()->addWidget(detailsBox);
+    return detailsBox;
+}
 
-    // Download.
+QGroupBox* ModelPage::buildDownloadSection()
+{
     auto* downloadBox = new QGroupBox(tr("Download"), this);
     auto* download = new QGridLayout(downloadBox);
     m_fileLabel = new QLabel(tr("File:"), downloadBox);
@@ -212,62 +287,11 @@ ModelPage::ModelPage(StudioState& studio, QWidget* parent)
     download->addWidget(m_downloadStatus, 4, 0, 1, 4);
     download->setColumnStretch(1, 1);
     download->setColumnStretch(3, 1);
-    body()->addWidget(downloadBox);
 
-    m_error = makeMessageLabel(QStringLiteral("modelErrorLabel"), this);
-    body()->addWidget(m_error);
-
-    connect(m_hubSource, &QRadioButton::toggled, this, [this](bool on) {
-        if (on) setSource(QStringLiteral("hub"));
-    });
-    connect(m_localSource, &QRadioButton::toggled, this, [this](bool on) {
-        if (on) setSource(QStringLiteral("local"));
-    });
-    connect(m_search, &QLineEdit::textEdited, this, &ModelPage::scheduleSearch);
-    connect(m_searchTimer, &QTimer::timeout, this, &ModelPage::startSearch);
-    connect(m_results, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
-        if (item) selectRepo(item->data(Qt::UserRole).toString());
-    });
-    connect(m_results, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
-        if (item) selectRepo(item->data(Qt::UserRole).toString());
-    });
-    connect(m_repoId, &QLineEdit::editingFinished, this, [this] { selectRepo(m_repoId->text().trimmed()); });
-    connect(m_revision, &QLineEdit::editingFinished, this, [this] {
-        const QString revision =
-            m_revision->text().trimmed().isEmpty() ? QStringLiteral("main") : m_revision->text().trimmed();
-        if (revision.toStdString() == state().settings().model.revision) return;
-        edit([&] { state().settings().model.revision = revision.toStdString(); });
-        state().clearModel();
-        fetchDetails();
-    });
-    connect(m_infoButton, &QPushButton::clicked, this, &ModelPage::fetchDetails);
-    connect(m_localPath, &QLineEdit::editingFinished, this, [this] {
-        const QString path = QDir::cleanPath(m_localPath->text().trimmed());
-        if (m_localPath->text().trimmed().isEmpty() || path.toStdString() == state().settings().model.localPath) return;
-        edit([&] { state().settings().model.localPath = path.toStdString(); });
-        inspectLocal();
-    });
-    connect(m_localBrowse, &QPushButton::clicked, this, &ModelPage::chooseLocalFolder);
     connect(m_download, &QPushButton::clicked, this, &ModelPage::startDownload);
     connect(m_pause, &QPushButton::clicked, this, &ModelPage::pauseOrResume);
     connect(m_cancel, &QPushButton::clicked, this, &ModelPage::cancelDownload);
-    connect(m_downloadJob, &Job::progressed, this, &ModelPage::onDownloadProgress);
-    for (Job* job : {m_searchJob, m_infoJob, m_localJob, m_downloadJob})
-        connect(job, &Job::runningChanged, this, &ModelPage::updateButtons);
-
-    setTabOrder(m_hubSource, m_localSource);
-    setTabOrder(m_localSource, m_search);
-    setTabOrder(m_search, m_results);
-    setTabOrder(m_results, m_repoId);
-    setTabOrder(m_repoId, m_revision);
-    setTabOrder(m_revision, m_infoButton);
-    setTabOrder(m_infoButton, m_localPath);
-    setTabOrder(m_localPath, m_localBrowse);
-    setTabOrder(m_localBrowse, m_download);
-    setTabOrder(m_download, m_pause);
-    setTabOrder(m_pause, m_cancel);
-
-    reload();
+    return downloadBox;
 }
 
 void ModelPage::loadSettings()

@@ -9,6 +9,7 @@
 class QButtonGroup;
 class QGroupBox;
 class QLabel;
+class QLayout;
 class QLineEdit;
 class QListWidget;
 class QListWidgetItem;
@@ -38,6 +39,12 @@ protected:
 private:
     enum class DownloadState { Idle, Running, Paused };
 
+    // The sections of the page, top to bottom; each creates its widgets and connects them.
+    QLayout* buildSourceRow();
+    QGroupBox* buildHubSection();
+    QGroupBox* buildLocalSection();
+    QGroupBox* buildDetailsSection();
+    QGroupBox* buildDownloadSection();
     void setSource(const QString& source);
     void scheduleSearch();
     void startSearch();

@@ -18,6 +18,16 @@ class WizardPage : public QWidget {
 public:
     WizardPage(StudioState& state, const QString& heading, const QString& explanation, QWidget* parent = nullptr);
 
+    // Helpers for the pages and the panels they are made of.
+    // A form row whose label focuses `buddy` with its Alt mnemonic; the field is the buddy, or a row holding it.
+    static void addBuddyRow(QFormLayout* form, const QString& text, QWidget* buddy);
+    static void addBuddyRow(QFormLayout* form, const QString& text, QWidget* buddy, QLayout* field);
+
+    enum class Tone { Info, Error, Warning, Success };
+    // Readable, selectable message labels for errors and validation shown on the page that caused them.
+    static QLabel* makeMessageLabel(const QString& objectName, QWidget* parent);
+    static void showMessage(QLabel* label, const QString& text, Tone tone = Tone::Info);
+
 protected:
     StudioState& state() { return m_state; }
     const StudioState& state() const { return m_state; }
@@ -35,15 +45,6 @@ protected:
         markModified();
     }
     void reload();
-
-    // A form row whose label focuses `buddy` with its Alt mnemonic; the field is the buddy, or a row holding it.
-    static void addBuddyRow(QFormLayout* form, const QString& text, QWidget* buddy);
-    static void addBuddyRow(QFormLayout* form, const QString& text, QWidget* buddy, QLayout* field);
-
-    enum class Tone { Info, Error, Warning, Success };
-    // Readable, selectable message labels for errors and validation shown on the page that caused them.
-    static QLabel* makeMessageLabel(const QString& objectName, QWidget* parent);
-    static void showMessage(QLabel* label, const QString& text, Tone tone = Tone::Info);
 
 private:
     void markModified();

@@ -1,0 +1,183 @@
+#include "pages/results/TryItPanel.h"
+
+#include "StudioState.h"
+#include "compile/CompiledFiles.h"
+#include "jobs/Job.h"
+#include "lathe/runtime/Generate.h"
+
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSpinBox>
+
+#include <memory>
+#include <mutex>
+
+namespace lathe::ui {
+
+namespace {
+
+constexpr int kDefaultNewTokens = 64;
+
+// Text generated so far by each model; the worker appends, the GUI reads the latest copy.
+struct GeneratedText {
+    std::mutex mutex;
+    std::string floatText, compiledText;
+    bool compiledStarted = false;
+    // {float text, compiled text, "float" or "compiled": the model running}
+    QStringList snapshot()
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        return {QString::fromStdString(floatText), QString::fromStdString(compiledText),
+                compiledStarted ? QStringLiteral("compiled") : QStringLiteral("float")};
+    }
+};
+
+}  // namespace
+
+TryItPanel::TryItPanel(StudioState& state, QWidget* parent) : QGroupBox(tr("Try it"), parent), m_state(state)
+{
+    setObjectName(QStringLiteral("tryItPanel"));
+    m_generateJob = new Job(this);
+    m_generateJob->setTaskName(tr("the generation"));
+
+    auto* tryLayout = new QGridLayout(this);
+    m_prompt = new QLineEdit(this);
+    m_prompt->setObjectName(QStringLiteral("promptEdit"));
+    m_prompt->setText(tr("Once upon a time"));
+    m_prompt->setAccessibleName(tr("Prompt"));
+    m_maxTokens = new QSpinBox(this);
+    m_maxTokens->setObjectName(QStringLiteral("maxNewTokensSpin"));
+    m_maxTokens->setRange(1, 4096);
+    m_maxTokens->setValue(kDefaultNewTokens);
+    m_maxTokens->setSuffix(tr(" tokens"));
+    m_maxTokens->setAccessibleName(tr("Tokens to generate"));
+    m_generate = new QPushButton(tr("&Generate"), this);
+    m_generate->setObjectName(QStringLiteral("generateButton"));
+    m_stopGenerate = new QPushButton(tr("Stop"), this);
+    m_stopGenerate->setObjectName(QStringLiteral("stopGenerateButton"));
+    auto* promptLabel = new QLabel(tr("Pro&mpt:"), this);
+    promptLabel->setBuddy(m_prompt);
+    tryLayout->addWidget(promptLabel, 0, 0);
+    tryLayout->addWidget(m_prompt, 0, 1, 1, 2);
+    auto* buttons = new QHBoxLayout();
+    buttons->addWidget(m_maxTokens);
+    buttons->addWidget(m_generate);
+    buttons->addWidget(m_stopGenerate);
+    tryLayout->addLayout(buttons, 0, 3);
+    auto output = [this](const char* name, const QString& accessible) {
+        auto* edit = new QPlainTextEdit(this);
+        edit->setObjectName(QLatin1String(name));
+        edit->setReadOnly(true);
+        edit->setTabChangesFocus(true);
+        edit->setAccessibleName(accessible);
+        edit->setMinimumHeight(90);
+        return edit;
+    };
+    m_floatOutput = output("floatOutput", tr("Float model output"));
+    m_compiledOutput = output("compiledOutput", tr("Compiled model output"));
+    tryLayout->addWidget(new QLabel(tr("Float model"), this), 1, 0, 1, 2);
+    tryLayout->addWidget(new QLabel(tr("Compiled model"), this), 1, 2, 1, 2);
+    tryLayout->addWidget(m_floatOutput, 2, 0, 1, 2);
+    tryLayout->addWidget(m_compiledOutput, 2, 2, 1, 2);
+    m_generateStatus = new QLabel(this);
+    m_generateStatus->setObjectName(QStringLiteral("generateStatusLabel"));
+    m_generateStatus->setWordWrap(true);
+    tryLayout->addWidget(m_generateStatus, 3, 0, 1, 4);
+    tryLayout->setColumnStretch(1, 1);
+    tryLayout->setColumnStretch(2, 1);
+
+    connect(m_generate, &QPushButton::clicked, this, &TryItPanel::startGenerate);
+    connect(m_prompt, &QLineEdit::returnPressed, this, &TryItPanel::startGenerate);
+    connect(m_stopGenerate, &QPushButton::clicked, m_generateJob, &Job::cancel);
+    connect(m_generateJob, &Job::runningChanged, this, &TryItPanel::updateButtons);
+    connect(m_generateJob, &Job::progressed, this, [this](const QVariant& value) {
+        const QStringList texts = value.toStringList();
+        if (texts.size() != 3) return;
+        m_floatOutput->setPlainText(texts[0]);
+        m_compiledOutput->setPlainText(texts[1]);
+        if (texts[2] == QLatin1String("compiled")) m_generateStatus->setText(tr("Generating with the compiled model…"));
+    });
+}
+
+void TryItPanel::setReport(const compile::CompileReport* report)
+{
+    m_report = report;
+}
+
+void TryItPanel::setUnavailableReason(const QString& reason)
+{
+    m_unavailableReason = reason;
+    updateButtons();
+}
+
+void TryItPanel::clearOutputs()
+{
+    m_floatOutput->clear();
+    m_compiledOutput->clear();
+}
+
+void TryItPanel::updateButtons()
+{
+    const bool generating = m_generateJob->isRunning();
+    m_generate->setEnabled(m_unavailableReason.isEmpty() && !generating);
+    m_stopGenerate->setEnabled(generating);
+    m_generate->setToolTip(m_unavailableReason);
+}
+
+void TryItPanel::startGenerate()
+{
+    if (!m_report || m_generateJob->isRunning() || m_state.modelDirectory().isEmpty()) return;
+    GenerateOptions floatOptions;
+    floatOptions.modelPath = m_state.modelDirectory().toStdString();
+    floatOptions.prompt = m_prompt->text().toStdString();
+    floatOptions.maxNewTokens = m_maxTokens->value();
+    GenerateOptions compiledOptions = floatOptions;
+    compiledOptions.mxqPath = compiledModelPath(m_state.settings()).toStdString();
+    compiledOptions.embeddingPath = compiledEmbeddingPath(m_state.settings(), m_report->rotated).toStdString();
+    m_floatOutput->clear();
+    m_compiledOutput->clear();
+    m_generateStatus->setText(tr("Generating with the float model…"));
+    auto text = std::make_shared<GeneratedText>();
+    m_generateJob->start<QStringList>(
+        [floatOptions, compiledOptions, text](const StopToken& stop, const Job::Report& report) -> Result<QStringList> {
+            auto run = [&](const GenerateOptions& options, std::string GeneratedText::*target) -> Result<void> {
+                auto generated = generate(
+                    options,
+                    [&](std::string_view piece) {
+                        {
+                            std::lock_guard<std::mutex> lock(text->mutex);
+                            ((*text).*target).append(piece);
+                        }
+                        report(text->snapshot());
+                    },
+                    stop);
+                if (!generated) return generated.error();
+                return {};
+            };
+            if (auto f = run(floatOptions, &GeneratedText::floatText); !f) return f.error();
+            {
+                std::lock_guard<std::mutex> lock(text->mutex);
+                text->compiledStarted = true;
+            }
+            report(text->snapshot());
+            if (auto c = run(compiledOptions, &GeneratedText::compiledText); !c) return c.error();
+            return text->snapshot();
+        },
+        [this](Result<QStringList> result) {
+            if (!result) {
+                m_generateStatus->setText(result.error().code == ErrorCode::Cancelled
+                                              ? tr("Stopped.")
+                                              : QString::fromStdString(result.error().message));
+                return;
+            }
+            m_floatOutput->setPlainText(result->value(0));
+            m_compiledOutput->setPlainText(result->value(1));
+            m_generateStatus->setText(tr("Done: greedy decoding, the same prompt for both models."));
+        });
+}
+
+}  // namespace lathe::ui
