@@ -90,7 +90,7 @@ Result<CompiledLayer> LayerCompiler::run(int L, const LayerWeights& w)
     const CompileOptions& options = m_plan.options;
     const double eps = c.rmsNormEps;
     const int64_t hidden = c.hiddenSize;
-    const bool withHessian = options.weightMethod == "gptq";
+    const bool withHessian = options.weightMethod == WeightMethod::Gptq;
 
     CompiledLayer out;
     auto& q = out.linears;
