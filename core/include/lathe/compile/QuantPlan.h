@@ -140,8 +140,8 @@ struct LinearPlan {
 // packing of <= 4-bit codes (an even input width). Errors: InvalidArgument.
 Result<std::vector<LinearPlan>> planLinears(const ModelConfig& config, const QuantChoices& choices);
 
-// Bytes a weight of `bits` bits takes per code in the container: 4-bit packing (two per byte) for <= 4 bits,
-// otherwise one int8.
+// Bits one weight code of a `bits`-bit linear takes in the container: 4 for <= 4 bits (packed two per byte),
+// otherwise 8 (one int8).
 int storedWeightBits(int bits);
 
 // Estimated bytes of the compiled weights: for every linear out·in·storedWeightBits/8 bytes of codes plus one
