@@ -17,6 +17,11 @@ namespace {
 
 struct CompileFlags {
     compile::CompileOptions options;
+    // Spelled as lathe/compile/QuantPlan.h spells them; CLI11 checks them against its lists.
+    std::string bitMode = compile::toString(options.bitMode);
+    std::string weightMethod = compile::toString(options.weightMethod);
+    std::string activationMethod = compile::toString(options.activationMethod);
+    std::string rotation = compile::toString(options.rotation);
     std::vector<std::string> groupBits;
     std::vector<std::string> layerBits;
     bool noResume = false;
@@ -95,6 +100,11 @@ ProgressFn compileProgress()
 int runCompile(CompileFlags& flags)
 {
     auto& o = flags.options;
+    // The flags were checked against these spellings already.
+    o.bitMode = compile::parseBitMode(flags.bitMode).value_or(o.bitMode);
+    o.weightMethod = compile::parseWeightMethod(flags.weightMethod).value_or(o.weightMethod);
+    o.activationMethod = compile::parseActivationMethod(flags.activationMethod).value_or(o.activationMethod);
+    o.rotation = compile::parseRotationMode(flags.rotation).value_or(o.rotation);
     for (const auto& text : flags.groupBits) {
         auto parsed = parseBitsOverride(text, "--group-bits");
         if (!parsed) return reportError(parsed.error());
@@ -147,12 +157,12 @@ void addCompileCommand(CLI::App& app, int& exitCode)
                     "folder of inputs_embeds_<i>.npy samples (searched recursively)")
         ->required();
     cmd->add_option("--save_path,--save-path", o.savePath, "where to write the compiled model")->required();
-    cmd->add_option("--bit", o.bitMode, "bit preset: w8 (all 8-bit), w4 (all 4-bit), w4v8 (4-bit, value 8-bit)")
+    cmd->add_option("--bit", flags->bitMode, "bit preset: w8 (all 8-bit), w4 (all 4-bit), w4v8 (4-bit, value 8-bit)")
         ->capture_default_str()
-        ->check(CLI::IsMember({"w8", "w4", "w4v8"}));
-    cmd->add_option("--weight_method,--weight-method", o.weightMethod, "weight quantizer")
+        ->check(CLI::IsMember(compile::bitModeNames()));
+    cmd->add_option("--weight_method,--weight-method", flags->weightMethod, "weight quantizer")
         ->capture_default_str()
-        ->check(CLI::IsMember({"gptq", "rtn"}));
+        ->check(CLI::IsMember(compile::weightMethodNames()));
     cmd->add_option("--group_size,--group-size", o.groupSize,
                     "input columns per weight scale (0 = per output channel; a size that does not divide a "
                     "linear's input width leaves its last group narrower)")
@@ -165,19 +175,20 @@ void addCompileCommand(CLI::App& app, int& exitCode)
     cmd->add_option("--damp", o.dampFraction, "GPTQ damping as a fraction of mean(diag H)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
-    cmd->add_option("--act_method,--act-method", o.activationMethod, "activation scale calibration")
+    cmd->add_option("--act_method,--act-method", flags->activationMethod, "activation scale calibration")
         ->capture_default_str()
-        ->check(CLI::IsMember({"max", "percentile", "mse"}));
+        ->check(CLI::IsMember(compile::activationMethodNames()));
     cmd->add_option("--percentile", o.percentile, "percentile of |x| for --act-method percentile")
         ->capture_default_str()
         ->check(CLI::Range(1e-9, 1.0));
-    cmd->add_option("--rotation", o.rotation, "norm fusion + R1/R2 random Hadamard rotations (auto: on for w4, w4v8)")
+    cmd->add_option("--rotation", flags->rotation,
+                    "norm fusion + R1/R2 random Hadamard rotations (auto: on for w4, w4v8)")
         ->capture_default_str()
-        ->check(CLI::IsMember({"auto", "on", "off"}));
+        ->check(CLI::IsMember(compile::rotationModeNames()));
     cmd->add_option("--seed", o.seed, "seed of the random Hadamard rotations")->capture_default_str();
     cmd->add_option("--group_bits,--group-bits", flags->groupBits,
-                    "weight bits of a projection group, e.g. query=8 (groups: query key value output ffn head; "
-                    "repeatable)");
+                    "weight bits (2..8) of a projection group, e.g. query=8 (groups: query key value output ffn "
+                    "head; repeatable)");
     cmd->add_option("--layer_bits,--layer-bits", flags->layerBits,
                     "weight bits of a group in one layer, e.g. 0.ffn=8 (repeatable)");
     cmd->add_option("--keep_16bit_act,--keep-16bit-act", o.keep16BitActivations,

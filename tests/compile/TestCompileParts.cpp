@@ -118,7 +118,7 @@ private Q_SLOTS:
         QVERIFY(rotations.ok());
 
         CompileOptions o = baseOptions(m_dir.filePath("streamed"));
-        o.bitMode = "w4";
+        o.bitMode = BitMode::W4;
         o.seed = 21;
         auto plan = makeCompilePlan(o, dir.toStdString(), c);
         QVERIFY2(plan.ok(), plan.ok() ? "" : plan.error().message.c_str());
@@ -143,7 +143,7 @@ private Q_SLOTS:
         QVERIFY(at::equal(head->finalNorm, whole.at("model.norm.weight")));
 
         // Unrotated (w8): the checkpoint's own tensors, the tied head being the embedding.
-        o.bitMode = "w8";
+        o.bitMode = BitMode::W8;
         auto w8 = makeCompilePlan(o, dir.toStdString(), c);
         QVERIFY(w8.ok() && !w8->rotate);
         auto plainHead = loadHeadWeights(**checkpoint, *w8, {});
@@ -221,8 +221,8 @@ private Q_SLOTS:
         QVERIFY(checkpoint.ok());
         auto compileLayer0 = [&](bool floatTarget) {
             CompileOptions o = baseOptions(m_dir.filePath("target"));
-            o.bitMode = "w4";
-            o.rotation = "off";
+            o.bitMode = BitMode::W4;
+            o.rotation = RotationMode::Off;
             o.floatTarget = floatTarget;
             auto plan = makeCompilePlan(o, dir.toStdString(), c);
             if (!plan) qFatal("%s", plan.error().message.c_str());
@@ -273,7 +273,7 @@ private Q_SLOTS:
         auto checkpoint = Checkpoint::open(dir.toStdString());
         QVERIFY(checkpoint.ok());
         CompileOptions o = baseOptions(m_dir.filePath("streams"));
-        o.rotation = "off";
+        o.rotation = RotationMode::Off;
         auto plan = makeCompilePlan(o, dir.toStdString(), c);
         QVERIFY(plan.ok());
         auto weights = loadLayerWeights(**checkpoint, *plan, 1, {});
@@ -338,7 +338,7 @@ private Q_SLOTS:
         QCOMPARE(plan->rotatedEmbeddingPath, (m_dir.path() + "/out/embedding_rotated.pt").toStdString());
 
         // Overrides: group, then layer.group; 16-bit activations by module name.
-        o.bitMode = "w8";
+        o.bitMode = BitMode::W8;
         o.groupBits = {{"ffn", 4}, {"head", 6}};
         o.layerGroupBits = {{"1.ffn", 2}, {"0.query", 3}};
         o.keep16BitActivations = {"model.layers.0.mlp.down_proj", "lm_head"};
@@ -359,8 +359,8 @@ private Q_SLOTS:
         QCOMPARE(plan->linear(-1, Projection::Head).activationBits, 16);
 
         o = baseOptions(m_dir.path());
-        o.rotation = "on";
-        o.bitMode = "w8";
+        o.rotation = RotationMode::On;
+        o.bitMode = BitMode::W8;
         QVERIFY(makeCompilePlan(o, "/models/tiny", c)->rotate);
 
         auto refused = [&](CompileOptions bad, const std::string& message) {
@@ -379,9 +379,6 @@ private Q_SLOTS:
         refused(bad, "must be <layer>.<group>");
         bad.layerGroupBits = {{"x.ffn", 8}};
         refused(bad, "must be <layer>.<group>");
-        bad = baseOptions(m_dir.path());
-        bad.activationMethod = "minmax";
-        refused(bad, "activation method \"minmax\"");
         bad = baseOptions(m_dir.path());
         bad.percentile = 1.5;
         refused(bad, "percentile");

@@ -371,8 +371,8 @@ private Q_SLOTS:
             o.modelPath = m_fx.model.toStdString();
             o.calibDataPath = m_fx.calib.toStdString();
             o.savePath = out("method-" + QString::fromStdString(method) + ".lathe").toStdString();
-            o.bitMode = "w4";
-            o.weightMethod = method;
+            o.bitMode = compile::BitMode::W4;
+            o.weightMethod = compile::parseWeightMethod(method).value();
             auto s = compile::compileModel(o);
             if (!s) qFatal("%s", s.error().message.c_str());
             return s->report;
@@ -399,7 +399,7 @@ private Q_SLOTS:
             o.calibDataPath = m_fx.calib.toStdString();
             o.savePath = out(floatTarget ? "float-target.lathe" : "own-target.lathe").toStdString();
             o.groupSize = 32;
-            o.rotation = "off";
+            o.rotation = compile::RotationMode::Off;
             o.floatTarget = floatTarget;
             auto s = compile::compileModel(o);
             if (!s) qFatal("%s", s.error().message.c_str());

@@ -74,9 +74,9 @@ TinyModel makeTinyModel()
 {
     TinyModel m;
     m.info.config = tinyConfig();
-    m.info.bitMode = "w4v8";
-    m.info.weightMethod = "gptq";
-    m.info.activationMethod = "percentile";
+    m.info.bitMode = compile::BitMode::W4V8;
+    m.info.weightMethod = compile::WeightMethod::Gptq;
+    m.info.activationMethod = compile::ActivationMethod::Percentile;
     m.info.percentile = 0.9999;
     m.info.rotation = {true, true, true, "random-hadamard", 18446744073709551557ull};
     m.info.embeddingRotated = true;
@@ -187,9 +187,9 @@ private Q_SLOTS:
         const CompiledModelFile& f = **opened;
         const CompiledModelInfo& info = f.info();
         QCOMPARE(modelConfigToJson(info.config), modelConfigToJson(m_model.info.config));
-        QCOMPARE(info.bitMode, std::string("w4v8"));
-        QCOMPARE(info.weightMethod, std::string("gptq"));
-        QCOMPARE(info.activationMethod, std::string("percentile"));
+        QVERIFY(info.bitMode == compile::BitMode::W4V8);
+        QVERIFY(info.weightMethod == compile::WeightMethod::Gptq);
+        QVERIFY(info.activationMethod == compile::ActivationMethod::Percentile);
         QVERIFY(info.percentile == 0.9999);
         QVERIFY(info.rotation.fusedNorms && info.rotation.r1 && info.rotation.r2 && info.embeddingRotated);
         QCOMPARE(info.rotation.kind, std::string("random-hadamard"));

@@ -102,9 +102,9 @@ private:
         const DecoderWeights& w = m_float.decoder->weights();
         CompiledModelInfo info;
         info.config = m_float.decoder->config();
-        info.bitMode = "w8";
-        info.weightMethod = "rtn";
-        info.activationMethod = "max";
+        info.bitMode = compile::BitMode::W8;
+        info.weightMethod = compile::WeightMethod::Rtn;
+        info.activationMethod = compile::ActivationMethod::Max;
         info.embeddingRotated = embeddingRotated;
         info.provenanceJson = R"({"source":"stories260K.gguf","calibration_tokens":256})";
         CompiledModelWriter writer(info);

@@ -61,10 +61,6 @@ qint64 expectedCompiledBytes(const QJsonObject& c, const QMap<QString, int>& bit
     qint64 total = 0;
     for (const Linear& l : linears) {
         const int b = bits.value(l.group);
-        if (b == 16) {
-            total += l.out * l.in * 2 * l.count;
-            continue;
-        }
         const qint64 scales = groupSize > 0 ? (l.in + groupSize - 1) / groupSize : 1;
         total += (l.out * ((l.in * b + 7) / 8) + l.out * scales * 4) * l.count;
     }
@@ -275,10 +271,10 @@ private Q_SLOTS:
         QVERIFY2(check(preset(4, 4), 0), qPrintable(estimate->text()));
 
         auto* value = child<QComboBox>("groupBits_value");
-        value->setCurrentIndex(value->findData(16));
+        value->setCurrentIndex(value->findData(8));
         typeInto(child<QSpinBox>("groupSizeSpin"), QStringLiteral("4"));  // divides 64 and 172
         QMap<QString, int> bits = preset(4, 4);
-        bits[QStringLiteral("value")] = 16;
+        bits[QStringLiteral("value")] = 8;
         QVERIFY2(check(bits, 4), qPrintable(estimate->text()));
         QVERIFY2(child<QLabel>("quantValidationLabel")->isHidden(), qPrintable(text("quantValidationLabel")));
 

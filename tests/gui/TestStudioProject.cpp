@@ -145,7 +145,7 @@ private Q_SLOTS:
         method->setFocus();
         QTest::keyClick(method, Qt::Key_End);
         auto* valueBits = child<QComboBox>(page, "groupBits_value");
-        valueBits->setCurrentIndex(valueBits->findData(16));
+        valueBits->setCurrentIndex(valueBits->findData(6));
         auto* headBits = child<QComboBox>(page, "groupBits_head");
         headBits->setCurrentIndex(headBits->findData(8));
         typeInto(child<QSpinBox>(page, "groupSizeSpin"), QStringLiteral("32"));
@@ -163,7 +163,7 @@ private Q_SLOTS:
         QVERIFY(saved.ok());
         QCOMPARE(QString::fromStdString(saved->name), QStringLiteral("stories w8 test"));
         QCOMPARE(QString::fromStdString(saved->outputDir), output);
-        QCOMPARE(saved->quantization.bitMode, std::string("w8"));
+        QVERIFY(saved->quantization.bitMode == lathe::compile::BitMode::W8);
         QCOMPARE(saved->quantization.threads, 3);
         // Paths inside the project folder are stored relative to it.
         QVERIFY(readAll(project).contains("\"output_dir\": \"out\""));
@@ -214,7 +214,7 @@ private Q_SLOTS:
         QCOMPARE(child<QCheckBox>(page, "gptqCheck")->isChecked(), false);
         QCOMPARE(child<QComboBox>(page, "activationMethodCombo")->currentData().toString(), QStringLiteral("mse"));
         QCOMPARE(child<QDoubleSpinBox>(page, "percentileSpin")->value(), 0.999);
-        QCOMPARE(child<QComboBox>(page, "groupBits_value")->currentData().toInt(), 16);
+        QCOMPARE(child<QComboBox>(page, "groupBits_value")->currentData().toInt(), 6);
         QCOMPARE(child<QComboBox>(page, "groupBits_head")->currentData().toInt(), 8);
         for (const char* group : {"groupBits_query", "groupBits_key", "groupBits_output", "groupBits_ffn"})
             QCOMPARE(child<QComboBox>(page, group)->currentData().toInt(), 0);
@@ -386,6 +386,45 @@ private Q_SLOTS:
         QCOMPARE(child<QLineEdit>(page, "projectNameEdit")->text(), QString());
         QVERIFY(!window.isWindowModified());
         QCOMPARE(answers.questions.size(), 2);
+    }
+
+    // Weights are 2..8-bit integers. Every group's bits box offers the preset and exactly the bits the compiler
+    // allows; a file saved when the page still offered "16 (keep float)" opens, and both the Quantization page
+    // and the Compile page show the compiler's refusal, which says that 16 bits are for activations.
+    void sixteenBitWeightsFromAnOlderFileAreRefused()
+    {
+        const QString path = m_sandbox.path(QStringLiteral("work/sixteen.lathe"));
+        QVERIFY(writeFile(path,
+                          "{\"schema\": \"lathe-project\", \"version\": 1, \"name\": \"sixteen\", "
+                          "\"model\": {\"source\": \"hub\", \"repo_id\": \"org/model\"}, "
+                          "\"quantization\": {\"bit_mode\": \"w4v8\", \"group_bits\": {\"ffn\": 16}}}"));
+        MainWindow window;
+        window.show();
+        QVERIFY(window.openProject(path));
+        QTRY_VERIFY(!window.isSwitchingProject());
+        QCOMPARE(window.projectPath(), path);
+
+        QWidget* page = showStep(window, QStringLiteral("quantizationPage"));
+        QList<int> allowed{0};  // "preset"
+        for (int bits : lathe::compile::allowedWeightBits()) allowed << bits;
+        for (const std::string& group : lathe::compile::projectionGroups()) {
+            auto* bits = page->findChild<QComboBox*>(QStringLiteral("groupBits_") + QString::fromStdString(group));
+            QVERIFY(bits);
+            QList<int> offered;
+            for (int i = 0; i < bits->count(); ++i) offered << bits->itemData(i).toInt();
+            QCOMPARE(offered, allowed);
+        }
+        const std::string expected = lathe::compile::checkWeightBits(16, "group override ffn=16").error().message;
+        auto* validation = child<QLabel>(page, "quantValidationLabel");
+        QVERIFY(validation->isVisible());
+        QVERIFY2(validation->text().contains(QString::fromStdString(expected)), qPrintable(validation->text()));
+        QVERIFY2(validation->text().contains(QStringLiteral("keep_16bit_activations")), qPrintable(validation->text()));
+
+        QWidget* compile = showStep(window, QStringLiteral("compilePage"));
+        const QString problems = child<QLabel>(compile, "compileValidationLabel")->text();
+        QVERIFY2(problems.contains(QString::fromStdString(expected)), qPrintable(problems));
+        QVERIFY(!child<QPushButton>(compile, "compileButton")->isEnabled());
+        QVERIFY(!window.isWindowModified());  // showing the file changes nothing in it
     }
 
     void damagedProjectIsExplained()

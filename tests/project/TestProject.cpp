@@ -35,10 +35,10 @@ ProjectSettings sample(const QString& root)
     s.calibration.maxSeqLen = 256;
     s.calibration.maxCalib = 9;
     s.calibration.merge = false;
-    s.quantization.bitMode = "w4";
+    s.quantization.bitMode = compile::BitMode::W4;
     s.quantization.rotation = false;
     s.quantization.gptq = false;
-    s.quantization.activationMethod = "mse";
+    s.quantization.activationMethod = compile::ActivationMethod::Mse;
     s.quantization.percentile = 0.999;
     s.quantization.groupSize = 32;
     s.quantization.groupBits = {{"value", 8}, {"head", 16}};
@@ -74,10 +74,10 @@ private Q_SLOTS:
         QCOMPARE(s.calibration.maxSeqLen, 256);
         QCOMPARE(s.calibration.maxCalib, 9);
         QCOMPARE(s.calibration.merge, false);
-        QCOMPARE(s.quantization.bitMode, std::string("w4"));
+        QVERIFY(s.quantization.bitMode == compile::BitMode::W4);
         QCOMPARE(s.quantization.rotation, false);
         QCOMPARE(s.quantization.gptq, false);
-        QCOMPARE(s.quantization.activationMethod, std::string("mse"));
+        QVERIFY(s.quantization.activationMethod == compile::ActivationMethod::Mse);
         QCOMPARE(s.quantization.percentile, 0.999);
         QCOMPARE(s.quantization.groupSize, 32);
         QVERIFY(s.quantization.groupBits == in.quantization.groupBits);
@@ -115,7 +115,7 @@ private Q_SLOTS:
         writeText(file, R"({"name": "old", "bit": "w8", "model": {"source": "hub", "repo_id": "a/b"}})");
         auto s = loadProject(file.toStdString());
         QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
-        QCOMPARE(s->quantization.bitMode, std::string("w8"));
+        QVERIFY(s->quantization.bitMode == compile::BitMode::W8);
         QCOMPARE(s->model.repoId, std::string("a/b"));
         QCOMPARE(s->calibration.maxCalib, 128);  // defaults fill what the old file lacks
     }
@@ -140,6 +140,10 @@ private Q_SLOTS:
         QTest::newRow("wrong type") << QByteArray(R"({"calibration": {"max_calib": "many"}})")
                                     << "calibration.max_calib";
         QTest::newRow("section type") << QByteArray(R"({"model": 3})") << "\"model\" must be an object";
+        QTest::newRow("bit mode") << QByteArray(R"({"quantization": {"bit_mode": "w3"}})")
+                                  << "bit mode must be w8, w4 or w4v8";
+        QTest::newRow("activation method") << QByteArray(R"({"quantization": {"activation_method": "minmax"}})")
+                                           << "activation calibration must be max, percentile or mse";
     }
     void malformedFilesNameTheProblem()
     {
@@ -166,11 +170,15 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("bit mode") << "bit" << "bit mode must be w8, w4 or w4v8";
         QTest::newRow("seq order") << "seq" << "must not exceed the maximum";
         QTest::newRow("percentile") << "pct" << "percentile must lie in (0, 1]";
         QTest::newRow("group") << "group" << "unknown projection group \"mlp\"";
-        QTest::newRow("bits") << "bits" << "bits for value must be 4, 8 or 16";
+        QTest::newRow("bits") << "bits"
+                              << "group override value=9 asks for 9-bit weights; weight bits must be 2..8";
+        QTest::newRow("16 bits") << "16"
+                                 << "group override ffn=16 asks for 16-bit weights; weight bits must be 2..8";
+        QTest::newRow("group size") << "size"
+                                    << "group size must be 0";
         QTest::newRow("languages") << "lang" << "at least one language";
         QTest::newRow("repo") << "repo" << "choose a model repository";
     }
@@ -181,17 +189,46 @@ private Q_SLOTS:
         ProjectSettings s;
         s.model.repoId = "org/model";
         QVERIFY(validateProject(s).ok());
-        if (field == "bit") s.quantization.bitMode = "w3";
         if (field == "seq") s.calibration.minSeqLen = 4096;
         if (field == "pct") s.quantization.percentile = 1.5;
         if (field == "group") s.quantization.groupBits["mlp"] = 8;
-        if (field == "bits") s.quantization.groupBits["value"] = 5;
+        if (field == "bits") s.quantization.groupBits["value"] = 9;
+        if (field == "16") s.quantization.groupBits["ffn"] = 16;
+        if (field == "size") s.quantization.groupSize = -1;
         if (field == "lang") s.calibration.languages.clear();
         if (field == "repo") s.model.repoId.clear();
         auto r = validateProject(s);
         QVERIFY(!r.ok());
         QCOMPARE(r.error().code, ErrorCode::InvalidArgument);
         QVERIFY2(QString::fromStdString(r.error().message).contains(expected), r.error().message.c_str());
+    }
+
+    // Weights are 2..8-bit integers: a file saved with a 16-bit group (which the Studio once offered) still
+    // loads, and fails validation with the compiler's own message, which says what 16 bits are for.
+    void sixteenBitWeightsFailAsInTheCompiler()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("old16.lathe");
+        writeText(file, R"({"version": 1, "model": {"source": "hub", "repo_id": "a/b"},
+                            "quantization": {"bit_mode": "w4v8", "group_bits": {"ffn": 16}}})");
+        auto s = loadProject(file.toStdString());
+        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        QCOMPARE(s->quantization.groupBits.at("ffn"), 16);
+        auto r = validateProject(*s);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, ErrorCode::InvalidArgument);
+        const QString message = QString::fromStdString(r.error().message);
+        QVERIFY2(message.contains("weight bits must be 2..8") && message.contains("keep_16bit_activations"),
+                 qPrintable(message));
+
+        ModelConfig config;
+        config.numLayers = 2;
+        config.hiddenSize = config.intermediateSize = config.vocabSize = 8;
+        config.numHeads = config.numKvHeads = 1;
+        config.headDim = 8;
+        auto planned = compile::planLinears(config, quantChoices(s->quantization));
+        QVERIFY(!planned.ok());
+        QCOMPARE(planned.error().message, r.error().message);
     }
 };
 

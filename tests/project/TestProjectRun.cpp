@@ -6,6 +6,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -32,7 +33,7 @@ private:
         s.calibration.maxSeqLen = 96;
         s.calibration.maxCalib = 6;
         s.calibration.merge = false;
-        s.quantization.bitMode = "w4v8";
+        s.quantization.bitMode = lathe::compile::BitMode::W4V8;
         s.quantization.gptq = true;
         s.quantization.rotation = true;
         s.quantization.groupBits = {{"head", 8}};
@@ -82,6 +83,30 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(lathe::projectModelTag(s)), QString("meta-llama/Llama-3.2-1B-Instruct"));
         QCOMPARE(QString::fromStdString(lathe::projectOutputs(s).compiledPath),
                  QString("/tmp/out/Llama-3.2-1B-Instruct-w4v8.compiled.safetensors"));
+    }
+
+    // Weights are 2..8-bit integers: a project asking for 16-bit ffn weights (as the Studio once offered) is refused
+    // by `lathe run-project` with the compiler's message, before anything is written.
+    void sixteenBitWeightsAreRefusedBeforeAnyWork()
+    {
+        const QString projectOut = m_dir.filePath("sixteen-out");
+        const QString project = m_dir.filePath("sixteen.lathe");
+        auto s = settings(projectOut);
+        s.quantization.groupBits = {{"ffn", 16}};
+        QVERIFY(lathe::saveProject(s, project.toStdString()).ok());
+        auto r = runCli({"run-project", project});
+        QCOMPARE(r.exitCode, 2);
+        const QString err = QString::fromUtf8(r.err);
+        QVERIFY2(err.contains("group override ffn=16 asks for 16-bit weights; weight bits must be 2..8"),
+                 qPrintable(err));
+        QVERIFY2(err.contains("keep_16bit_activations"), qPrintable(err));
+        QVERIFY(!QFileInfo::exists(projectOut));
+
+        auto direct = lathe::runProject(s);
+        QVERIFY(!direct.ok());
+        QCOMPARE(direct.error().code, lathe::ErrorCode::InvalidArgument);
+        QVERIFY(err.contains(QString::fromStdString(direct.error().message)));
+        QVERIFY(!QFileInfo::exists(projectOut));
     }
 
     // The project run and the step-by-step CLI produce the same bytes.

@@ -147,10 +147,10 @@ Result<CompileSummary> run(const CompileOptions& options, const ProgressFn& prog
 
     CompileReport report;
     report.model = plan.modelName;
-    report.bitMode = options.bitMode;
-    report.weightMethod = options.weightMethod;
-    report.activationMethod = options.activationMethod;
-    report.percentile = options.activationMethod == "percentile" ? options.percentile : 0.0;
+    report.bitMode = toString(options.bitMode);
+    report.weightMethod = toString(options.weightMethod);
+    report.activationMethod = toString(options.activationMethod);
+    report.percentile = options.activationMethod == ActivationMethod::Percentile ? options.percentile : 0.0;
     report.rotated = plan.rotate;
     report.calibSamples = int(samples);
     report.calibTokens = calibration->tokens();

@@ -5,6 +5,7 @@
 #include "compile/RotatedEmbedding.h"
 #include "compile/TensorFile.h"
 #include "compiled/CompiledModelWriter.h"
+#include "compiled/LinearEncoding.h"
 #include "lathe/export/Rotation.h"
 #include "model/Checkpoint.h"
 
@@ -29,7 +30,7 @@ compiled::CompiledModelInfo containerInfo(const CompilePlan& plan, const std::st
     info.bitMode = o.bitMode;
     info.weightMethod = o.weightMethod;
     info.activationMethod = o.activationMethod;
-    info.percentile = o.activationMethod == "percentile" ? o.percentile : 0.0;
+    info.percentile = o.activationMethod == ActivationMethod::Percentile ? o.percentile : 0.0;
     info.rotation.fusedNorms = info.rotation.r1 = info.rotation.r2 = plan.rotate;
     info.rotation.kind = plan.rotate ? "random-hadamard" : "";
     info.rotation.seed = plan.rotate ? o.seed : 0;
@@ -39,7 +40,8 @@ compiled::CompiledModelInfo containerInfo(const CompilePlan& plan, const std::st
         const bool bias =
             plan.config.attentionBias &&
             (l.projection == Projection::Query || l.projection == Projection::Key || l.projection == Projection::Value);
-        info.linears[l.module] = compiled::LinearSpec{l.weightBits, o.groupSize, l.activationBits, bias};
+        // The spec encodeLinear recorded when the layer's part file was written.
+        info.linears[l.module] = compiled::linearSpec(l.weightBits, o.groupSize, l.activationBits, bias);
     }
     info.provenanceJson = provenance;
     return info;

@@ -17,50 +17,6 @@ Error invalid(const std::string& message)
     return makeError(ErrorCode::InvalidArgument, message);
 }
 
-std::string joined(const std::vector<std::string>& items)
-{
-    std::string out;
-    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-    return out;
-}
-
-Result<int> presetBits(const std::string& bitMode, const std::string& group)
-{
-    if (bitMode == "w8") return 8;
-    if (bitMode == "w4") return 4;
-    if (bitMode == "w4v8") return group == "value" ? 8 : 4;
-    return invalid("bit mode \"" + bitMode + "\" is not one of w8, w4, w4v8");
-}
-
-bool isGroup(const std::string& name)
-{
-    const auto& groups = projectionGroups();
-    return std::find(groups.begin(), groups.end(), name) != groups.end();
-}
-
-Result<void> checkBits(int bits, const std::string& where)
-{
-    if (bits < 2 || bits > 8)
-        return invalid(where + " asks for " + std::to_string(bits) + "-bit weights; weight bits must be 2..8");
-    return {};
-}
-
-// "3.ffn" → (3, "ffn").
-Result<std::pair<int, std::string>> parseLayerGroup(const std::string& key, int layers)
-{
-    const auto dot = key.find('.');
-    const std::string usage = "layer override \"" + key + "\" must be <layer>.<group>, e.g. 0.ffn, with layer 0.." +
-                              std::to_string(layers - 1) + " and group one of " + joined(projectionGroups());
-    if (dot == std::string::npos || dot == 0) return invalid(usage);
-    const std::string number = key.substr(0, dot), group = key.substr(dot + 1);
-    if (!std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }) || number.size() > 6)
-        return invalid(usage);
-    const int layer = std::stoi(number);
-    if (layer >= layers) return invalid(usage);
-    if (!isGroup(group) || group == "head") return invalid(usage);
-    return std::make_pair(layer, group);
-}
-
 // The folder name a compile's rotation file lives under: the repository name for Hub models, the folder name
 // for local ones.
 std::string modelNameFor(const std::string& modelPath, const std::string& modelDir)
@@ -108,41 +64,15 @@ std::string withoutJsonExtension(const std::string& path)
 
 }  // namespace
 
-const char* projectionGroup(Projection p)
+QuantChoices quantChoices(const CompileOptions& o)
 {
-    switch (p) {
-        case Projection::Query:
-            return "query";
-        case Projection::Key:
-            return "key";
-        case Projection::Value:
-            return "value";
-        case Projection::Output:
-            return "output";
-        case Projection::Gate:
-        case Projection::Up:
-        case Projection::Down:
-            return "ffn";
-        case Projection::Head:
-            return "head";
-    }
-    return "?";
-}
-
-std::string moduleName(int layer, Projection p)
-{
-    if (p == Projection::Head) return "lm_head";
-    const bool attention =
-        p == Projection::Query || p == Projection::Key || p == Projection::Value || p == Projection::Output;
-    return "model.layers." + std::to_string(layer) + (attention ? ".self_attn." : ".mlp.") + projectionName(p);
-}
-
-const std::vector<Projection>& layerProjections()
-{
-    static const std::vector<Projection> order{Projection::Query,  Projection::Key,  Projection::Value,
-                                               Projection::Output, Projection::Gate, Projection::Up,
-                                               Projection::Down};
-    return order;
+    QuantChoices q;
+    q.bitMode = o.bitMode;
+    q.groupBits = o.groupBits;
+    q.layerGroupBits = o.layerGroupBits;
+    q.keep16BitActivations = o.keep16BitActivations;
+    q.groupSize = o.groupSize;
+    return q;
 }
 
 const LinearPlan& CompilePlan::linear(int layer, Projection p) const
@@ -160,89 +90,21 @@ Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& 
     plan.modelDir = modelDir;
     plan.config = config;
 
-    // Methods and numbers.
-    if (o.bitMode != "w8" && o.bitMode != "w4" && o.bitMode != "w4v8")
-        return invalid("bit mode \"" + o.bitMode + "\" is not one of w8, w4, w4v8");
-    if (o.weightMethod != "gptq" && o.weightMethod != "rtn")
-        return invalid("weight method \"" + o.weightMethod + "\" is not one of gptq, rtn");
-    if (o.activationMethod != "max" && o.activationMethod != "percentile" && o.activationMethod != "mse")
-        return invalid("activation method \"" + o.activationMethod + "\" is not one of max, percentile, mse");
+    // Numbers; the enums are valid by construction.
     if (!(o.percentile > 0.0 && o.percentile <= 1.0))
         return invalid("percentile " + std::to_string(o.percentile) + " must be in (0, 1], e.g. 0.9999");
-    if (o.rotation != "auto" && o.rotation != "on" && o.rotation != "off")
-        return invalid("rotation \"" + o.rotation + "\" is not one of auto, on, off");
-    if (o.groupSize < 0) return invalid("group size must be 0 (per output channel) or positive");
+    LATHE_TRY(checkGroupSize(o.groupSize));
     if (!(o.dampFraction >= 0.0 && o.dampFraction < 1e6))
         return invalid("GPTQ damping fraction must be a non-negative number such as 0.01");
     if (o.threads < 0) return invalid("threads must be 0 (all hardware threads) or positive");
     if (o.maxCalibTokens < 0) return invalid("the calibration token limit must be 0 (no limit) or positive");
     if (o.activationMemoryBudget < 0) return invalid("the activation memory budget must not be negative");
-    plan.rotate = o.rotation == "on" || (o.rotation == "auto" && o.bitMode != "w8");
+    plan.rotate = rotates(o.bitMode, o.rotation);
 
-    // Bits: preset, then group overrides, then layer.group overrides.
-    for (const auto& [group, bits] : o.groupBits) {
-        if (!isGroup(group))
-            return invalid("unknown projection group \"" + group + "\"; groups are " + joined(projectionGroups()));
-        LATHE_TRY(checkBits(bits, "group override " + group + "=" + std::to_string(bits)));
-    }
-    std::map<std::pair<int, std::string>, int> layerBits;
-    for (const auto& [key, bits] : o.layerGroupBits) {
-        auto parsed = parseLayerGroup(key, config.numLayers);
-        if (!parsed) return parsed.error();
-        LATHE_TRY(checkBits(bits, "layer override " + key + "=" + std::to_string(bits)));
-        layerBits[*parsed] = bits;
-    }
-    const int64_t hidden = config.hiddenSize, ffn = config.intermediateSize;
-    const int64_t qDim = int64_t(config.numHeads) * config.headDim, kvDim = int64_t(config.numKvHeads) * config.headDim;
-    auto shapeOf = [&](Projection p) -> std::pair<int64_t, int64_t> {  // (in, out)
-        switch (p) {
-            case Projection::Query:
-                return {hidden, qDim};
-            case Projection::Key:
-            case Projection::Value:
-                return {hidden, kvDim};
-            case Projection::Output:
-                return {qDim, hidden};
-            case Projection::Gate:
-            case Projection::Up:
-                return {hidden, ffn};
-            case Projection::Down:
-                return {ffn, hidden};
-            case Projection::Head:
-                return {hidden, config.vocabSize};
-        }
-        return {0, 0};
-    };
-    std::set<std::string> keep16(o.keep16BitActivations.begin(), o.keep16BitActivations.end());
-    std::set<std::string> known;
-    auto add = [&](int layer, Projection p) -> Result<void> {
-        LinearPlan l;
-        l.layer = layer;
-        l.projection = p;
-        l.module = moduleName(layer, p);
-        l.group = projectionGroup(p);
-        auto bits = presetBits(o.bitMode, l.group);
-        if (!bits) return bits.error();
-        l.weightBits = *bits;
-        if (auto it = o.groupBits.find(l.group); it != o.groupBits.end()) l.weightBits = it->second;
-        if (auto it = layerBits.find({layer, l.group}); it != layerBits.end()) l.weightBits = it->second;
-        l.activationBits = keep16.count(l.module) ? 16 : 8;
-        std::tie(l.in, l.out) = shapeOf(p);
-        if (l.weightBits <= 4 && l.in % 2 != 0)
-            return invalid(l.module + " has an odd number of inputs (" + std::to_string(l.in) + "), so its " +
-                           std::to_string(l.weightBits) + "-bit codes cannot be packed two per byte; use 8 bits");
-        known.insert(l.module);
-        plan.linears.push_back(std::move(l));
-        return {};
-    };
-    for (int i = 0; i < config.numLayers; ++i)
-        for (Projection p : layerProjections()) LATHE_TRY(add(i, p));
-    LATHE_TRY(add(-1, Projection::Head));
-    for (const auto& name : keep16)
-        if (!known.count(name))
-            return invalid("--keep-16bit-act names \"" + name +
-                           "\", which is not a linear of this model; use a "
-                           "module name such as model.layers.0.mlp.down_proj or lm_head");
+    // Bits: preset, then group overrides, then layer.group overrides (lathe/compile/QuantPlan.h).
+    auto linears = planLinears(config, quantChoices(o));
+    if (!linears) return linears.error();
+    plan.linears = std::move(linears).value();
 
     // Paths.
     if (o.savePath.empty()) return invalid("no save path given; pass where the compiled model should go");

@@ -2,6 +2,7 @@
 // Private to core.
 
 #include "lathe/compile/Compile.h"
+#include "lathe/compile/QuantPlan.h"
 #include "lathe/model/ModelConfig.h"
 #include "runtime/Projections.h"
 
@@ -10,18 +11,6 @@
 #include <vector>
 
 namespace lathe::compile {
-
-// How one linear is compiled, after the bit preset and every override.
-struct LinearPlan {
-    std::string module;  // Hugging Face module name: "model.layers.3.self_attn.q_proj", "lm_head"
-    int layer = -1;      // -1 for lm_head
-    Projection projection = Projection::Query;
-    std::string group;  // "query" "key" "value" "output" "ffn" "head"
-    int weightBits = 8;
-    int activationBits = 8;
-    int64_t in = 0;
-    int64_t out = 0;
-};
 
 // Everything compileModel() decided from the options and the model before doing any work.
 struct CompilePlan {
@@ -42,15 +31,6 @@ struct CompilePlan {
 
     const LinearPlan& linear(int layer, Projection projection) const;
 };
-
-// The group a projection belongs to ("query" ... "head").
-const char* projectionGroup(Projection projection);
-
-// The module name of a projection: "model.layers.<layer>.self_attn.q_proj", ..., "lm_head".
-std::string moduleName(int layer, Projection projection);
-
-// The seven projections of a decoder layer in the order a layer runs them.
-const std::vector<Projection>& layerProjections();
 
 // Checks every option against the model (bits, groups and overrides, group size, methods, paths) and resolves
 // the output paths. Errors: InvalidArgument naming the option and the accepted values.

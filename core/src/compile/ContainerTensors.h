@@ -9,10 +9,9 @@
 
 namespace lathe::compile {
 
-// The tensors the compiled container holds for one linear, named and encoded exactly as
-// CompiledModelWriter::addLinear stores them (codes packed two per byte for <= 4 bits, else int8; F32 scales
-// [out, groups]; F32 input scale [1]; F32 bias), so a finished layer's part file can be copied into the container
-// byte for byte. Errors: InvalidArgument (codes that do not fit their bits).
+// Appends the tensors the compiled container holds for one linear, as compiled::encodeLinear makes them (the
+// encoding CompiledModelWriter::addLinear stores too), so a finished layer's part file can be copied into the
+// container byte for byte. Errors: InvalidArgument (a malformed linear, codes that do not fit their bits).
 Result<void> appendLinearTensors(NamedTensors& tensors, const std::string& module,
                                  const compiled::QuantizedLinear& linear);
 

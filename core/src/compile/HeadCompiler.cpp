@@ -32,7 +32,8 @@ Result<CompiledHead> run(const CompilePlan& plan, const HeadWeights& head, Activ
     const int64_t vocab = c.vocabSize;
     const int64_t rowsPerBlock = plan.rowsPerBlock;
 
-    InputObserver input(c.hiddenSize, options.weightMethod == "gptq", {lp.activationBits}, options, {head.weight});
+    InputObserver input(c.hiddenSize, options.weightMethod == WeightMethod::Gptq, {lp.activationBits}, options,
+                        {head.weight});
     LATHE_TRY(forEachSample(samples, progress, stop, "observing lm_head inputs", [&](size_t s) -> Result<void> {
         auto h = store.get(kQuantStream, s);
         if (!h) return h.error();

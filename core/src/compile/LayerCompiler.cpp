@@ -106,7 +106,7 @@ Result<CompiledLayer> LayerCompiler::run(int index, const LayerWeights& weights)
 
 bool LayerCompiler::withHessian() const
 {
-    return m_plan.options.weightMethod == "gptq";
+    return m_plan.options.weightMethod == WeightMethod::Gptq;
 }
 
 InputObserver LayerCompiler::observer(const Layer& layer, int64_t columns,

@@ -25,17 +25,17 @@ OrderedJson optionsJson(const CompilePlan& plan)
 {
     const CompileOptions& o = plan.options;
     OrderedJson j;
-    j["bit_mode"] = o.bitMode;
+    j["bit_mode"] = toString(o.bitMode);
     j["group_bits"] = o.groupBits;
     j["layer_group_bits"] = o.layerGroupBits;
     const std::set<std::string> keep(o.keep16BitActivations.begin(), o.keep16BitActivations.end());
     j["keep_16bit_activations"] = keep;
-    j["weight_method"] = o.weightMethod;
+    j["weight_method"] = toString(o.weightMethod);
     j["group_size"] = o.groupSize;
     j["act_order"] = o.actOrder;
     j["damp_fraction"] = o.dampFraction;
-    j["float_target"] = o.floatTarget && o.weightMethod == "gptq";  // RTN has no target
-    j["activation_method"] = o.activationMethod;
+    j["float_target"] = o.floatTarget && o.weightMethod == WeightMethod::Gptq;  // RTN has no target
+    j["activation_method"] = toString(o.activationMethod);
     j["percentile"] = o.percentile;
     j["rotation"] = plan.rotate ? "random-hadamard" : "none";
     j["seed"] = o.seed;

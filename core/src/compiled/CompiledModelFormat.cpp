@@ -14,10 +14,6 @@ namespace {
 using Json = nlohmann::json;
 using OrderedJson = nlohmann::ordered_json;
 
-constexpr const char* kLayerProjections[] = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
-                                             "self_attn.o_proj", "mlp.gate_proj",    "mlp.up_proj",
-                                             "mlp.down_proj"};
-
 std::string layerPrefix(int layer)
 {
     return "model.layers." + std::to_string(layer) + ".";
@@ -50,6 +46,19 @@ Result<Json> parseJsonField(const std::map<std::string, std::string>& metadata, 
     }
 }
 
+// An enum field spelled as QuantPlan.h spells it.
+template <typename E>
+Result<E> enumField(const Fields& f, const std::string& field, std::optional<E> (*parse)(std::string_view),
+                    const std::vector<std::string>& names)
+{
+    auto text = f.string(field);
+    if (!text) return text.error();
+    if (auto value = parse(*text)) return *value;
+    std::string list;
+    for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+    return f.bad(field, "is \"" + *text + "\", not one of " + list);
+}
+
 Result<LinearSpec> parseLinearSpec(const Json& json, const std::string& module, const std::string& path)
 {
     const Fields f(json, "quantization.linears[\"" + module + "\"]", path);
@@ -65,14 +74,16 @@ Result<void> parseQuantization(const Json& q, const std::string& path, CompiledM
 {
     const Fields f(q, "quantization", path);
     if (!q.is_object()) return f.bad("(root)", "must be a JSON object");
-    LATHE_READ_FIELD(info.bitMode, f.string("bit_mode"));
-    LATHE_READ_FIELD(info.weightMethod, f.string("weight_method"));
+    LATHE_READ_FIELD(info.bitMode, enumField(f, "bit_mode", compile::parseBitMode, compile::bitModeNames()));
+    LATHE_READ_FIELD(info.weightMethod,
+                     enumField(f, "weight_method", compile::parseWeightMethod, compile::weightMethodNames()));
     LATHE_READ_FIELD(info.embeddingRotated, f.boolean("embedding_rotated"));
 
     const Json* activation = nullptr;
     LATHE_READ_FIELD(activation, f.member("activation"));
     const Fields a(*activation, "quantization.activation", path);
-    LATHE_READ_FIELD(info.activationMethod, a.string("method"));
+    LATHE_READ_FIELD(info.activationMethod,
+                     enumField(a, "method", compile::parseActivationMethod, compile::activationMethodNames()));
     LATHE_READ_FIELD(info.percentile, a.number("percentile"));
 
     const Json* rotation = nullptr;
@@ -106,36 +117,21 @@ std::string tokenizerTensorName(const std::string& fileName) { return "tokenizer
 std::vector<std::string> layerModules(int layer)
 {
     std::vector<std::string> names;
-    for (const char* p : kLayerProjections) names.push_back(layerPrefix(layer) + p);
+    for (Projection p : compile::layerProjections()) names.push_back(compile::moduleName(layer, p));
     return names;
 }
 
 std::vector<std::string> allModules(const ModelConfig& config)
 {
-    std::vector<std::string> names;
-    for (int i = 0; i < config.numLayers; ++i) {
-        auto layer = layerModules(i);
-        names.insert(names.end(), layer.begin(), layer.end());
-    }
-    names.emplace_back(kHeadModule);
-    return names;
+    return compile::allModuleNames(config);
 }
 
 std::vector<int64_t> linearShape(const ModelConfig& c, const std::string& module)
 {
-    const int64_t hidden = c.hiddenSize, ffn = c.intermediateSize;
-    const int64_t qDim = int64_t(c.numHeads) * c.headDim, kvDim = int64_t(c.numKvHeads) * c.headDim;
-    if (module == kHeadModule) return {c.vocabSize, hidden};
-    const std::vector<std::vector<int64_t>> shapes = {{qDim, hidden}, {kvDim, hidden}, {kvDim, hidden}, {hidden, qDim},
-                                                      {ffn, hidden},  {ffn, hidden},   {hidden, ffn}};
-    for (int i = 0; i < c.numLayers; ++i) {
-        const std::string prefix = layerPrefix(i);
-        if (module.compare(0, prefix.size(), prefix) != 0) continue;
-        for (size_t p = 0; p < std::size(kLayerProjections); ++p)
-            if (module.substr(prefix.size()) == kLayerProjections[p]) return shapes[p];
-        return {};
-    }
-    return {};
+    const auto ref = compile::parseModuleName(module);
+    if (!ref || ref->layer >= c.numLayers) return {};
+    const compile::LinearShape shape = compile::linearShape(c, ref->projection);
+    return {shape.out, shape.in};
 }
 
 std::vector<std::string> normNames(const ModelConfig& config)
@@ -185,9 +181,9 @@ std::map<std::string, std::string> toMetadata(const CompiledModelInfo& info)
                            {"activation_bits", spec.activationBits},
                            {"bias", spec.hasBias}};
     OrderedJson q;
-    q["bit_mode"] = info.bitMode;
-    q["weight_method"] = info.weightMethod;
-    q["activation"] = {{"method", info.activationMethod}, {"percentile", info.percentile}};
+    q["bit_mode"] = compile::toString(info.bitMode);
+    q["weight_method"] = compile::toString(info.weightMethod);
+    q["activation"] = {{"method", compile::toString(info.activationMethod)}, {"percentile", info.percentile}};
     q["rotation"] = {{"fused_norms", info.rotation.fusedNorms},
                      {"r1", info.rotation.r1},
                      {"r2", info.rotation.r2},

@@ -2,6 +2,7 @@
 // Private to core. The compiled container, format versions 1 and 2 (docs/compiled-model.md).
 
 #include "lathe/common/Result.h"
+#include "lathe/compile/QuantPlan.h"
 #include "lathe/model/ModelConfig.h"
 
 #include <cstdint>
@@ -39,9 +40,9 @@ struct RotationInfo {
 struct CompiledModelInfo {
     int formatVersion = kFormatVersion;        // as read; toMetadata writes requiredFormatVersion instead
     ModelConfig config;                        // of the transformed model (untied when rotated)
-    std::string bitMode;                       // "w8" "w4" "w4v8" (presets before overrides)
-    std::string weightMethod;                  // "gptq" "rtn"
-    std::string activationMethod;              // "max" "percentile" "mse"
+    compile::BitMode bitMode = compile::BitMode::W8;  // the preset, before overrides
+    compile::WeightMethod weightMethod = compile::WeightMethod::Gptq;
+    compile::ActivationMethod activationMethod = compile::ActivationMethod::Max;
     double percentile = 0;
     RotationInfo rotation;
     bool embeddingRotated = false;             // the runtime must be given the rotated embedding
@@ -58,12 +59,13 @@ std::string inputScaleName(const std::string& module);
 std::string biasName(const std::string& module);
 std::string tokenizerTensorName(const std::string& fileName);
 
-// Module names of layer `layer`'s projections, in the order a layer runs them, and "lm_head".
+// Module names of layer `layer`'s projections, in the order a layer runs them (compile::moduleName), and
+// "lm_head".
 std::vector<std::string> layerModules(int layer);
 
-inline constexpr const char* kHeadModule = "lm_head";
+using compile::kHeadModule;
 
-// Every linear a model of `config` has: layerModules(0..N-1), then "lm_head".
+// Every linear a model of `config` has: layerModules(0..N-1), then "lm_head" (compile::allModuleNames).
 std::vector<std::string> allModules(const ModelConfig& config);
 
 // [out, in] of a module of `config`; empty when the name is not one of allModules(config).

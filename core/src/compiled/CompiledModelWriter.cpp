@@ -1,10 +1,10 @@
 #include "compiled/CompiledModelWriter.h"
 
 #include "common/AtomicFileWriter.h"
+#include "compiled/LinearEncoding.h"
 #include "hub/Hashing.h"
 #include "model/SafetensorsFile.h"
 #include "model/SafetensorsWriter.h"
-#include "quant/Int4Packing.h"
 
 #include <cstring>
 
@@ -55,42 +55,16 @@ void CompiledModelWriter::addTensor(const std::string& name, const at::Tensor& t
 
 void CompiledModelWriter::addLinear(const std::string& module, const QuantizedLinear& linear)
 {
-    const auto& w = linear.weight;
-    bool shapesOk = w.codes.defined() && w.codes.dim() == 2 && w.codes.scalar_type() == at::kChar &&
-                    w.scales.defined() && w.scales.dim() == 2 && w.scales.size(0) == w.codes.size(0) &&
-                    w.groupSize >= 0;
-    if (shapesOk) {
-        const int64_t in = w.codes.size(1);
-        shapesOk = w.scales.size(1) == quant::groupCount(in, w.groupSize) &&
-                   (!linear.bias.defined() || linear.bias.numel() == w.codes.size(0));
-    }
-    if (!shapesOk || w.bits < 2 || w.bits > 8 || linear.activationBits < 2 || linear.activationBits > 16) {
+    auto encoded = encodeLinear(module, linear);
+    if (!encoded) {
         Entry e;
         e.name = weightCodesName(module);
-        e.problem = "linear " + module +
-                    " is malformed: it needs int8 codes [out, in], scales [out, ceil(in / groupSize)] "
-                    "(or [out, 1] per channel), a bias of [out] if any, weight bits 2..8 and activation bits 2..16";
+        e.problem = encoded.error().message;
         m_entries.push_back(std::move(e));
         return;
     }
-    if (w.bits <= 4) {
-        auto packed = quant::packInt4(w.codes);
-        if (!packed) {
-            Entry e;
-            e.name = weightCodesName(module);
-            e.problem = "cannot pack the " + std::to_string(w.bits) + "-bit codes of " + module + ": " +
-                        packed.error().message;
-            m_entries.push_back(std::move(e));
-            return;
-        }
-        addTensor(weightCodesName(module), *packed);
-    } else {
-        addTensor(weightCodesName(module), w.codes);
-    }
-    addTensor(weightScaleName(module), w.scales.to(at::kFloat));
-    addTensor(inputScaleName(module), at::full({1}, static_cast<float>(linear.inputScale), at::kFloat));
-    if (linear.bias.defined()) addTensor(biasName(module), linear.bias.to(at::kFloat).reshape({-1}));
-    m_info.linears[module] = LinearSpec{w.bits, w.groupSize, linear.activationBits, linear.bias.defined()};
+    for (const auto& [name, tensor] : encoded->tensors) addTensor(name, tensor);
+    m_info.linears[module] = encoded->spec;
 }
 
 void CompiledModelWriter::addFileRange(const std::string& name, const std::string& dtype,

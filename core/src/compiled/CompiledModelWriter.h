@@ -25,8 +25,8 @@ public:
 
     // A tensor in memory (F32, I8, U8, BF16 ...). Names must be unique.
     void addTensor(const std::string& name, const at::Tensor& tensor);
-    // The stored tensors of one linear (codes packed or int8, scales, input scale, bias) under `module`; also
-    // records its LinearSpec in the metadata (replacing one the info had for `module`).
+    // The stored tensors of one linear under `module`, as encodeLinear (compiled/LinearEncoding.h) makes them;
+    // also records its LinearSpec in the metadata (replacing one the info had for `module`).
     void addLinear(const std::string& module, const QuantizedLinear& linear);
     // `bytes` bytes at `offset` of `file`, declared as a tensor of `dtype` ("I8", "U8", "F32") and `shape`.
     void addFileRange(const std::string& name, const std::string& dtype, const std::vector<int64_t>& shape,

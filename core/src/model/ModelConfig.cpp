@@ -28,55 +28,13 @@ const ArchitectureDefaults kArchitectures[] = {
     {"Qwen2ForCausalLM", "qwen2", 32768, true},
 };
 
-// Field readers: a present field of the wrong type is an error naming the field; absent falls back.
-class FieldReader {
-public:
-    FieldReader(const Json& json, std::string file) : m_json(json), m_file(std::move(file)) {}
-
-    Error bad(const std::string& key, const std::string& what) const
-    {
-        return makeError(ErrorCode::Corrupt, m_file + ": field \"" + key + "\" " + what);
-    }
-    bool present(const std::string& key) const { return m_json.contains(key) && !m_json.at(key).is_null(); }
-
-    Result<int> integer(const std::string& key, std::optional<int> fallback) const
-    {
-        if (!present(key)) {
-            if (fallback) return *fallback;
-            return bad(key, "is missing");
-        }
-        const Json& v = m_json.at(key);
-        if (!v.is_number_integer()) return bad(key, "must be an integer, got " + v.dump());
-        const auto x = v.get<int64_t>();
-        if (x < INT32_MIN || x > INT32_MAX) return bad(key, "is out of range: " + v.dump());
-        return static_cast<int>(x);
-    }
-    Result<double> number(const std::string& key, double fallback) const
-    {
-        if (!present(key)) return fallback;
-        const Json& v = m_json.at(key);
-        if (!v.is_number()) return bad(key, "must be a number, got " + v.dump());
-        return v.get<double>();
-    }
-    Result<bool> boolean(const std::string& key, bool fallback) const
-    {
-        if (!present(key)) return fallback;
-        const Json& v = m_json.at(key);
-        if (!v.is_boolean()) return bad(key, "must be true or false, got " + v.dump());
-        return v.get<bool>();
-    }
-    Result<std::string> string(const std::string& key, const std::string& fallback) const
-    {
-        if (!present(key)) return fallback;
-        const Json& v = m_json.at(key);
-        if (!v.is_string()) return bad(key, "must be a string, got " + v.dump());
-        return v.get<std::string>();
-    }
-
-private:
-    const Json& m_json;
-    std::string m_file;
-};
+// config.json fields: a present field of the wrong type is an error naming the field; absent falls back.
+JsonFields configFields(const Json& json, const std::string& file)
+{
+    return JsonFields(json, [file](const std::string& key, const std::string& what) {
+        return file + ": field \"" + key + "\" " + what;
+    });
+}
 
 Result<std::optional<RopeScaling>> readRopeScaling(const Json& json, const std::string& file)
 {
@@ -84,7 +42,7 @@ Result<std::optional<RopeScaling>> readRopeScaling(const Json& json, const std::
     const Json& rs = json.at("rope_scaling");
     if (!rs.is_object())
         return makeError(ErrorCode::Corrupt, file + ": field \"rope_scaling\" must be an object or null");
-    FieldReader f(rs, file);
+    const JsonFields f = configFields(rs, file);
     std::string type;
     LATHE_READ_FIELD(type, f.string("rope_type", ""));
     if (type.empty()) LATHE_READ_FIELD(type, f.string("type", ""));
@@ -97,7 +55,7 @@ Result<std::optional<RopeScaling>> readRopeScaling(const Json& json, const std::
     LATHE_READ_FIELD(s.factor, f.number("factor", 0.0));
     LATHE_READ_FIELD(s.lowFreqFactor, f.number("low_freq_factor", 0.0));
     LATHE_READ_FIELD(s.highFreqFactor, f.number("high_freq_factor", 0.0));
-    LATHE_READ_FIELD(s.originalMaxPositionEmbeddings, f.integer("original_max_position_embeddings", std::nullopt));
+    LATHE_READ_FIELD(s.originalMaxPositionEmbeddings, f.int32("original_max_position_embeddings", std::nullopt));
     if (!(s.factor > 0) || !(s.lowFreqFactor > 0) || !(s.highFreqFactor > s.lowFreqFactor) ||
         s.originalMaxPositionEmbeddings <= 0)
         return makeError(ErrorCode::Corrupt,
@@ -109,7 +67,7 @@ Result<std::optional<RopeScaling>> readRopeScaling(const Json& json, const std::
 Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
 {
     if (!json.is_object()) return makeError(ErrorCode::Corrupt, file + ": expected a JSON object");
-    FieldReader f(json, file);
+    const JsonFields f = configFields(json, file);
     ModelConfig c;
 
     std::string architecture;
@@ -139,13 +97,13 @@ Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
     if (act != "silu")
         return makeError(ErrorCode::Unsupported, file + ": hidden_act \"" + act + "\" is not supported (only silu)");
 
-    LATHE_READ_FIELD(c.hiddenSize, f.integer("hidden_size", std::nullopt));
-    LATHE_READ_FIELD(c.intermediateSize, f.integer("intermediate_size", std::nullopt));
-    LATHE_READ_FIELD(c.numLayers, f.integer("num_hidden_layers", std::nullopt));
-    LATHE_READ_FIELD(c.numHeads, f.integer("num_attention_heads", std::nullopt));
-    LATHE_READ_FIELD(c.numKvHeads, f.integer("num_key_value_heads", c.numHeads));
-    LATHE_READ_FIELD(c.vocabSize, f.integer("vocab_size", std::nullopt));
-    LATHE_READ_FIELD(c.maxPositionEmbeddings, f.integer("max_position_embeddings", arch->maxPositionEmbeddings));
+    LATHE_READ_FIELD(c.hiddenSize, f.int32("hidden_size", std::nullopt));
+    LATHE_READ_FIELD(c.intermediateSize, f.int32("intermediate_size", std::nullopt));
+    LATHE_READ_FIELD(c.numLayers, f.int32("num_hidden_layers", std::nullopt));
+    LATHE_READ_FIELD(c.numHeads, f.int32("num_attention_heads", std::nullopt));
+    LATHE_READ_FIELD(c.numKvHeads, f.int32("num_key_value_heads", c.numHeads));
+    LATHE_READ_FIELD(c.vocabSize, f.int32("vocab_size", std::nullopt));
+    LATHE_READ_FIELD(c.maxPositionEmbeddings, f.int32("max_position_embeddings", arch->maxPositionEmbeddings));
     LATHE_READ_FIELD(c.rmsNormEps, f.number("rms_norm_eps", 1e-6));
     LATHE_READ_FIELD(c.ropeTheta, f.number("rope_theta", 10000.0));
     LATHE_READ_FIELD(c.tieWordEmbeddings, f.boolean("tie_word_embeddings", false));
@@ -174,7 +132,7 @@ Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
         if (value <= 0) return f.bad(key, "must be positive, got " + std::to_string(value));
     }
     if (f.present("head_dim")) {
-        LATHE_READ_FIELD(c.headDim, f.integer("head_dim", std::nullopt));
+        LATHE_READ_FIELD(c.headDim, f.int32("head_dim", std::nullopt));
         if (c.headDim <= 0) return f.bad("head_dim", "must be positive, got " + std::to_string(c.headDim));
     } else {
         if (c.hiddenSize % c.numHeads != 0)
@@ -195,7 +153,7 @@ Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
 
     if (f.present("bos_token_id")) {
         int bos = 0;
-        LATHE_READ_FIELD(bos, f.integer("bos_token_id", std::nullopt));
+        LATHE_READ_FIELD(bos, f.int32("bos_token_id", std::nullopt));
         c.bosTokenId = bos;
     }
     if (f.present("eos_token_id")) {

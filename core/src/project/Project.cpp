@@ -1,12 +1,12 @@
 #include "lathe/project/Project.h"
 
 #include "common/AtomicFile.h"
+#include "common/JsonFields.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
-#include <set>
 
 namespace lathe {
 
@@ -56,10 +56,10 @@ json toJson(const ProjectSettings& s, const fs::path& base)
           {"max_calib", c.maxCalib},
           {"merge", c.merge}}},
         {"quantization",
-         {{"bit_mode", q.bitMode},
+         {{"bit_mode", compile::toString(q.bitMode)},
           {"rotation", q.rotation},
           {"gptq", q.gptq},
-          {"activation_method", q.activationMethod},
+          {"activation_method", compile::toString(q.activationMethod)},
           {"percentile", q.percentile},
           {"group_size", q.groupSize},
           {"group_bits", q.groupBits},
@@ -67,27 +67,6 @@ json toJson(const ProjectSettings& s, const fs::path& base)
           {"seed", q.seed},
           {"threads", q.threads}}},
     };
-}
-
-// Reads `key` from `obj` into `out` when present; a value of the wrong type is an error naming the field.
-template <typename T>
-void readField(const json& obj, const char* key, T& out, const std::string& where)
-{
-    if (!obj.contains(key) || obj.at(key).is_null()) return;
-    try {
-        out = obj.at(key).get<T>();
-    } catch (const json::exception&) {
-        throw std::runtime_error("field \"" + where + key + "\" has the wrong type (found " +
-                                 std::string(obj.at(key).type_name()) + ")");
-    }
-}
-
-const json& section(const json& root, const char* key)
-{
-    static const json empty = json::object();
-    if (!root.contains(key)) return empty;
-    if (!root.at(key).is_object()) throw std::runtime_error(std::string("field \"") + key + "\" must be an object");
-    return root.at(key);
 }
 
 // Version 0 (the pre-release format) kept the bit mode at the top level as "bit".
@@ -102,52 +81,80 @@ void migrate(json& root, int fromVersion)
     root["version"] = kProjectSchemaVersion;
 }
 
-ProjectSettings fromJson(json root, const fs::path& base)
+// Errors name the field by its path: field "calibration.max_calib" must be an integer, got "many".
+JsonFields projectFields(const json& root)
 {
-    if (!root.is_object()) throw std::runtime_error("the top level must be a JSON object");
+    return JsonFields(
+        root, [](const std::string& field, const std::string& what) { return "field \"" + field + "\" " + what; });
+}
+
+template <typename E>
+Result<E> enumField(const JsonFields& f, const char* field, E fallback, std::optional<E> (*parse)(std::string_view),
+                    const std::vector<std::string>& names, const std::string& what)
+{
+    auto text = f.string(field, compile::toString(fallback));
+    if (!text) return text.error();
+    if (auto value = parse(*text)) return *value;
+    std::string list;
+    for (size_t i = 0; i < names.size(); ++i) list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+    return f.bad(field, "is \"" + *text + "\", but the " + what + " must be " + list);
+}
+
+Result<ProjectSettings> fromJson(json root, const fs::path& base)
+{
+    if (!root.is_object()) return makeError(ErrorCode::Corrupt, "the top level must be a JSON object");
+    const JsonFields top = projectFields(root);
     int version = 0;
-    readField(root, "version", version, "");
+    LATHE_READ_FIELD(version, top.int32("version", 0));
     if (version > kProjectSchemaVersion)
-        throw std::invalid_argument("it was written by a newer Lathe (schema version " + std::to_string(version) +
-                                    ", this build reads up to " + std::to_string(kProjectSchemaVersion) +
-                                    "); update Lathe to open it");
+        return makeError(ErrorCode::Unsupported, "it was written by a newer Lathe (schema version " +
+                                                     std::to_string(version) + ", this build reads up to " +
+                                                     std::to_string(kProjectSchemaVersion) +
+                                                     "); update Lathe to open it");
     migrate(root, version);
+    const JsonFields f = projectFields(root);
 
     ProjectSettings s;
-    readField(root, "name", s.name, "");
-    readField(root, "output_dir", s.outputDir, "");
+    LATHE_READ_FIELD(s.name, f.string("name", s.name));
+    LATHE_READ_FIELD(s.outputDir, f.string("output_dir", s.outputDir));
     s.outputDir = fromStored(s.outputDir, base);
 
-    const json& m = section(root, "model");
-    readField(m, "source", s.model.source, "model.");
-    readField(m, "repo_id", s.model.repoId, "model.");
-    readField(m, "revision", s.model.revision, "model.");
-    readField(m, "local_path", s.model.localPath, "model.");
+    auto m = f.object("model");
+    if (!m) return m.error();
+    LATHE_READ_FIELD(s.model.source, m->string("source", s.model.source));
+    LATHE_READ_FIELD(s.model.repoId, m->string("repo_id", s.model.repoId));
+    LATHE_READ_FIELD(s.model.revision, m->string("revision", s.model.revision));
+    LATHE_READ_FIELD(s.model.localPath, m->string("local_path", s.model.localPath));
     s.model.localPath = fromStored(s.model.localPath, base);
 
-    const json& c = section(root, "calibration");
+    auto c = f.object("calibration");
+    if (!c) return c.error();
     auto& cal = s.calibration;
-    readField(c, "dataset", cal.dataset, "calibration.");
-    readField(c, "text_file", cal.textFile, "calibration.");
+    LATHE_READ_FIELD(cal.dataset, c->string("dataset", cal.dataset));
+    LATHE_READ_FIELD(cal.textFile, c->string("text_file", cal.textFile));
     cal.textFile = fromStored(cal.textFile, base);
-    readField(c, "languages", cal.languages, "calibration.");
-    readField(c, "min_seqlen", cal.minSeqLen, "calibration.");
-    readField(c, "max_seqlen", cal.maxSeqLen, "calibration.");
-    readField(c, "max_calib", cal.maxCalib, "calibration.");
-    readField(c, "merge", cal.merge, "calibration.");
+    LATHE_READ_FIELD(cal.languages, c->strings("languages", cal.languages));
+    LATHE_READ_FIELD(cal.minSeqLen, c->int32("min_seqlen", cal.minSeqLen));
+    LATHE_READ_FIELD(cal.maxSeqLen, c->int32("max_seqlen", cal.maxSeqLen));
+    LATHE_READ_FIELD(cal.maxCalib, c->int32("max_calib", cal.maxCalib));
+    LATHE_READ_FIELD(cal.merge, c->boolean("merge", cal.merge));
 
-    const json& q = section(root, "quantization");
+    auto q = f.object("quantization");
+    if (!q) return q.error();
     auto& qs = s.quantization;
-    readField(q, "bit_mode", qs.bitMode, "quantization.");
-    readField(q, "rotation", qs.rotation, "quantization.");
-    readField(q, "gptq", qs.gptq, "quantization.");
-    readField(q, "activation_method", qs.activationMethod, "quantization.");
-    readField(q, "percentile", qs.percentile, "quantization.");
-    readField(q, "group_size", qs.groupSize, "quantization.");
-    readField(q, "group_bits", qs.groupBits, "quantization.");
-    readField(q, "keep_16bit_activations", qs.keep16BitActivations, "quantization.");
-    readField(q, "seed", qs.seed, "quantization.");
-    readField(q, "threads", qs.threads, "quantization.");
+    LATHE_READ_FIELD(qs.bitMode,
+                     enumField(*q, "bit_mode", qs.bitMode, compile::parseBitMode, compile::bitModeNames(), "bit mode"));
+    LATHE_READ_FIELD(qs.rotation, q->boolean("rotation", qs.rotation));
+    LATHE_READ_FIELD(qs.gptq, q->boolean("gptq", qs.gptq));
+    LATHE_READ_FIELD(qs.activationMethod,
+                     enumField(*q, "activation_method", qs.activationMethod, compile::parseActivationMethod,
+                               compile::activationMethodNames(), "activation calibration"));
+    LATHE_READ_FIELD(qs.percentile, q->number("percentile", qs.percentile));
+    LATHE_READ_FIELD(qs.groupSize, q->int32("group_size", qs.groupSize));
+    LATHE_READ_FIELD(qs.groupBits, q->intMap("group_bits", qs.groupBits));
+    LATHE_READ_FIELD(qs.keep16BitActivations, q->strings("keep_16bit_activations", qs.keep16BitActivations));
+    LATHE_READ_FIELD(qs.seed, q->int32("seed", qs.seed));
+    LATHE_READ_FIELD(qs.threads, q->int32("threads", qs.threads));
     return s;
 }
 
@@ -158,15 +165,20 @@ Result<ProjectSettings> loadProject(const std::string& path)
     auto bytes = readWholeFile(path);
     if (!bytes) return bytes.error().withContext("opening project");
     const fs::path base = fs::absolute(path).parent_path();
+    json root;
     try {
-        return fromJson(json::parse(*bytes), base);
+        root = json::parse(*bytes);
     } catch (const json::parse_error& e) {
         return makeError(ErrorCode::Corrupt, "project file " + path + " is not valid JSON: " + e.what());
-    } catch (const std::invalid_argument& e) {
-        return makeError(ErrorCode::Unsupported, "cannot open project " + path + ": " + e.what());
-    } catch (const std::exception& e) {
-        return makeError(ErrorCode::Corrupt, "project file " + path + ": " + e.what());
     }
+    auto settings = fromJson(std::move(root), base);
+    if (!settings) {
+        const Error& e = settings.error();
+        return makeError(e.code, (e.code == ErrorCode::Unsupported ? "cannot open project " + path + ": "
+                                                                   : "project file " + path + ": ") +
+                                     e.message);
+    }
+    return settings;
 }
 
 Result<void> saveProject(const ProjectSettings& settings, const std::string& path)
@@ -178,30 +190,29 @@ Result<void> saveProject(const ProjectSettings& settings, const std::string& pat
     return {};
 }
 
+compile::QuantChoices quantChoices(const ProjectSettings::Quantization& q)
+{
+    compile::QuantChoices choices;
+    choices.bitMode = q.bitMode;
+    choices.groupBits = q.groupBits;
+    choices.keep16BitActivations = q.keep16BitActivations;
+    choices.groupSize = q.groupSize;
+    return choices;
+}
+
 Result<void> validateProject(const ProjectSettings& s)
 {
     auto invalid = [](const std::string& msg) { return makeError(ErrorCode::InvalidArgument, msg); };
-    static const std::set<std::string> modes = {"w8", "w4", "w4v8"};
-    static const std::set<std::string> methods = {"max", "percentile", "mse"};
-    static const std::set<std::string> groups = {"query", "key", "value", "output", "ffn", "head"};
     const auto& q = s.quantization;
     const auto& c = s.calibration;
     if (s.model.source != "hub" && s.model.source != "local")
         return invalid("model source must be \"hub\" or \"local\", not \"" + s.model.source + "\"");
     if (s.model.source == "hub" && s.model.repoId.empty()) return invalid("choose a model repository");
     if (s.model.source == "local" && s.model.localPath.empty()) return invalid("choose a local model folder");
-    if (!modes.count(q.bitMode)) return invalid("bit mode must be w8, w4 or w4v8, not \"" + q.bitMode + "\"");
-    if (!methods.count(q.activationMethod))
-        return invalid("activation calibration must be max, percentile or mse, not \"" + q.activationMethod + "\"");
     if (!(q.percentile > 0.0 && q.percentile <= 1.0))
         return invalid("the activation percentile must lie in (0, 1], e.g. 0.9999");
-    for (const auto& [group, bits] : q.groupBits) {
-        if (!groups.count(group))
-            return invalid("unknown projection group \"" + group + "\" (use query, key, value, output, ffn, head)");
-        if (bits != 4 && bits != 8 && bits != 16)
-            return invalid("bits for " + group + " must be 4, 8 or 16, not " + std::to_string(bits));
-    }
-    if (q.groupSize < 0) return invalid("group size must be 0 (per channel) or positive");
+    // Bits and group size: the compiler's own rules.
+    LATHE_TRY(compile::validateQuantChoices(quantChoices(q)));
     if (q.threads < 0) return invalid("thread count must be 0 (all cores) or positive");
     if (c.minSeqLen < 1) return invalid("minimum sequence length must be at least 1");
     if (c.minSeqLen > c.maxSeqLen)

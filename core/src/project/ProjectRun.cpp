@@ -45,7 +45,8 @@ ProjectOutputs projectOutputs(const ProjectSettings& s)
     ProjectOutputs o;
     o.embeddingPath = (out / "embedding.pt").string();
     o.calibDir = (out / "calib").string();
-    o.compiledPath = (out / (modelName(s) + "-" + s.quantization.bitMode + ".compiled.safetensors")).string();
+    o.compiledPath =
+        (out / (modelName(s) + "-" + compile::toString(s.quantization.bitMode) + ".compiled.safetensors")).string();
     o.reportPath = o.compiledPath + ".report.json";
     return o;
 }
@@ -84,11 +85,13 @@ compile::CompileOptions compileOptionsFor(const ProjectSettings& s, const std::s
     c.bitMode = q.bitMode;
     c.groupBits = q.groupBits;
     c.keep16BitActivations = q.keep16BitActivations;
-    c.weightMethod = q.gptq ? "gptq" : "rtn";
+    c.weightMethod = q.gptq ? compile::WeightMethod::Gptq : compile::WeightMethod::Rtn;
     c.groupSize = q.groupSize;
     c.activationMethod = q.activationMethod;
     c.percentile = q.percentile;
-    c.rotation = q.bitMode == "w8" ? (q.rotation ? "auto" : "off") : (q.rotation ? "on" : "off");
+    using compile::RotationMode;
+    c.rotation = q.bitMode == compile::BitMode::W8 ? (q.rotation ? RotationMode::Auto : RotationMode::Off)
+                                                   : (q.rotation ? RotationMode::On : RotationMode::Off);
     c.seed = static_cast<uint64_t>(q.seed);
     c.threads = q.threads;
     return c;

@@ -1,6 +1,8 @@
 #pragma once
 // Private to core: exposes libtorch types.
 
+#include "lathe/compile/QuantPlan.h"
+
 #include <ATen/ATen.h>
 
 #include <functional>
@@ -9,11 +11,7 @@ namespace lathe {
 
 struct LayerWeights;
 
-// The linear layers of a decoder, in the order a layer runs them; Head is the lm_head after the final norm.
-enum class Projection { Query, Key, Value, Output, Gate, Up, Down, Head };
-
-// Hugging Face module names: "q_proj" ... "down_proj", "lm_head".
-const char* projectionName(Projection p);
+// Projection and projectionName() are public, in lathe/compile/QuantPlan.h.
 
 // x [..., in] → x·Wᵀ + b for one linear of one layer. The float runtime multiplies fp32 weights; the compiled
 // runtime quantizes the input and multiplies integer codes; the compiler observes inputs as they pass.

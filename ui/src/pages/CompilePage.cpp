@@ -255,10 +255,11 @@ void CompilePage::refresh()
     const calib::CalibrationSummary folders = calibrationFolders(s);
     plan << tr("Calibration samples: %1")
                 .arg(nativePath(folders.mergedFolder.empty() ? folders.tagFolder : folders.mergedFolder));
-    QString method = tr("%1, %2 weights, %3 activation scales")
-                         .arg(QString::fromStdString(q.bitMode), q.gptq ? tr("GPTQ") : tr("round-to-nearest"),
-                              QString::fromStdString(q.activationMethod));
-    if (q.activationMethod == "percentile") method += tr(" (percentile %1)").arg(q.percentile);
+    QString method =
+        tr("%1, %2 weights, %3 activation scales")
+            .arg(QString::fromLatin1(compile::toString(q.bitMode)), q.gptq ? tr("GPTQ") : tr("round-to-nearest"),
+                 QString::fromLatin1(compile::toString(q.activationMethod)));
+    if (q.activationMethod == compile::ActivationMethod::Percentile) method += tr(" (percentile %1)").arg(q.percentile);
     method += q.rotation ? tr(", rotated (seed %1)").arg(q.seed) : tr(", not rotated");
     if (q.groupSize > 0) method += tr(", groups of %1").arg(q.groupSize);
     if (!q.keep16BitActivations.empty())
@@ -320,7 +321,8 @@ void CompilePage::startCompile()
     m_currentRow = -1;
     m_latest = Progress();
     appendLog(tr("Compiling %1 (%2) into %3")
-                  .arg(state().modelTag(), QString::fromStdString(request.settings.quantization.bitMode),
+                  .arg(state().modelTag(),
+                       QString::fromLatin1(compile::toString(request.settings.quantization.bitMode)),
                        QDir::toNativeSeparators(compiledModelPath(request.settings))));
     appendLog(saved ? tr("Project saved to %1").arg(QDir::toNativeSeparators(state().projectPath()))
                     : tr("The project is not saved: an interrupted compile can still continue from this page."));

@@ -2,8 +2,7 @@
 
 #include "Format.h"
 #include "StudioState.h"
-#include "quant/ModuleNames.h"
-#include "quant/SizeEstimate.h"
+#include "lathe/compile/QuantPlan.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -27,18 +26,22 @@ namespace {
 
 const QStringList& groups()
 {
-    static const QStringList names = {"query", "key", "value", "output", "ffn", "head"};
+    static const QStringList names = [] {
+        QStringList out;
+        for (const std::string& group : compile::projectionGroups()) out << QString::fromStdString(group);
+        return out;
+    }();
     return names;
 }
 
+// The linears of a group: "q_proj", ..., "gate_proj, up_proj, down_proj", "lm_head".
 QString groupDescription(const QString& group)
 {
-    if (group == QLatin1String("query")) return QuantizationPage::tr("q_proj");
-    if (group == QLatin1String("key")) return QuantizationPage::tr("k_proj");
-    if (group == QLatin1String("value")) return QuantizationPage::tr("v_proj");
-    if (group == QLatin1String("output")) return QuantizationPage::tr("o_proj");
-    if (group == QLatin1String("ffn")) return QuantizationPage::tr("gate_proj, up_proj, down_proj");
-    return QuantizationPage::tr("lm_head");
+    QStringList names;
+    for (Projection p : compile::layerProjections())
+        if (group == QLatin1String(compile::projectionGroup(p))) names << QString::fromLatin1(projectionName(p));
+    if (names.isEmpty()) names << QString::fromLatin1(projectionName(Projection::Head));
+    return names.join(QStringLiteral(", "));
 }
 
 }  // namespace
@@ -66,9 +69,8 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
     auto* modeForm = new QFormLayout(modeBox);
     m_bitMode = new QComboBox(modeBox);
     m_bitMode->setObjectName(QStringLiteral("bitModeCombo"));
-    m_bitMode->addItem(QStringLiteral("w8"), QStringLiteral("w8"));
-    m_bitMode->addItem(QStringLiteral("w4"), QStringLiteral("w4"));
-    m_bitMode->addItem(QStringLiteral("w4v8"), QStringLiteral("w4v8"));
+    for (const std::string& mode : compile::bitModeNames())
+        m_bitMode->addItem(QString::fromStdString(mode), QString::fromStdString(mode));
     addBuddyRow(modeForm, tr("&Bit mode:"), m_bitMode);
     m_explanation = new QLabel(modeBox);
     m_explanation->setObjectName(QStringLiteral("bitModeExplanation"));
@@ -98,9 +100,11 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
     auto* activationRow = new QHBoxLayout();
     m_activation = new QComboBox(methodBox);
     m_activation->setObjectName(QStringLiteral("activationMethodCombo"));
-    m_activation->addItem(tr("max (largest value seen)"), QStringLiteral("max"));
-    m_activation->addItem(tr("percentile (clip rare outliers)"), QStringLiteral("percentile"));
-    m_activation->addItem(tr("mse (minimise squared error)"), QStringLiteral("mse"));
+    using compile::ActivationMethod;
+    m_activation->addItem(tr("max (largest value seen)"), QString::fromLatin1(toString(ActivationMethod::Max)));
+    m_activation->addItem(tr("percentile (clip rare outliers)"),
+                          QString::fromLatin1(toString(ActivationMethod::Percentile)));
+    m_activation->addItem(tr("mse (minimise squared error)"), QString::fromLatin1(toString(ActivationMethod::Mse)));
     m_percentile = new QDoubleSpinBox(methodBox);
     m_percentile->setObjectName(QStringLiteral("percentileSpin"));
     m_percentile->setDecimals(6);
@@ -136,10 +140,9 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
         auto* bits = new QComboBox(m_groups);
         bits->setObjectName(QStringLiteral("groupBits_") + group);
         bits->setAccessibleName(tr("Bits for %1").arg(group));
+        // Weights are integers of 2..8 bits; 16 bits is for activations (the next column).
         bits->addItem(tr("preset"), 0);
-        bits->addItem(QStringLiteral("4"), 4);
-        bits->addItem(QStringLiteral("8"), 8);
-        bits->addItem(tr("16 (keep float)"), 16);
+        for (int b : compile::allowedWeightBits()) bits->addItem(QString::number(b), b);
         m_groups->setCellWidget(row, 3, bits);
         m_groupBits.insert(group, bits);
         connect(bits, &QComboBox::currentIndexChanged, this, &QuantizationPage::writeGroupBits);
@@ -171,7 +174,8 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
     body()->addStretch(1);
 
     connect(m_bitMode, &QComboBox::currentIndexChanged, this, [this] {
-        edit([&] { state().settings().quantization.bitMode = m_bitMode->currentData().toString().toStdString(); });
+        const auto mode = compile::parseBitMode(m_bitMode->currentData().toString().toStdString());
+        edit([&] { state().settings().quantization.bitMode = mode.value_or(compile::BitMode::W4V8); });
         m_explanation->setText(bitModeExplanation(m_bitMode->currentData().toString()));
         updatePresetColumn();
         updateEstimate();
@@ -185,7 +189,10 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
             [this](bool on) { edit([&] { state().settings().quantization.gptq = on; }); });
     connect(m_activation, &QComboBox::currentIndexChanged, this, [this] {
         const QString method = m_activation->currentData().toString();
-        edit([&] { state().settings().quantization.activationMethod = method.toStdString(); });
+        const auto parsed = compile::parseActivationMethod(method.toStdString());
+        edit([&] {
+            state().settings().quantization.activationMethod = parsed.value_or(compile::ActivationMethod::Percentile);
+        });
         m_percentile->setEnabled(method == QLatin1String("percentile"));
         validate();
     });
@@ -228,16 +235,18 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
 void QuantizationPage::loadSettings()
 {
     const auto& q = state().settings().quantization;
-    m_bitMode->setCurrentIndex(std::max(0, m_bitMode->findData(QString::fromStdString(q.bitMode))));
+    m_bitMode->setCurrentIndex(std::max(0, m_bitMode->findData(QString::fromLatin1(compile::toString(q.bitMode)))));
     m_explanation->setText(bitModeExplanation(m_bitMode->currentData().toString()));
     m_rotation->setChecked(q.rotation);
     m_gptq->setChecked(q.gptq);
-    m_activation->setCurrentIndex(std::max(0, m_activation->findData(QString::fromStdString(q.activationMethod))));
+    m_activation->setCurrentIndex(
+        std::max(0, m_activation->findData(QString::fromLatin1(compile::toString(q.activationMethod)))));
     m_percentile->setValue(q.percentile);
-    m_percentile->setEnabled(q.activationMethod == "percentile");
+    m_percentile->setEnabled(q.activationMethod == compile::ActivationMethod::Percentile);
     for (const QString& group : groups()) {
         const auto it = q.groupBits.find(group.toStdString());
         QComboBox* combo = m_groupBits[group];
+        // Bits the page does not offer (16 from an older file) show as the preset; validation names them.
         combo->setCurrentIndex(std::max(0, combo->findData(it == q.groupBits.end() ? 0 : it->second)));
     }
     m_groupSize->setValue(q.groupSize);
@@ -264,12 +273,12 @@ Qt::CheckState QuantizationPage::keep16State(const QString& group) const
 {
     const std::string name = group.toStdString();
     const auto& kept = state().settings().quantization.keep16BitActivations;
-    const auto listed =
-        std::count_if(kept.begin(), kept.end(), [&](const std::string& module) { return moduleGroup(module) == name; });
+    const auto listed = std::count_if(kept.begin(), kept.end(),
+                                      [&](const std::string& module) { return compile::moduleGroup(module) == name; });
     if (listed == 0) return Qt::Unchecked;
     const auto& config = state().modelConfig();
     if (!config) return Qt::Checked;  // which linears the model has is not known yet
-    for (const std::string& module : groupModuleNames(*config, name))
+    for (const std::string& module : compile::groupModuleNames(*config, name))
         if (std::find(kept.begin(), kept.end(), module) == kept.end()) return Qt::PartiallyChecked;
     return Qt::Checked;
 }
@@ -281,9 +290,9 @@ void QuantizationPage::toggleKeep16(const QString& group)
     const bool keep = keep16State(group) != Qt::Checked;
     std::vector<std::string> kept;
     for (const std::string& module : state().settings().quantization.keep16BitActivations)
-        if (moduleGroup(module) != name) kept.push_back(module);
+        if (compile::moduleGroup(module) != name) kept.push_back(module);
     if (keep && config)
-        for (std::string& module : groupModuleNames(*config, name)) kept.push_back(std::move(module));
+        for (std::string& module : compile::groupModuleNames(*config, name)) kept.push_back(std::move(module));
     edit([&] { state().settings().quantization.keep16BitActivations = kept; });
     updateKeep16();
     validate();
@@ -308,9 +317,10 @@ void QuantizationPage::updateKeep16()
 
 void QuantizationPage::updatePresetColumn()
 {
-    const std::string mode = m_bitMode->currentData().toString().toStdString();
+    const auto mode = compile::parseBitMode(m_bitMode->currentData().toString().toStdString());
     for (int row = 0; row < groups().size(); ++row)
-        m_groups->item(row, 2)->setText(QString::number(presetBits(mode, groups()[row].toStdString())));
+        m_groups->item(row, 2)->setText(
+            QString::number(compile::presetBits(mode.value_or(compile::BitMode::W4V8), groups()[row].toStdString())));
 }
 
 void QuantizationPage::updateEstimate()
@@ -321,8 +331,8 @@ void QuantizationPage::updateEstimate()
         m_estimate->setText(tr("known once a model is chosen"));
         m_estimate->setProperty("estimatedBytes", QVariant());
     } else {
-        const qint64 bytes = estimateCompiledBytes(*config, q.bitMode, q.groupBits, q.groupSize);
-        const qint64 reference = bfloat16Bytes(*config);
+        const qint64 bytes = compile::estimateCompiledBytes(*config, quantChoices(q));
+        const qint64 reference = compile::bfloat16Bytes(*config);
         m_estimate->setText(tr("%1 — %2 of the bfloat16 weights (%3)")
                                 .arg(formatBytesExact(bytes))
                                 .arg(reference > 0 ? QStringLiteral("%1 %").arg(100.0 * bytes / reference, 0, 'f', 1)
@@ -336,18 +346,17 @@ void QuantizationPage::updateEstimate()
 void QuantizationPage::collectProblems(QStringList* errors, QStringList* warnings) const
 {
     const auto& q = state().settings().quantization;
-    if (q.activationMethod == "percentile" && !(q.percentile > 0.0 && q.percentile <= 1.0))
+    if (q.activationMethod == compile::ActivationMethod::Percentile && !(q.percentile > 0.0 && q.percentile <= 1.0))
         *errors << tr("The activation percentile must lie in (0, 1], e.g. 0.9999.");
-    else if (q.activationMethod == "percentile" && q.percentile < 0.99)
+    else if (q.activationMethod == compile::ActivationMethod::Percentile && q.percentile < 0.99)
         *warnings << tr("A percentile below 0.99 clips more than 1 % of activations; 0.9999 is the usual choice.");
     if (q.seed < 0) *errors << tr("The rotation seed must be 0 or more.");
+    // Bits and group size: the compiler's own rules (a file may hold 16-bit weights, which no compile accepts).
+    if (auto valid = compile::validateQuantChoices(quantChoices(q)); !valid)
+        *errors << QString::fromStdString(valid.error().message);
     const auto& config = state().modelConfig();
     if (config) {
-        std::vector<std::string> known;
-        for (const QString& group : groups()) {
-            const std::vector<std::string> names = groupModuleNames(*config, group.toStdString());
-            known.insert(known.end(), names.begin(), names.end());
-        }
+        const std::vector<std::string> known = compile::allModuleNames(*config);
         for (const std::string& module : q.keep16BitActivations) {
             if (std::find(known.begin(), known.end(), module) != known.end()) continue;
             *errors << tr("16-bit activations are set for %1, which this model does not have: untick and tick "
@@ -356,9 +365,9 @@ void QuantizationPage::collectProblems(QStringList* errors, QStringList* warning
             break;
         }
     }
-    if (!q.rotation && q.bitMode != "w8")
+    if (!q.rotation && q.bitMode != compile::BitMode::W8)
         *warnings << tr("Without rotation, 4-bit weights usually lose much more accuracy; keep it on for %1.")
-                         .arg(QString::fromStdString(q.bitMode));
+                         .arg(QString::fromLatin1(compile::toString(q.bitMode)));
 }
 
 QString QuantizationPage::validationMessage() const

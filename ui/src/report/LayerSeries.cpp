@@ -1,5 +1,7 @@
 #include "report/LayerSeries.h"
 
+#include "lathe/compile/QuantPlan.h"
+
 #include <QCoreApplication>
 
 #include <algorithm>
@@ -16,14 +18,19 @@ QString tr(const char* text)
 
 const QStringList& chartProjections()
 {
-    static const QStringList names = {"q_proj",    "k_proj",  "v_proj",    "o_proj",
-                                      "gate_proj", "up_proj", "down_proj", "lm_head"};
+    static const QStringList names = [] {
+        QStringList out;
+        for (Projection p : compile::layerProjections()) out << QString::fromLatin1(projectionName(p));
+        out << QString::fromLatin1(projectionName(Projection::Head));
+        return out;
+    }();
     return names;
 }
 
 QString projectionLabel(const QString& projection)
 {
-    if (projection == QLatin1String("lm_head")) return QStringLiteral("head");
+    if (projection == QLatin1String(compile::kHeadModule))
+        return QString::fromLatin1(compile::projectionGroup(Projection::Head));
     return QString(projection).remove(QStringLiteral("_proj"));
 }
 

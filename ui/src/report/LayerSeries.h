@@ -12,8 +12,8 @@ namespace lathe::ui {
 // What a per-layer chart plots from the compile report's linear rows.
 enum class LayerMetric { SqnrIsolated, SqnrPropagated, ActivationClipRate };
 
-// The series of the per-layer charts, one per projection type, in this order: q_proj k_proj v_proj o_proj
-// gate_proj up_proj down_proj lm_head.
+// The series of the per-layer charts, one per projection type, in the order a layer runs them
+// (compile::layerProjections): q_proj k_proj v_proj o_proj gate_proj up_proj down_proj, then lm_head.
 const QStringList& chartProjections();
 // "q", "k", …, "head": the legend's short names.
 QString projectionLabel(const QString& projection);

@@ -3,6 +3,7 @@
 #include "lathe/common/Progress.h"
 #include "lathe/common/Result.h"
 #include "lathe/compile/CompileReport.h"
+#include "lathe/compile/QuantPlan.h"
 
 #include <cstdint>
 #include <functional>
@@ -12,41 +13,33 @@
 
 namespace lathe::compile {
 
-// Projection groups as the reference flow names them; bit presets and overrides are per group.
-// query=q_proj key=k_proj value=v_proj output=o_proj ffn=gate_proj,up_proj,down_proj head=lm_head
-inline const std::vector<std::string>& projectionGroups()
-{
-    static const std::vector<std::string> groups{"query", "key", "value", "output", "ffn", "head"};
-    return groups;
-}
-
 // Step 3 of the reference flow (generate_mxq.py): float model + calibration samples → compiled container,
 // report, and for rotated modes the R1 rotation file and the rotated embedding. docs/compiler.md.
 struct CompileOptions {
     std::string modelPath;         // model directory or a repo id found in the HF cache
     std::string calibDataPath;     // folder of inputs_embeds_<i>.npy (searched recursively), float32 [1, seq, hidden]
     std::string savePath;          // compiled container; any extension
-    std::string bitMode = "w4v8";  // "w8" | "w4" | "w4v8"
+    BitMode bitMode = BitMode::W4V8;
 
     // Overrides on top of the preset: group → bits (2..8), and "<layer>.<group>" → bits for one layer
     // (e.g. "0.ffn"). Linears named here ("model.layers.3.mlp.down_proj", "lm_head") keep 16-bit activations
-    // (a static scale max|x|/32767 instead of an 8-bit one).
+    // (a static scale max|x|/32767 instead of an 8-bit one). The rules: lathe/compile/QuantPlan.h.
     std::map<std::string, int> groupBits;
     std::map<std::string, int> layerGroupBits;
     std::vector<std::string> keep16BitActivations;
 
-    std::string weightMethod = "gptq";  // "gptq" | "rtn"
-    int64_t groupSize = 0;              // 0 = per output channel
+    WeightMethod weightMethod = WeightMethod::Gptq;
+    int64_t groupSize = 0;  // 0 = per output channel
     bool actOrder = true;
     double dampFraction = 0.01;
     // GPTQ aims each linear at the float model's outputs rather than at its own on the compiled model's inputs
     // (quant/FloatTarget.h): corrects the error the layers before it left in its inputs.
     bool floatTarget = true;
-    std::string activationMethod = "percentile";  // "max" | "percentile" | "mse"
+    ActivationMethod activationMethod = ActivationMethod::Percentile;
     double percentile = 0.9999;
 
-    // Equivalent transforms: "auto" = on for w4/w4v8, off for w8.
-    std::string rotation = "auto";  // "auto" | "on" | "off" (R1 + R2 random Hadamards, with norm fusion)
+    // Equivalent transforms (R1 + R2 random Hadamards, with norm fusion): Auto = on for w4/w4v8, off for w8.
+    RotationMode rotation = RotationMode::Auto;
     uint64_t seed = 0;
 
     // Where spinWeight/<model>/R1/global_rotation.pth and the rotated embedding go; empty = the save path's folder.
@@ -65,6 +58,9 @@ struct CompileOptions {
     // and the lm_head row. Not part of the fingerprint or the outputs. Must not throw.
     std::function<void(const BlockReport&, const std::vector<LinearReport>&)> onLayerReport;
 };
+
+// The options that decide how each linear is quantized, for planLinears() and estimateCompiledBytes().
+QuantChoices quantChoices(const CompileOptions& options);
 
 struct CompileSummary {
     std::string savePath;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "lathe/common/Result.h"
+#include "lathe/compile/QuantPlan.h"
 
 #include <map>
 #include <string>
@@ -28,13 +29,14 @@ struct ProjectSettings {
         bool merge = true;
     };
     struct Quantization {
-        std::string bitMode = "w4v8";  // "w8", "w4", "w4v8"
-        bool rotation = true;          // R1/R2 random Hadamard (w4, w4v8)
-        bool gptq = true;              // false = RTN
-        std::string activationMethod = "percentile";  // "max", "percentile", "mse"
+        // Stored as "w8", "w4", "w4v8" and "max", "percentile", "mse" (lathe/compile/QuantPlan.h).
+        compile::BitMode bitMode = compile::BitMode::W4V8;
+        bool rotation = true;  // R1/R2 random Hadamard (w4, w4v8)
+        bool gptq = true;      // false = RTN
+        compile::ActivationMethod activationMethod = compile::ActivationMethod::Percentile;
         double percentile = 0.9999;
-        int groupSize = 0;                         // 0 = per output channel
-        std::map<std::string, int> groupBits;      // overrides per group: query key value output ffn head
+        int groupSize = 0;                              // 0 = per output channel
+        std::map<std::string, int> groupBits;           // weight bits (2..8) per group: query key value output ffn head
         std::vector<std::string> keep16BitActivations;  // linear names kept at 16-bit activations
         int seed = 0;
         int threads = 0;  // 0 = all hardware threads
@@ -50,14 +52,18 @@ struct ProjectSettings {
 inline constexpr int kProjectSchemaVersion = 1;
 
 // Reads a project file, migrating older schema versions. Relative paths are resolved against the file's folder.
-// Errors: NotFound, Corrupt (malformed JSON or a field of the wrong type, naming it), Unsupported (a schema
-// version newer than this build understands).
+// Errors: NotFound, Corrupt (malformed JSON, a field of the wrong type or an unknown bit mode or activation
+// method, naming it), Unsupported (a schema version newer than this build understands).
 Result<ProjectSettings> loadProject(const std::string& path);
 
 // Writes atomically (temporary file + rename); paths under the project folder are stored relative to it.
 Result<void> saveProject(const ProjectSettings& settings, const std::string& path);
 
-// Checks values a user can get wrong (bit mode, sequence lengths, languages, percentile) and says which.
+// Checks values a user can get wrong (bits, sequence lengths, languages, percentile) and says which; the bits and
+// group size through validateQuantChoices(), as the compiler does. Errors: InvalidArgument.
 Result<void> validateProject(const ProjectSettings& settings);
+
+// The project's bit choices, as the compiler and the size estimate take them.
+compile::QuantChoices quantChoices(const ProjectSettings::Quantization& quantization);
 
 }  // namespace lathe

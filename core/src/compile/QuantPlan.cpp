@@ -1,0 +1,411 @@
+#include "lathe/compile/QuantPlan.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+#include <utility>
+
+namespace lathe {
+
+const char* projectionName(Projection p)
+{
+    switch (p) {
+        case Projection::Query:
+            return "q_proj";
+        case Projection::Key:
+            return "k_proj";
+        case Projection::Value:
+            return "v_proj";
+        case Projection::Output:
+            return "o_proj";
+        case Projection::Gate:
+            return "gate_proj";
+        case Projection::Up:
+            return "up_proj";
+        case Projection::Down:
+            return "down_proj";
+        case Projection::Head:
+            return "lm_head";
+    }
+    return "?";
+}
+
+}  // namespace lathe
+
+namespace lathe::compile {
+namespace {
+
+// One table per enum: the value and its spelling, in the order the *Names() functions list them.
+template <typename E>
+using Spellings = std::array<std::pair<E, const char*>, 3>;
+
+constexpr Spellings<BitMode> kBitModes{{{BitMode::W8, "w8"}, {BitMode::W4, "w4"}, {BitMode::W4V8, "w4v8"}}};
+constexpr std::array<std::pair<WeightMethod, const char*>, 2> kWeightMethods{
+    {{WeightMethod::Gptq, "gptq"}, {WeightMethod::Rtn, "rtn"}}};
+constexpr Spellings<ActivationMethod> kActivationMethods{
+    {{ActivationMethod::Max, "max"}, {ActivationMethod::Percentile, "percentile"}, {ActivationMethod::Mse, "mse"}}};
+constexpr Spellings<RotationMode> kRotationModes{
+    {{RotationMode::Auto, "auto"}, {RotationMode::On, "on"}, {RotationMode::Off, "off"}}};
+
+template <typename Table, typename E>
+const char* spell(const Table& table, E value)
+{
+    for (const auto& [v, name] : table)
+        if (v == value) return name;
+    return "?";
+}
+
+template <typename Table>
+auto parse(const Table& table, std::string_view text) -> std::optional<typename Table::value_type::first_type>
+{
+    for (const auto& [v, name] : table)
+        if (text == name) return v;
+    return std::nullopt;
+}
+
+template <typename Table>
+std::vector<std::string> names(const Table& table)
+{
+    std::vector<std::string> out;
+    for (const auto& entry : table) out.emplace_back(entry.second);
+    return out;
+}
+
+Error invalid(const std::string& message)
+{
+    return makeError(ErrorCode::InvalidArgument, message);
+}
+
+std::string joined(const std::vector<std::string>& items)
+{
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+bool isGroup(const std::string& name)
+{
+    const auto& groups = projectionGroups();
+    return std::find(groups.begin(), groups.end(), name) != groups.end();
+}
+
+bool isAttention(Projection p)
+{
+    return p == Projection::Query || p == Projection::Key || p == Projection::Value || p == Projection::Output;
+}
+
+// "3.ffn" → (3, "ffn").
+Result<std::pair<int, std::string>> parseLayerGroup(const std::string& key, int layers)
+{
+    const auto dot = key.find('.');
+    const std::string usage = "layer override \"" + key + "\" must be <layer>.<group>, e.g. 0.ffn, with layer 0.." +
+                              std::to_string(layers - 1) + " and group one of " + joined(projectionGroups());
+    if (dot == std::string::npos || dot == 0) return invalid(usage);
+    const std::string number = key.substr(0, dot), group = key.substr(dot + 1);
+    if (!std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }) || number.size() > 6)
+        return invalid(usage);
+    const int layer = std::stoi(number);
+    if (layer >= layers) return invalid(usage);
+    if (!isGroup(group) || group == "head") return invalid(usage);
+    return std::make_pair(layer, group);
+}
+
+// The bits of one linear: preset, then the group override, then the layer override.
+int resolvedBits(const QuantChoices& choices, const std::map<std::pair<int, std::string>, int>& layerBits, int layer,
+                 const std::string& group)
+{
+    int bits = presetBits(choices.bitMode, group);
+    if (auto it = choices.groupBits.find(group); it != choices.groupBits.end()) bits = it->second;
+    if (auto it = layerBits.find({layer, group}); it != layerBits.end()) bits = it->second;
+    return bits;
+}
+
+}  // namespace
+
+const char* toString(BitMode mode)
+{
+    return spell(kBitModes, mode);
+}
+const char* toString(WeightMethod method)
+{
+    return spell(kWeightMethods, method);
+}
+const char* toString(ActivationMethod method)
+{
+    return spell(kActivationMethods, method);
+}
+const char* toString(RotationMode rotation)
+{
+    return spell(kRotationModes, rotation);
+}
+
+std::optional<BitMode> parseBitMode(std::string_view text)
+{
+    return parse(kBitModes, text);
+}
+std::optional<WeightMethod> parseWeightMethod(std::string_view text)
+{
+    return parse(kWeightMethods, text);
+}
+std::optional<ActivationMethod> parseActivationMethod(std::string_view text)
+{
+    return parse(kActivationMethods, text);
+}
+std::optional<RotationMode> parseRotationMode(std::string_view text)
+{
+    return parse(kRotationModes, text);
+}
+
+std::vector<std::string> bitModeNames()
+{
+    return names(kBitModes);
+}
+std::vector<std::string> weightMethodNames()
+{
+    return names(kWeightMethods);
+}
+std::vector<std::string> activationMethodNames()
+{
+    return names(kActivationMethods);
+}
+std::vector<std::string> rotationModeNames()
+{
+    return names(kRotationModes);
+}
+
+bool rotates(BitMode mode, RotationMode rotation)
+{
+    return rotation == RotationMode::On || (rotation == RotationMode::Auto && mode != BitMode::W8);
+}
+
+const std::vector<std::string>& projectionGroups()
+{
+    static const std::vector<std::string> groups{"query", "key", "value", "output", "ffn", "head"};
+    return groups;
+}
+
+const char* projectionGroup(Projection p)
+{
+    switch (p) {
+        case Projection::Query:
+            return "query";
+        case Projection::Key:
+            return "key";
+        case Projection::Value:
+            return "value";
+        case Projection::Output:
+            return "output";
+        case Projection::Gate:
+        case Projection::Up:
+        case Projection::Down:
+            return "ffn";
+        case Projection::Head:
+            return "head";
+    }
+    return "?";
+}
+
+const std::vector<Projection>& layerProjections()
+{
+    static const std::vector<Projection> order{Projection::Query,  Projection::Key,  Projection::Value,
+                                               Projection::Output, Projection::Gate, Projection::Up,
+                                               Projection::Down};
+    return order;
+}
+
+std::string moduleName(int layer, Projection p)
+{
+    if (p == Projection::Head) return kHeadModule;
+    return "model.layers." + std::to_string(layer) + (isAttention(p) ? ".self_attn." : ".mlp.") + projectionName(p);
+}
+
+std::optional<ModuleRef> parseModuleName(const std::string& module)
+{
+    if (module == kHeadModule) return ModuleRef{-1, Projection::Head};
+    const std::string prefix = "model.layers.";
+    if (module.rfind(prefix, 0) != 0) return std::nullopt;
+    const std::size_t dot = module.find('.', prefix.size());
+    if (dot == std::string::npos || dot == prefix.size() || dot - prefix.size() > 6) return std::nullopt;
+    for (std::size_t i = prefix.size(); i < dot; ++i)
+        if (module[i] < '0' || module[i] > '9') return std::nullopt;
+    const int layer = std::stoi(module.substr(prefix.size(), dot - prefix.size()));
+    for (Projection p : layerProjections())
+        if (moduleName(layer, p) == module) return ModuleRef{layer, p};
+    return std::nullopt;
+}
+
+std::string moduleGroup(const std::string& module)
+{
+    const auto ref = parseModuleName(module);
+    return ref ? projectionGroup(ref->projection) : std::string();
+}
+
+std::vector<std::string> groupModuleNames(const ModelConfig& config, const std::string& group)
+{
+    if (group == "head") return {kHeadModule};
+    std::vector<std::string> names;
+    for (int layer = 0; layer < config.numLayers; ++layer)
+        for (Projection p : layerProjections())
+            if (group == projectionGroup(p)) names.push_back(moduleName(layer, p));
+    return names;
+}
+
+std::vector<std::string> allModuleNames(const ModelConfig& config)
+{
+    std::vector<std::string> names;
+    for (int layer = 0; layer < config.numLayers; ++layer)
+        for (Projection p : layerProjections()) names.push_back(moduleName(layer, p));
+    names.emplace_back(kHeadModule);
+    return names;
+}
+
+LinearShape linearShape(const ModelConfig& config, Projection p)
+{
+    const int64_t hidden = config.hiddenSize, ffn = config.intermediateSize;
+    const int64_t qDim = int64_t(config.numHeads) * config.headDim, kvDim = int64_t(config.numKvHeads) * config.headDim;
+    switch (p) {
+        case Projection::Query:
+            return {hidden, qDim};
+        case Projection::Key:
+        case Projection::Value:
+            return {hidden, kvDim};
+        case Projection::Output:
+            return {qDim, hidden};
+        case Projection::Gate:
+        case Projection::Up:
+            return {hidden, ffn};
+        case Projection::Down:
+            return {ffn, hidden};
+        case Projection::Head:
+            return {hidden, config.vocabSize};
+    }
+    return {};
+}
+
+const std::vector<int>& allowedWeightBits()
+{
+    static const std::vector<int> bits = [] {
+        std::vector<int> out;
+        for (int b = kMinWeightBits; b <= kMaxWeightBits; ++b) out.push_back(b);
+        return out;
+    }();
+    return bits;
+}
+
+int presetBits(BitMode mode, const std::string& group)
+{
+    switch (mode) {
+        case BitMode::W8:
+            return 8;
+        case BitMode::W4:
+            return 4;
+        case BitMode::W4V8:
+            return group == "value" ? 8 : 4;
+    }
+    return 8;
+}
+
+Result<void> checkWeightBits(int bits, const std::string& where)
+{
+    if (bits >= kMinWeightBits && bits <= kMaxWeightBits) return {};
+    return invalid(where + " asks for " + std::to_string(bits) + "-bit weights; weight bits must be " +
+                   std::to_string(kMinWeightBits) + ".." + std::to_string(kMaxWeightBits) +
+                   " (weights are always integers; 16 bits is for activations, which keep_16bit_activations in a "
+                   "project, --keep-16bit-act or the Studio's \"16-bit\" column keep per linear)");
+}
+
+Result<void> checkGroupSize(int64_t groupSize)
+{
+    if (groupSize < 0) return invalid("group size must be 0 (per output channel) or positive");
+    return {};
+}
+
+Result<void> validateQuantChoices(const QuantChoices& choices)
+{
+    for (const auto& [group, bits] : choices.groupBits) {
+        if (!isGroup(group))
+            return invalid("unknown projection group \"" + group + "\"; groups are " + joined(projectionGroups()));
+        LATHE_TRY(checkWeightBits(bits, "group override " + group + "=" + std::to_string(bits)));
+    }
+    return checkGroupSize(choices.groupSize);
+}
+
+Result<std::vector<LinearPlan>> planLinears(const ModelConfig& config, const QuantChoices& choices)
+{
+    LATHE_TRY(validateQuantChoices(choices));
+    std::map<std::pair<int, std::string>, int> layerBits;
+    for (const auto& [key, bits] : choices.layerGroupBits) {
+        auto parsed = parseLayerGroup(key, config.numLayers);
+        if (!parsed) return parsed.error();
+        LATHE_TRY(checkWeightBits(bits, "layer override " + key + "=" + std::to_string(bits)));
+        layerBits[*parsed] = bits;
+    }
+    const std::set<std::string> keep16(choices.keep16BitActivations.begin(), choices.keep16BitActivations.end());
+    std::set<std::string> known;
+    std::vector<LinearPlan> plan;
+    auto add = [&](int layer, Projection p) -> Result<void> {
+        LinearPlan l;
+        l.layer = layer;
+        l.projection = p;
+        l.module = moduleName(layer, p);
+        l.group = projectionGroup(p);
+        l.weightBits = resolvedBits(choices, layerBits, layer, l.group);
+        l.activationBits = keep16.count(l.module) ? kKeptActivationBits : kActivationBits;
+        const LinearShape shape = linearShape(config, p);
+        l.in = shape.in;
+        l.out = shape.out;
+        if (l.weightBits <= 4 && l.in % 2 != 0)
+            return invalid(l.module + " has an odd number of inputs (" + std::to_string(l.in) + "), so its " +
+                           std::to_string(l.weightBits) + "-bit codes cannot be packed two per byte; use 8 bits");
+        known.insert(l.module);
+        plan.push_back(std::move(l));
+        return {};
+    };
+    for (int i = 0; i < config.numLayers; ++i)
+        for (Projection p : layerProjections()) LATHE_TRY(add(i, p));
+    LATHE_TRY(add(-1, Projection::Head));
+    for (const auto& name : keep16)
+        if (!known.count(name))
+            return invalid("--keep-16bit-act names \"" + name +
+                           "\", which is not a linear of this model; use a "
+                           "module name such as model.layers.0.mlp.down_proj or lm_head");
+    return plan;
+}
+
+int storedWeightBits(int bits)
+{
+    return bits <= 4 ? 4 : 8;
+}
+
+int64_t estimateCompiledBytes(const ModelConfig& config, const QuantChoices& choices)
+{
+    std::map<std::pair<int, std::string>, int> layerBits;
+    for (const auto& [key, bits] : choices.layerGroupBits)
+        if (auto parsed = parseLayerGroup(key, config.numLayers)) layerBits[*parsed] = bits;
+    auto bytesOf = [&](int layer, Projection p) {
+        const std::string group = projectionGroup(p);
+        int bits = resolvedBits(choices, layerBits, layer, group);
+        if (bits < kMinWeightBits || bits > kMaxWeightBits) bits = presetBits(choices.bitMode, group);
+        const LinearShape s = linearShape(config, p);
+        const int64_t rowBytes = (s.in * storedWeightBits(bits) + 7) / 8;
+        const int64_t scalesPerRow = choices.groupSize > 0 ? (s.in + choices.groupSize - 1) / choices.groupSize : 1;
+        return s.out * rowBytes + s.out * scalesPerRow * 4;
+    };
+    int64_t total = 0;
+    for (int layer = 0; layer < config.numLayers; ++layer)
+        for (Projection p : layerProjections()) total += bytesOf(layer, p);
+    return total + bytesOf(-1, Projection::Head);
+}
+
+int64_t bfloat16Bytes(const ModelConfig& config)
+{
+    int64_t total = 0;
+    for (Projection p : layerProjections()) {
+        const LinearShape s = linearShape(config, p);
+        total += s.out * s.in * 2 * config.numLayers;
+    }
+    const LinearShape head = linearShape(config, Projection::Head);
+    return total + head.out * head.in * 2;
+}
+
+}  // namespace lathe::compile
