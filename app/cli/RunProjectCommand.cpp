@@ -21,7 +21,7 @@ int run(const std::string& projectPath)
     for (const std::string& w : summary->calibration.warnings) std::fprintf(stderr, "lathe: warning: %s\n", w.c_str());
     const auto& c = summary->compile;
     std::printf("model:      %s\n", summary->modelDir.c_str());
-    std::printf("embedding:  %s\n", summary->outputs.embeddingPath.c_str());
+    std::printf("embedding:  %s\n", summary->layout.embeddingPath.c_str());
     std::printf(
         "samples:    %s (%d samples, %lld tokens)\n",
         (summary->calibration.mergedFolder.empty() ? summary->calibration.tagFolder : summary->calibration.mergedFolder)

@@ -274,7 +274,7 @@ private Q_SLOTS:
         QCOMPARE(saved->quantization.seed, 1234);
         QCOMPARE(saved->quantization.groupSize, 32);
         // What the compile gets, here and from `lathe run-project`.
-        const lathe::compile::CompileOptions options = lathe::compileOptionsFor(*saved, model.toStdString(), {});
+        const lathe::compile::CompileOptions options = lathe::compileOptionsFor(*saved, model.toStdString());
         QCOMPARE(options.keep16BitActivations, expected);
         QCOMPARE(options.seed, uint64_t{1234});
         QCOMPARE(options.groupSize, int64_t{32});

@@ -1,4 +1,5 @@
-// `lathe run-project` runs the same steps as the CLI commands one by one: the outputs must be byte-identical.
+// `lathe run-project` runs the same steps as the CLI commands one by one: the outputs must be byte-identical, and
+// lie where projectLayout says. runProjectStep runs one step at a time to the same outputs, and cancels.
 #include "TestSupport.h"
 
 #include "lathe/project/Project.h"
@@ -11,6 +12,15 @@
 #include <QTest>
 
 using namespace lathe::test;
+
+namespace {
+
+QString q(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
+
+}  // namespace
 
 class TestProjectRun : public QObject {
     Q_OBJECT
@@ -72,7 +82,7 @@ private Q_SLOTS:
     void outputNames()
     {
         auto s = settings("/tmp/out");
-        const auto o = lathe::projectOutputs(s);
+        const auto o = lathe::projectLayout(s);
         QCOMPARE(QString::fromStdString(o.embeddingPath), QString("/tmp/out/embedding.pt"));
         QCOMPARE(QString::fromStdString(o.calibDir), QString("/tmp/out/calib"));
         QCOMPARE(QString::fromStdString(o.compiledPath), QString("/tmp/out/stories260K-w4v8.compiled.safetensors"));
@@ -81,7 +91,7 @@ private Q_SLOTS:
         s.model.source = "hub";
         s.model.repoId = "meta-llama/Llama-3.2-1B-Instruct";
         QCOMPARE(QString::fromStdString(lathe::projectModelTag(s)), QString("meta-llama/Llama-3.2-1B-Instruct"));
-        QCOMPARE(QString::fromStdString(lathe::projectOutputs(s).compiledPath),
+        QCOMPARE(QString::fromStdString(lathe::projectLayout(s).compiledPath),
                  QString("/tmp/out/Llama-3.2-1B-Instruct-w4v8.compiled.safetensors"));
     }
 
@@ -143,6 +153,130 @@ private Q_SLOTS:
         const QByteArray report = readAll(projectOut + "/stories260K-w4v8.compiled.safetensors.report.json");
         QVERIFY(!report.isEmpty());
         QCOMPARE(report, readAll(compiled + ".report.json"));
+
+        // Every file the run wrote is where projectLayout says.
+        const lathe::ProjectLayout layout = lathe::projectLayout(settings(projectOut));
+        QVERIFY(layout.rotated);
+        for (const std::string& file :
+             {layout.embeddingPath, layout.calibManifestPath, layout.compiledPath, layout.reportPath,
+              layout.reportCsvPath, layout.rotationPath, layout.rotatedEmbeddingPath})
+            QVERIFY2(QFileInfo(q(file)).isFile(), file.c_str());
+        QCOMPARE(q(layout.calibSamplesDir), projectOut + "/calib/datas/stories260K");
+        QVERIFY(QFileInfo(q(layout.calibSamplesDir) + "/en/inputs_embeds_5.npy").isFile());
+    }
+
+    // The steps one at a time, as the Studio runs them: each writes where projectLayout says and reports it, and
+    // the outputs equal run-project's.
+    void stepsOneByOne()
+    {
+        if (!QFileInfo(m_dir.filePath("project-out/embedding.pt")).isFile())
+            QSKIP("compares with the outputs of runProjectEqualsStepByStep, which did not run");
+        const QString out = m_dir.filePath("steps-out");
+        const lathe::ProjectSettings s = settings(out);
+        const lathe::ProjectLayout layout = lathe::projectLayout(s);
+        QStringList stages;
+        const lathe::ProgressFn progress = [&stages](const lathe::Progress& p) {
+            if (stages.isEmpty() || stages.last() != q(p.stage)) stages << q(p.stage);
+        };
+
+        auto model = lathe::runProjectStep(s, lathe::ProjectStep::Model, {}, progress);
+        QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+        QCOMPARE(q(model->modelDir), m_model);
+        QVERIFY(!QFileInfo::exists(out));  // the model step writes nothing
+
+        // Without a model folder the step finds the project's model itself.
+        auto embedding = lathe::runProjectStep(s, lathe::ProjectStep::Embedding, {}, progress);
+        QVERIFY2(embedding.ok(), embedding.ok() ? "" : embedding.error().message.c_str());
+        QCOMPARE(q(embedding->modelDir), m_model);
+        QCOMPARE(q(embedding->embeddingPath), q(layout.embeddingPath));
+        QCOMPARE(readAll(q(layout.embeddingPath)), readAll(m_dir.filePath("project-out/embedding.pt")));
+
+        lathe::ProjectStepOptions options;
+        options.modelDir = model->modelDir;
+        auto calibration = lathe::runProjectStep(s, lathe::ProjectStep::Calibration, options, progress);
+        QVERIFY2(calibration.ok(), calibration.ok() ? "" : calibration.error().message.c_str());
+        QCOMPARE(q(calibration->calibration.tagFolder), q(layout.calibTagFolder));
+        QCOMPARE(q(calibration->calibration.mergedFolder), q(layout.calibMergedFolder));
+        QCOMPARE(q(calibration->calibration.manifestPath), q(layout.calibManifestPath));
+        QVERIFY(QFileInfo(q(layout.calibManifestPath)).isFile());
+        QCOMPARE(calibration->samples.size(), size_t{6});
+        for (size_t i = 0; i < calibration->samples.size(); ++i) {
+            const lathe::calib::CalibrationSample& sample = calibration->samples[i];
+            QCOMPARE(q(sample.language), QString("en"));
+            QCOMPARE(q(sample.file), QString("en/inputs_embeds_%1.npy").arg(i));
+            QVERIFY(sample.tokens >= 32 && sample.tokens <= 96);
+            QCOMPARE(readAll(q(layout.calibTagFolder) + "/" + q(sample.file)),
+                     readAll(m_dir.filePath("project-out/calib/datas/stories260K/" + q(sample.file))));
+        }
+
+        int layers = 0;
+        options.onLayerReport = [&layers](const lathe::compile::BlockReport& block,
+                                          const std::vector<lathe::compile::LinearReport>&) {
+            if (block.layer >= 0) ++layers;
+        };
+        auto compiled = lathe::runProjectStep(s, lathe::ProjectStep::Compile, options, progress);
+        QVERIFY2(compiled.ok(), compiled.ok() ? "" : compiled.error().message.c_str());
+        const lathe::compile::CompileSummary& c = compiled->compile;
+        QCOMPARE(layers, c.layers);
+        QCOMPARE(q(c.savePath), q(layout.compiledPath));
+        QCOMPARE(q(c.reportPath), q(layout.reportPath));
+        QCOMPARE(q(c.reportCsvPath), q(layout.reportCsvPath));
+        QCOMPARE(q(c.rotationPath), q(layout.rotationPath));
+        QCOMPARE(q(c.rotatedEmbeddingPath), q(layout.rotatedEmbeddingPath));
+        for (const std::string& file : {layout.compiledPath, layout.reportPath, layout.reportCsvPath,
+                                        layout.rotationPath, layout.rotatedEmbeddingPath}) {
+            const QString name = q(file).mid(out.size() + 1);
+            QVERIFY2(readAll(q(file)) == readAll(m_dir.filePath("project-out/" + name)), qPrintable(name + " differs"));
+        }
+        // Each step's own stages, without run-project's step prefix.
+        QVERIFY2(stages.contains("validate") && stages.contains("write"), qPrintable(stages.join(", ")));
+        for (const QString& stage : stages) QVERIFY2(!stage.startsWith("compile: "), qPrintable(stage));
+    }
+
+    // A stop request ends a step with Cancelled and leaves none of its outputs.
+    void stepsCancel()
+    {
+        const QString out = m_dir.filePath("cancel-out");
+        lathe::ProjectSettings s = settings(out);
+        const lathe::ProjectLayout layout = lathe::projectLayout(s);
+        lathe::StopToken stopped;
+        stopped.requestStop();
+
+        auto embedding = lathe::runProjectStep(s, lathe::ProjectStep::Embedding, {}, {}, stopped);
+        QVERIFY(!embedding.ok());
+        QCOMPARE(embedding.error().code, lathe::ErrorCode::Cancelled);
+        QVERIFY(!QFileInfo::exists(q(layout.embeddingPath)));
+
+        QVERIFY(lathe::runProjectStep(s, lathe::ProjectStep::Embedding).ok());
+        auto calibration = lathe::runProjectStep(s, lathe::ProjectStep::Calibration, {}, {}, stopped);
+        QVERIFY(!calibration.ok());
+        QCOMPARE(calibration.error().code, lathe::ErrorCode::Cancelled);
+        QVERIFY(!QFileInfo::exists(q(layout.calibManifestPath)));
+
+        // Cancelled while compiling the first layer, on samples made by the step.
+        QVERIFY(lathe::runProjectStep(s, lathe::ProjectStep::Calibration).ok());
+        lathe::StopToken stop;
+        const lathe::ProgressFn progress = [stop](const lathe::Progress& p) {
+            if (p.stage.rfind("layer ", 0) == 0) stop.requestStop();
+        };
+        auto compiled = lathe::runProjectStep(s, lathe::ProjectStep::Compile, {}, progress, stop);
+        QVERIFY(!compiled.ok());
+        QCOMPARE(compiled.error().code, lathe::ErrorCode::Cancelled);
+        for (const std::string& file : {layout.compiledPath, layout.reportPath, layout.reportCsvPath,
+                                        layout.rotationPath, layout.rotatedEmbeddingPath})
+            QVERIFY2(!QFileInfo::exists(q(file)), file.c_str());
+    }
+
+    void stepWithoutTheModel()
+    {
+        lathe::ProjectSettings s = settings(m_dir.filePath("missing-out"));
+        s.model.localPath = m_dir.filePath("no-such-model").toStdString();
+        for (lathe::ProjectStep step : lathe::kProjectSteps) {
+            auto result = lathe::runProjectStep(s, step);
+            QVERIFY(!result.ok());
+            QCOMPARE(result.error().code, lathe::ErrorCode::NotFound);
+        }
+        QVERIFY(!QFileInfo::exists(m_dir.filePath("missing-out")));
     }
 };
 

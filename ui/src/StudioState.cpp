@@ -1,6 +1,6 @@
 #include "StudioState.h"
 
-#include "lathe/project/ProjectRun.h"
+#include "lathe/project/ProjectLayout.h"
 
 namespace lathe::ui {
 

@@ -50,7 +50,7 @@ public:
     const std::optional<ModelConfig>& modelConfig() const { return m_modelConfig; }
     void setModel(const QString& directory, const std::optional<ModelConfig>& config);
     void clearModel();
-    // Names the calibration folder: the repo id, or the local folder's name (projectModelTag).
+    // Names the calibration folder: the repo id, or the local model's name (projectModelTag).
     QString modelTag() const;
 
     // The compile page wrote new outputs (or removed them): the results page reloads.

@@ -1,6 +1,11 @@
 #include "calib/CalibManifest.h"
 
+#include "common/AtomicFile.h"
+#include "common/JsonFields.h"
+
 #include <nlohmann/json.hpp>
+
+#include <filesystem>
 
 namespace lathe::calib {
 
@@ -68,6 +73,48 @@ std::string manifestJson(const ManifestData& d)
     }
     m["samples"] = samples;
     return m.dump(2) + "\n";
+}
+
+Result<std::vector<CalibrationSample>> readCalibrationSamples(const std::string& manifestPath)
+{
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(manifestPath, ec))
+        return makeError(ErrorCode::NotFound, "cannot read the calibration manifest " + manifestPath +
+                                                  ": it does not exist; generate the calibration samples again");
+    auto text = readWholeFile(manifestPath);
+    if (!text) return text.error();
+    nlohmann::json m;
+    try {
+        m = nlohmann::json::parse(*text);
+    } catch (const std::exception& e) {
+        return makeError(ErrorCode::Corrupt, manifestPath + " is not valid JSON: " + e.what());
+    }
+    const auto describe = [&manifestPath](const std::string& where) {
+        return [&manifestPath, where](const std::string& field, const std::string& what) {
+            return manifestPath + ": " + where + "\"" + field + "\" " + what;
+        };
+    };
+    const JsonFields top(m, describe(""));
+    std::string format;
+    LATHE_READ_FIELD(format, top.string("format"));
+    if (format != "lathe-calibration")
+        return makeError(ErrorCode::Corrupt,
+                         manifestPath + " is not a Lathe calibration manifest (format \"" + format + "\")");
+    const nlohmann::json* list = nullptr;
+    LATHE_READ_FIELD(list, top.member("samples"));
+    if (!list->is_array()) return top.bad("samples", "must be an array");
+    std::vector<CalibrationSample> samples;
+    samples.reserve(list->size());
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        const JsonFields in((*list)[i], describe("samples[" + std::to_string(i) + "] "));
+        CalibrationSample s;
+        LATHE_READ_FIELD(s.language, in.string("language"));
+        LATHE_READ_FIELD(s.file, in.string("file"));
+        LATHE_READ_FIELD(s.title, in.string("title"));
+        LATHE_READ_FIELD(s.tokens, in.integer("tokens"));
+        samples.push_back(std::move(s));
+    }
+    return samples;
 }
 
 }  // namespace lathe::calib

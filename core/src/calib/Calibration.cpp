@@ -292,18 +292,19 @@ Result<CalibrationSummary> generate(const CalibrationOptions& o, const ProgressF
     }
 
     CalibrationSummary summary;
-    const fs::path tagDir = fs::path(o.outputDir) / "datas" / manifest.tagFolderName;
-    summary.tagFolder = tagDir.string();
+    const CalibrationFolders folders = calibrationFolders(o);
+    const fs::path tagDir = folders.tagFolder;
+    summary.tagFolder = folders.tagFolder;
     summary.datasetCommit = manifest.datasetCommit;
     fs::path mergedDir;
     if (o.merge) {
-        mergedDir = tagDir / "merged";
+        mergedDir = folders.mergedFolder;
         LATHE_TRY(makeFolder(mergedDir));
-        summary.mergedFolder = mergedDir.string();
+        summary.mergedFolder = folders.mergedFolder;
     }
     // A manifest from an earlier run must not describe a folder this run changes, even if it fails.
     std::error_code ec;
-    fs::remove(tagDir / "manifest.json", ec);
+    fs::remove(folders.manifestPath, ec);
     Builder builder(o, *inputs, progress, stop);
     int mergedCount = 0;
     for (std::size_t i = 0; i < o.languages.size(); ++i) {
@@ -330,12 +331,22 @@ Result<CalibrationSummary> generate(const CalibrationOptions& o, const ProgressF
 
     manifest.languages = summary.languages;
     manifest.samples = builder.takeSamples();
-    summary.manifestPath = (tagDir / "manifest.json").string();
+    summary.manifestPath = folders.manifestPath;
     LATHE_TRY(writeFileAtomically(summary.manifestPath, manifestJson(manifest)));
     return summary;
 }
 
 }  // namespace
+
+CalibrationFolders calibrationFolders(const CalibrationOptions& options)
+{
+    const fs::path tagDir = fs::path(options.outputDir) / "datas" / modelTagFolder(options.modelTag);
+    CalibrationFolders folders;
+    folders.tagFolder = tagDir.string();
+    if (options.merge) folders.mergedFolder = (tagDir / "merged").string();
+    folders.manifestPath = (tagDir / "manifest.json").string();
+    return folders;
+}
 
 Result<CalibrationSummary> generateCalibration(const CalibrationOptions& options, const ProgressFn& progress,
                                                const StopToken& stop)

@@ -17,28 +17,6 @@ Error invalid(const std::string& message)
     return makeError(ErrorCode::InvalidArgument, message);
 }
 
-// The folder name a compile's rotation file lives under: the repository name for Hub models, the folder name
-// for local ones.
-std::string modelNameFor(const std::string& modelPath, const std::string& modelDir)
-{
-    fs::path dir = fs::path(modelDir).lexically_normal();
-    if (dir.filename().empty()) dir = dir.parent_path();  // "…/name/"
-    // <cache>/models--Org--Name/snapshots/<commit>
-    const fs::path repoFolder = dir.parent_path().parent_path();
-    const std::string repoName = repoFolder.filename().string();
-    if (dir.parent_path().filename() == "snapshots" && repoName.rfind("models--", 0) == 0) {
-        const auto last = repoName.rfind("--");
-        if (last != std::string::npos && last + 2 < repoName.size()) return repoName.substr(last + 2);
-    }
-    std::error_code ec;
-    if (hub::looksLikeRepoId(modelPath) && !fs::exists(modelPath, ec))
-        return modelPath.substr(modelPath.rfind('/') + 1);
-    std::string name = dir.filename().string();
-    if (name.empty() || name == "." || name == "..")
-        name = fs::absolute(dir, ec).lexically_normal().filename().string();
-    return name.empty() ? "model" : name;
-}
-
 // The nearest folder that exists on the way up from `path`'s parent must be one we can write into.
 Result<void> checkWritableTarget(const std::string& path, const std::string& what)
 {
@@ -63,6 +41,44 @@ std::string withoutJsonExtension(const std::string& path)
 }
 
 }  // namespace
+
+std::string compiledModelName(const std::string& modelPath, const std::string& modelDir)
+{
+    fs::path dir = fs::path(modelDir).lexically_normal();
+    if (dir.filename().empty()) dir = dir.parent_path();  // "…/name/"
+    // <cache>/models--Org--Name/snapshots/<commit>
+    const fs::path repoFolder = dir.parent_path().parent_path();
+    const std::string repoName = repoFolder.filename().string();
+    if (dir.parent_path().filename() == "snapshots" && repoName.rfind("models--", 0) == 0) {
+        const auto last = repoName.rfind("--");
+        if (last != std::string::npos && last + 2 < repoName.size()) return repoName.substr(last + 2);
+    }
+    std::error_code ec;
+    if (hub::looksLikeRepoId(modelPath) && !fs::exists(modelPath, ec))
+        return modelPath.substr(modelPath.rfind('/') + 1);
+    std::string name = dir.filename().string();
+    if (name.empty() || name == "." || name == "..")
+        name = fs::absolute(dir, ec).lexically_normal().filename().string();
+    return name.empty() ? "model" : name;
+}
+
+CompileOutputPaths compileOutputPaths(const CompileOptions& o, const std::string& modelDir)
+{
+    CompileOutputPaths p;
+    p.savePath = o.savePath;
+    p.reportPath = o.reportPath.empty() ? p.savePath + ".report.json" : o.reportPath;
+    p.reportCsvPath = withoutJsonExtension(p.reportPath) + ".csv";
+    p.workDir = o.workDir.empty() ? p.savePath + ".work" : o.workDir;
+    const fs::path saveParent = fs::path(p.savePath).parent_path();
+    p.outputDir = !o.outputDir.empty() ? o.outputDir : (saveParent.empty() ? "." : saveParent.string());
+    p.modelName = compiledModelName(o.modelPath, modelDir);
+    p.rotationPath = (fs::path(p.outputDir) / "spinWeight" / p.modelName / "R1" / "global_rotation.pth").string();
+    p.rotatedEmbeddingPath = !o.rotatedEmbeddingPath.empty()
+                                 ? o.rotatedEmbeddingPath
+                                 : (fs::path(p.outputDir) / "embedding_rotated.pt").string();
+    p.rotated = rotates(o.bitMode, o.rotation);
+    return p;
+}
 
 QuantChoices quantChoices(const CompileOptions& o)
 {
@@ -99,7 +115,8 @@ Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& 
     if (o.threads < 0) return invalid("threads must be 0 (all hardware threads) or positive");
     if (o.maxCalibTokens < 0) return invalid("the calibration token limit must be 0 (no limit) or positive");
     if (o.activationMemoryBudget < 0) return invalid("the activation memory budget must not be negative");
-    plan.rotate = rotates(o.bitMode, o.rotation);
+    const CompileOutputPaths paths = compileOutputPaths(o, modelDir);
+    plan.rotate = paths.rotated;
 
     // Bits: preset, then group overrides, then layer.group overrides (lathe/compile/QuantPlan.h).
     auto linears = planLinears(config, quantChoices(o));
@@ -108,27 +125,23 @@ Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& 
 
     // Paths.
     if (o.savePath.empty()) return invalid("no save path given; pass where the compiled model should go");
-    plan.savePath = o.savePath;
+    plan.savePath = paths.savePath;
     LATHE_TRY(checkWritableTarget(plan.savePath, "save path"));
-    plan.reportPath = o.reportPath.empty() ? plan.savePath + ".report.json" : o.reportPath;
-    plan.reportCsvPath = withoutJsonExtension(plan.reportPath) + ".csv";
+    plan.reportPath = paths.reportPath;
+    plan.reportCsvPath = paths.reportCsvPath;
     LATHE_TRY(checkWritableTarget(plan.reportPath, "report path"));
-    plan.workDir = o.workDir.empty() ? plan.savePath + ".work" : o.workDir;
+    plan.workDir = paths.workDir;
     {
         std::error_code ec;
         if (fs::exists(plan.workDir, ec) && !fs::is_directory(plan.workDir, ec))
             return invalid("work folder " + plan.workDir + " exists and is not a folder");
         LATHE_TRY(checkWritableTarget((fs::path(plan.workDir) / "state.json").string(), "work folder"));
     }
-    const fs::path saveParent = fs::path(plan.savePath).parent_path();
-    plan.outputDir = !o.outputDir.empty() ? o.outputDir : (saveParent.empty() ? "." : saveParent.string());
-    plan.modelName = modelNameFor(o.modelPath, modelDir);
+    plan.outputDir = paths.outputDir;
+    plan.modelName = paths.modelName;
     if (plan.rotate) {
-        plan.rotationPath =
-            (fs::path(plan.outputDir) / "spinWeight" / plan.modelName / "R1" / "global_rotation.pth").string();
-        plan.rotatedEmbeddingPath = !o.rotatedEmbeddingPath.empty()
-                                        ? o.rotatedEmbeddingPath
-                                        : (fs::path(plan.outputDir) / "embedding_rotated.pt").string();
+        plan.rotationPath = paths.rotationPath;
+        plan.rotatedEmbeddingPath = paths.rotatedEmbeddingPath;
         LATHE_TRY(checkWritableTarget(plan.rotationPath, "rotation file"));
         LATHE_TRY(checkWritableTarget(plan.rotatedEmbeddingPath, "rotated embedding"));
     }

@@ -2,6 +2,7 @@
 
 #include "lathe/export/Embedding.h"
 #include "lathe/hub/ModelLocator.h"
+#include "project/ProjectFileNames.h"
 
 #include <filesystem>
 
@@ -22,38 +23,11 @@ ProgressFn prefixed(const ProgressFn& progress, const std::string& step)
     };
 }
 
-std::string modelName(const ProjectSettings& s)
-{
-    const std::string tag = projectModelTag(s);
-    const auto slash = tag.find_last_of('/');
-    return slash == std::string::npos ? tag : tag.substr(slash + 1);
-}
-
 }  // namespace
-
-std::string projectModelTag(const ProjectSettings& s)
-{
-    if (s.model.source == "hub") return s.model.repoId;
-    fs::path local = fs::path(s.model.localPath).lexically_normal();
-    if (local.filename().empty()) local = local.parent_path();  // "models/foo/" names foo
-    return local.filename().string();
-}
-
-ProjectOutputs projectOutputs(const ProjectSettings& s)
-{
-    const fs::path out(s.outputDir);
-    ProjectOutputs o;
-    o.embeddingPath = (out / "embedding.pt").string();
-    o.calibDir = (out / "calib").string();
-    o.compiledPath =
-        (out / (modelName(s) + "-" + compile::toString(s.quantization.bitMode) + ".compiled.safetensors")).string();
-    o.reportPath = o.compiledPath + ".report.json";
-    return o;
-}
 
 calib::CalibrationOptions calibrationOptionsFor(const ProjectSettings& s, const std::string& modelDir)
 {
-    const auto outputs = projectOutputs(s);
+    const auto outputs = projectFileNames(s);
     calib::CalibrationOptions c;
     c.modelTag = projectModelTag(s);
     c.embeddingPath = outputs.embeddingPath;
@@ -69,11 +43,11 @@ calib::CalibrationOptions calibrationOptionsFor(const ProjectSettings& s, const 
     return c;
 }
 
-compile::CompileOptions compileOptionsFor(const ProjectSettings& s, const std::string& modelDir,
-                                          const calib::CalibrationSummary& calibration)
+compile::CompileOptions compileOptionsFor(const ProjectSettings& s, const std::string& modelDir)
 {
     const auto& q = s.quantization;
-    const auto outputs = projectOutputs(s);
+    const auto outputs = projectFileNames(s);
+    const auto calibration = calib::calibrationFolders(calibrationOptionsFor(s, modelDir));
     compile::CompileOptions c;
     c.modelPath = modelDir;
     // Merged samples are all languages renumbered in one folder; without merging, the tag folder holds one
@@ -97,33 +71,117 @@ compile::CompileOptions compileOptionsFor(const ProjectSettings& s, const std::s
     return c;
 }
 
+const char* projectStepName(ProjectStep step)
+{
+    switch (step) {
+        case ProjectStep::Model:
+            return "model";
+        case ProjectStep::Embedding:
+            return "embedding";
+        case ProjectStep::Calibration:
+            return "calibration";
+        case ProjectStep::Compile:
+            return "compile";
+    }
+    return "?";
+}
+
+namespace {
+
+Result<std::string> readyModel(const ProjectSettings& s, const ProgressFn& progress, const StopToken& stop)
+{
+    if (s.model.source == "hub") return hub::ensureModelDirectory(s.model.repoId, s.model.revision, progress, stop);
+    return hub::resolveModelDirectory(s.model.localPath);
+}
+
+Result<std::string> foundModel(const ProjectSettings& s)
+{
+    if (s.model.source == "hub") return hub::resolveModelDirectory(s.model.repoId, s.model.revision);
+    return hub::resolveModelDirectory(s.model.localPath);
+}
+
+Result<void> makeOutputFolder(const std::string& outputDir)
+{
+    std::error_code ec;
+    fs::create_directories(outputDir, ec);
+    if (ec) return makeError(ErrorCode::Io, "cannot create the output folder " + outputDir + ": " + ec.message());
+    return {};
+}
+
+}  // namespace
+
+Result<ProjectStepResult> runProjectStep(const ProjectSettings& s, ProjectStep step, const ProjectStepOptions& options,
+                                         const ProgressFn& progress, const StopToken& stop)
+{
+    ProjectStepResult result;
+    result.step = step;
+    if (step == ProjectStep::Model) {
+        auto modelDir = readyModel(s, progress, stop);
+        if (!modelDir) return modelDir.error();
+        result.modelDir = std::move(modelDir).value();
+        return result;
+    }
+    if (options.modelDir.empty()) {
+        auto modelDir = foundModel(s);
+        if (!modelDir) return modelDir.error();
+        result.modelDir = std::move(modelDir).value();
+    } else {
+        result.modelDir = options.modelDir;
+    }
+    LATHE_TRY(makeOutputFolder(s.outputDir));
+
+    switch (step) {
+        case ProjectStep::Model:
+            break;
+        case ProjectStep::Embedding: {
+            result.embeddingPath = projectFileNames(s).embeddingPath;
+            LATHE_TRY(extractEmbedding(result.modelDir, result.embeddingPath, progress, stop));
+            break;
+        }
+        case ProjectStep::Calibration: {
+            auto calibration = calib::generateCalibration(calibrationOptionsFor(s, result.modelDir), progress, stop);
+            if (!calibration) return calibration.error();
+            result.calibration = std::move(calibration).value();
+            auto samples = calib::readCalibrationSamples(result.calibration.manifestPath);
+            if (!samples) return samples.error();
+            result.samples = std::move(samples).value();
+            break;
+        }
+        case ProjectStep::Compile: {
+            compile::CompileOptions compileOptions = compileOptionsFor(s, result.modelDir);
+            compileOptions.onLayerReport = options.onLayerReport;
+            auto compiled = compile::compileModel(compileOptions, progress, stop);
+            if (!compiled) return compiled.error();
+            result.compile = std::move(compiled).value();
+            break;
+        }
+    }
+    return result;
+}
+
 Result<ProjectRunSummary> runProject(const ProjectSettings& s, const ProgressFn& progress, const StopToken& stop)
 {
     LATHE_TRY(validateProject(s));
     ProjectRunSummary summary;
-    summary.outputs = projectOutputs(s);
-
-    auto modelDir = s.model.source == "hub"
-                        ? hub::ensureModelDirectory(s.model.repoId, s.model.revision, prefixed(progress, "model"), stop)
-                        : hub::resolveModelDirectory(s.model.localPath);
-    if (!modelDir) return modelDir.error();
-    summary.modelDir = *modelDir;
-
-    std::error_code ec;
-    fs::create_directories(s.outputDir, ec);
-    if (ec) return makeError(ErrorCode::Io, "cannot create the output folder " + s.outputDir + ": " + ec.message());
-
-    LATHE_TRY(extractEmbedding(summary.modelDir, summary.outputs.embeddingPath, prefixed(progress, "embedding"), stop));
-
-    auto calibration = calib::generateCalibration(calibrationOptionsFor(s, summary.modelDir),
-                                                  prefixed(progress, "calibration"), stop);
-    if (!calibration) return calibration.error();
-    summary.calibration = std::move(calibration).value();
-
-    auto compiled = compile::compileModel(compileOptionsFor(s, summary.modelDir, summary.calibration),
-                                          prefixed(progress, "compile"), stop);
-    if (!compiled) return compiled.error();
-    summary.compile = std::move(compiled).value();
+    summary.layout = projectLayout(s);
+    ProjectStepOptions options;
+    for (ProjectStep step : kProjectSteps) {
+        auto result = runProjectStep(s, step, options, prefixed(progress, projectStepName(step)), stop);
+        if (!result) return result.error();
+        switch (step) {
+            case ProjectStep::Model:
+                summary.modelDir = options.modelDir = result->modelDir;
+                break;
+            case ProjectStep::Embedding:
+                break;
+            case ProjectStep::Calibration:
+                summary.calibration = std::move(result->calibration);
+                break;
+            case ProjectStep::Compile:
+                summary.compile = std::move(result->compile);
+                break;
+        }
+    }
     return summary;
 }
 

@@ -3,33 +3,7 @@
 #include "lathe/project/ProjectRun.h"
 #include "lathe/ui/WorkerHooks.h"
 
-#include <filesystem>
-
 namespace lathe::ui {
-
-namespace fs = std::filesystem;
-
-calib::CalibrationSummary calibrationFolders(const ProjectSettings& settings)
-{
-    // The same expressions generateCalibration uses for CalibrationSummary, on calibrationOptionsFor's options.
-    const calib::CalibrationOptions options = calibrationOptionsFor(settings, {});
-    calib::CalibrationSummary summary;
-    const fs::path tagDir = fs::path(options.outputDir) / "datas" / calib::modelTagFolder(options.modelTag);
-    summary.tagFolder = tagDir.string();
-    if (options.merge) summary.mergedFolder = (tagDir / "merged").string();
-    summary.manifestPath = (tagDir / "manifest.json").string();
-    return summary;
-}
-
-std::string calibrationManifestPath(const ProjectSettings& settings)
-{
-    return calibrationFolders(settings).manifestPath;
-}
-
-compile::CompileOptions compileOptions(const CompileRequest& request)
-{
-    return compileOptionsFor(request.settings, request.modelDirectory, calibrationFolders(request.settings));
-}
 
 void CompileFeed::addProgress(const Progress& progress)
 {
@@ -59,7 +33,8 @@ CompileFeed::Batch CompileFeed::take()
 Result<compile::CompileSummary> runCompile(const CompileRequest& request, CompileFeed& feed,
                                            const std::function<void()>& wake, const StopToken& stop)
 {
-    compile::CompileOptions options = compileOptions(request);
+    ProjectStepOptions options;
+    options.modelDir = request.modelDirectory;
     options.onLayerReport = [&feed, &wake](const compile::BlockReport& block,
                                            const std::vector<compile::LinearReport>& linears) {
         feed.addLayer({block, linears});
@@ -71,7 +46,9 @@ Result<compile::CompileSummary> runCompile(const CompileRequest& request, Compil
         feed.addProgress(p);
         wake();
     };
-    return compile::compileModel(options, progress, stop);
+    auto result = runProjectStep(request.settings, ProjectStep::Compile, options, progress, stop);
+    if (!result) return result.error();
+    return std::move(result->compile);
 }
 
 }  // namespace lathe::ui

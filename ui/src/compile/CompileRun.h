@@ -1,6 +1,5 @@
 #pragma once
 
-#include "lathe/calib/Calibration.h"
 #include "lathe/common/Progress.h"
 #include "lathe/common/Result.h"
 #include "lathe/compile/Compile.h"
@@ -18,15 +17,6 @@ struct CompileRequest {
     ProjectSettings settings;
     std::string modelDirectory;
 };
-
-// The folders the project's calibration step writes (calibrationOptionsFor → generateCalibration), named
-// exactly as generateCalibration names them, so samples made in an earlier session are found again and the
-// compile options equal those of `lathe run-project`.
-calib::CalibrationSummary calibrationFolders(const ProjectSettings& settings);
-std::string calibrationManifestPath(const ProjectSettings& settings);
-
-// The options compileModel gets for a request: compileOptionsFor, as `lathe run-project` builds them.
-compile::CompileOptions compileOptions(const CompileRequest& request);
 
 // One finished decoder layer (or the head, layer -1) as the compiler reported it.
 struct LayerResult {
@@ -56,8 +46,8 @@ private:
     bool m_hasPrevious = false;
 };
 
-// Runs compileModel for the request, feeding `feed` and calling `wake` (any thread) after each addition.
-// Errors are compileModel's.
+// Runs the project's compile step (runProjectStep, as `lathe run-project` runs it) for the request, feeding `feed`
+// and calling `wake` (any thread) after each addition. Errors are the step's.
 Result<compile::CompileSummary> runCompile(const CompileRequest& request, CompileFeed& feed,
                                            const std::function<void()>& wake, const StopToken& stop);
 

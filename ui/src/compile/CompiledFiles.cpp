@@ -1,9 +1,8 @@
 #include "compile/CompiledFiles.h"
 
-#include "lathe/project/ProjectRun.h"
+#include "lathe/project/ProjectLayout.h"
 
 #include <QCoreApplication>
-#include <QDir>
 #include <QFileInfo>
 
 namespace lathe::ui {
@@ -15,50 +14,39 @@ QString tr(const char* text)
     return QCoreApplication::translate("CompiledFiles", text);
 }
 
-QString outputDir(const ProjectSettings& settings)
+QString qPath(const std::string& path)
 {
-    return QString::fromStdString(settings.outputDir);
-}
-
-// The folder name of the rotation file: the repo name for hub models, the folder name for local ones.
-QString modelName(const ProjectSettings& settings)
-{
-    const QString tag = QString::fromStdString(projectModelTag(settings));
-    return tag.section(QLatin1Char('/'), -1);
+    return QString::fromStdString(path);
 }
 
 }  // namespace
 
 QString compiledModelPath(const ProjectSettings& settings)
 {
-    return QString::fromStdString(projectOutputs(settings).compiledPath);
+    return qPath(projectLayout(settings).compiledPath);
 }
 
 QString compileReportPath(const ProjectSettings& settings)
 {
-    return QString::fromStdString(projectOutputs(settings).reportPath);
+    return qPath(projectLayout(settings).reportPath);
 }
 
 QString compiledEmbeddingPath(const ProjectSettings& settings, bool rotated)
 {
-    if (!rotated) return QString::fromStdString(projectOutputs(settings).embeddingPath);
-    return QDir(outputDir(settings)).filePath(QStringLiteral("embedding_rotated.pt"));
+    const ProjectLayout layout = projectLayout(settings);
+    return qPath(rotated ? layout.rotatedEmbeddingPath : layout.embeddingPath);
 }
 
 QList<CompiledFile> existingCompiledFiles(const ProjectSettings& settings)
 {
-    QString csv = compileReportPath(settings);
-    if (csv.endsWith(QLatin1String(".json"))) csv.chop(5);
-    csv += QStringLiteral(".csv");
-    const QDir out(outputDir(settings));
+    const ProjectLayout layout = projectLayout(settings);
     const QList<CompiledFile> candidates = {
-        {tr("Compiled model"), compiledModelPath(settings)},
-        {tr("Report (JSON)"), compileReportPath(settings)},
-        {tr("Report (CSV)"), csv},
-        {tr("R1 rotation"),
-         out.filePath(QStringLiteral("spinWeight/%1/R1/global_rotation.pth").arg(modelName(settings)))},
-        {tr("Rotated embedding"), compiledEmbeddingPath(settings, true)},
-        {tr("Input embedding"), compiledEmbeddingPath(settings, false)},
+        {tr("Compiled model"), qPath(layout.compiledPath)},
+        {tr("Report (JSON)"), qPath(layout.reportPath)},
+        {tr("Report (CSV)"), qPath(layout.reportCsvPath)},
+        {tr("R1 rotation"), qPath(layout.rotationPath)},
+        {tr("Rotated embedding"), qPath(layout.rotatedEmbeddingPath)},
+        {tr("Input embedding"), qPath(layout.embeddingPath)},
     };
     QList<CompiledFile> files;
     for (const CompiledFile& f : candidates)

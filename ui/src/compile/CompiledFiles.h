@@ -7,7 +7,7 @@
 
 namespace lathe::ui {
 
-// The files a project's compile writes, named as compileOptionsFor and the compiler name them.
+// The files a project's compile writes, as projectLayout names them, for display.
 struct CompiledFile {
     QString role;  // "Compiled model", "Report (JSON)", …
     QString path;

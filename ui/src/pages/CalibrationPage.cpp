@@ -565,11 +565,11 @@ void CalibrationPage::startCalibration()
     m_histogram->clear();
     m_progress->setRange(0, 0);
     m_status->setText(tr("Extracting the input embedding…"));
-    m_job->start<CalibrationOutcome>(
+    m_job->start<ProjectStepResult>(
         [request](const StopToken& stop, const Job::Report& report) {
             return runCalibration(request, progressReporter(report), stop);
         },
-        [this, request](Result<CalibrationOutcome> outcome) {
+        [this, request](Result<ProjectStepResult> outcome) {
             m_progress->setRange(0, 100);
             if (!outcome) {
                 m_progress->setValue(0);
@@ -585,7 +585,7 @@ void CalibrationPage::startCalibration()
             }
             m_progress->setValue(100);
             state().notifyOutputsChanged();
-            const auto& summary = outcome->summary;
+            const auto& summary = outcome->calibration;
             QStringList lines;
             for (const auto& l : summary.languages)
                 lines << tr("%1: %2 of %3 samples (%4 articles read, %5 too short, %6 truncated)")
@@ -600,7 +600,7 @@ void CalibrationPage::startCalibration()
                 lines
                     << tr("Merged into %1").arg(QDir::toNativeSeparators(QString::fromStdString(summary.mergedFolder)));
             if (!outcome->samples.empty()) {
-                const CalibrationSample& first = outcome->samples.front();
+                const calib::CalibrationSample& first = outcome->samples.front();
                 lines << tr("First sample: %1, %2 tokens%3")
                              .arg(QString::fromStdString(first.file))
                              .arg(first.tokens)
@@ -610,7 +610,7 @@ void CalibrationPage::startCalibration()
             }
             m_summary->setText(lines.join(QLatin1Char('\n')));
             std::vector<int> lengths;
-            for (const CalibrationSample& s : outcome->samples) lengths.push_back(s.tokens);
+            for (const calib::CalibrationSample& s : outcome->samples) lengths.push_back(static_cast<int>(s.tokens));
             const auto& calibration = request.settings.calibration;
             m_histogram->setLengths(lengths, calibration.minSeqLen, calibration.maxSeqLen);
             m_status->setText(summary.warnings.empty() ? (outcome->samples.size() == 1

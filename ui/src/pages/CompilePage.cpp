@@ -4,6 +4,7 @@
 #include "StudioState.h"
 #include "compile/CompiledFiles.h"
 #include "jobs/Job.h"
+#include "lathe/project/ProjectLayout.h"
 #include "lathe/ui/Dialogs.h"
 #include "widgets/LayerChart.h"
 
@@ -231,7 +232,7 @@ QString CompilePage::validationMessage() const
         problems << tr("Choose a model on the Model page (download it, or pick a local folder) first.");
     if (s.outputDir.empty()) problems << tr("Choose an output folder on the Project page.");
     if (auto valid = validateProject(s); !valid) problems << QString::fromStdString(valid.error().message);
-    if (!s.outputDir.empty() && !QFileInfo::exists(QString::fromStdString(calibrationManifestPath(s))))
+    if (!s.outputDir.empty() && !QFileInfo::exists(QString::fromStdString(projectLayout(s).calibManifestPath)))
         problems << tr("No calibration samples for these settings yet: generate them on the Calibration page.");
     return problems.join(QLatin1Char('\n'));
 }
@@ -252,9 +253,7 @@ void CompilePage::refresh()
                          ? tr("none yet")
                          : QStringLiteral("%1 (%2)").arg(state().modelTag(),
                                                          QDir::toNativeSeparators(state().modelDirectory())));
-    const calib::CalibrationSummary folders = calibrationFolders(s);
-    plan << tr("Calibration samples: %1")
-                .arg(nativePath(folders.mergedFolder.empty() ? folders.tagFolder : folders.mergedFolder));
+    plan << tr("Calibration samples: %1").arg(nativePath(projectLayout(s).calibSamplesDir));
     QString method =
         tr("%1, %2 weights, %3 activation scales")
             .arg(QString::fromLatin1(compile::toString(q.bitMode)), q.gptq ? tr("GPTQ") : tr("round-to-nearest"),

@@ -68,4 +68,25 @@ Result<CalibrationSummary> generateCalibration(const CalibrationOptions& options
 // "meta-llama/Llama-3.2-1B" → "meta-llama-Llama-3.2-1B" (the folder name the reference scripts use).
 std::string modelTagFolder(const std::string& modelTag);
 
+// The folders generateCalibration writes for `options`, from the options alone (nothing is read or written).
+// generateCalibration names its folders with this, so callers that only need the paths agree with it.
+struct CalibrationFolders {
+    std::string tagFolder;     // <outputDir>/datas/<modelTagFolder(modelTag)>, one folder per language inside
+    std::string mergedFolder;  // <tagFolder>/merged; empty without merge
+    std::string manifestPath;  // <tagFolder>/manifest.json
+};
+CalibrationFolders calibrationFolders(const CalibrationOptions& options);
+
+// One sample as manifest.json lists it, in file order.
+struct CalibrationSample {
+    std::string language;
+    std::string file;         // relative to the tag folder: "<language>/inputs_embeds_<i>.npy"
+    std::string title;        // the article's title; empty where the source has none
+    std::int64_t tokens = 0;  // saved sequence length
+};
+
+// Reads the samples of a manifest that generateCalibration wrote. Errors: NotFound (no such file), Corrupt (not
+// a calibration manifest, or a sample field of the wrong type), each naming the file.
+Result<std::vector<CalibrationSample>> readCalibrationSamples(const std::string& manifestPath);
+
 }  // namespace lathe::calib

@@ -77,6 +77,29 @@ struct CompileSummary {
     CompileReport report;  // what report.json holds, plus BlockReport::seconds for the layers compiled in this run
 };
 
+// Where compileModel writes for `options`: the defaults it fills in for empty paths, worked out from the options
+// alone (nothing is checked, read or written). compileModel takes its paths from this, so callers that only need
+// the paths agree with it. `modelDir` is the folder options.modelPath resolves to (the same string when
+// modelPath is a folder); the model name comes from it.
+struct CompileOutputPaths {
+    std::string savePath;
+    std::string reportPath;     // <savePath>.report.json unless given
+    std::string reportCsvPath;  // the report path without ".json", plus ".csv"
+    std::string workDir;        // <savePath>.work unless given
+    std::string outputDir;      // options.outputDir, else the save path's folder
+    std::string modelName;      // compiledModelName(modelPath, modelDir)
+    // Where a rotated compile writes R1 and the rotated embedding; set whether or not this one rotates.
+    std::string rotationPath;          // <outputDir>/spinWeight/<modelName>/R1/global_rotation.pth
+    std::string rotatedEmbeddingPath;  // options.rotatedEmbeddingPath, else <outputDir>/embedding_rotated.pt
+    bool rotated = false;              // rotation "on", or "auto" with a 4-bit mode
+};
+CompileOutputPaths compileOutputPaths(const CompileOptions& options, const std::string& modelDir);
+
+// The name a model goes by in compile outputs (spinWeight/<name>/R1, the report's "model"): the repository's name
+// for a snapshot folder of the Hugging Face cache or a repo id that is not a folder, else the folder's name.
+// "meta-llama/Llama-3.2-1B" and <cache>/models--meta-llama--Llama-3.2-1B/snapshots/<commit> → "Llama-3.2-1B".
+std::string compiledModelName(const std::string& modelPath, const std::string& modelDir);
+
 // Validates everything before any work (model, architecture, calibration hidden size, bits, paths), then runs the
 // stages with progress (stage "validate", "layer i/N" with the sub-step as detail, "head", "write"; done/total count
 // steps of the whole compile, so a caller can estimate the time left) and cancellation (checked per calibration

@@ -5,40 +5,70 @@
 #include "lathe/common/Result.h"
 #include "lathe/compile/Compile.h"
 #include "lathe/project/Project.h"
+#include "lathe/project/ProjectLayout.h"
 
+#include <array>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace lathe {
 
-// Where a project's outputs go, all under ProjectSettings::outputDir. The Studio and `lathe run-project` both
-// use these names, so the same project gives the same files either way.
-struct ProjectOutputs {
-    std::string embeddingPath;  // <out>/embedding.pt (float32, input to calibration)
-    std::string calibDir;       // <out>/calib (generate-calib's output_dir)
-    std::string compiledPath;   // <out>/<model name>-<bit mode>.compiled.safetensors
-    std::string reportPath;     // <compiledPath>.report.json
+// The step options a project implies, with the paths of projectLayout. `modelDir` is the resolved model folder.
+calib::CalibrationOptions calibrationOptionsFor(const ProjectSettings& settings, const std::string& modelDir);
+compile::CompileOptions compileOptionsFor(const ProjectSettings& settings, const std::string& modelDir);
+
+// The steps of a project, in the order runProject runs them.
+enum class ProjectStep { Model, Embedding, Calibration, Compile };
+inline constexpr std::array<ProjectStep, 4> kProjectSteps{ProjectStep::Model, ProjectStep::Embedding,
+                                                          ProjectStep::Calibration, ProjectStep::Compile};
+
+// "model", "embedding", "calibration", "compile".
+const char* projectStepName(ProjectStep step);
+
+struct ProjectStepOptions {
+    // The model folder the embedding, calibration and compile steps read (what the model step returned). Empty:
+    // the project's model as found without downloading (hub::resolveModelDirectory of the repo id at its
+    // revision, or of the local folder).
+    std::string modelDir;
+    // Compile step: CompileOptions::onLayerReport, called on the compiling thread with each finished layer.
+    std::function<void(const compile::BlockReport&, const std::vector<compile::LinearReport>&)> onLayerReport;
 };
 
-ProjectOutputs projectOutputs(const ProjectSettings& settings);
+// What one step produced; only the fields of the step that ran are filled in, plus modelDir.
+struct ProjectStepResult {
+    ProjectStep step = ProjectStep::Model;
+    std::string modelDir;                           // the model folder the step used (model: the one it made ready)
+    std::string embeddingPath;                      // embedding
+    calib::CalibrationSummary calibration;          // calibration
+    std::vector<calib::CalibrationSample> samples;  // calibration: manifest.json's samples, in file order
+    compile::CompileSummary compile;                // compile
+};
 
-// "meta-llama/Llama-3.2-1B-Instruct" for hub models, the folder name for local ones.
-std::string projectModelTag(const ProjectSettings& settings);
-
-// The step options a project implies. `modelDir` is the resolved model folder.
-calib::CalibrationOptions calibrationOptionsFor(const ProjectSettings& settings, const std::string& modelDir);
-compile::CompileOptions compileOptionsFor(const ProjectSettings& settings, const std::string& modelDir,
-                                          const calib::CalibrationSummary& calibration);
+// Runs one step of the project, writing where projectLayout says:
+// - model: a hub model is downloaded into the Hugging Face cache unless it is complete there (or offline); a local
+//   model is used where it is. modelDir is the folder.
+// - embedding: creates the output folder and writes embedding.pt from the model.
+// - calibration: generateCalibration with calibrationOptionsFor, then reads the samples back from the manifest.
+// - compile: compileModel with compileOptionsFor (resuming an interrupted compile of the same settings).
+// Progress is the step's own (stages as its core function names them). The project is not validated here
+// (runProject does); each step checks its own options. Errors: those of the step's core function, NotFound for a
+// model that is not there, Io for an output folder that cannot be made, Cancelled, each leaving what that
+// function leaves.
+Result<ProjectStepResult> runProjectStep(const ProjectSettings& settings, ProjectStep step,
+                                         const ProjectStepOptions& options = {}, const ProgressFn& progress = {},
+                                         const StopToken& stop = {});
 
 struct ProjectRunSummary {
     std::string modelDir;
-    ProjectOutputs outputs;
+    ProjectLayout layout;
     calib::CalibrationSummary calibration;
     compile::CompileSummary compile;
 };
 
-// The whole pipeline headless: model (downloaded into the HF cache when it is a hub repo not cached yet),
-// embedding, calibration samples, compile. Validates the project first. Progress stages are prefixed with the
-// step ("model: ", "embedding: ", "calibration: ", "compile: "). Errors are those of each step, Cancelled.
+// The whole pipeline headless: validates the project, then runs every step in order with runProjectStep, each
+// using the model folder the model step returned. Progress stages are prefixed with the step ("model: ",
+// "embedding: ", "calibration: ", "compile: "). Errors are those of validateProject and of each step, Cancelled.
 Result<ProjectRunSummary> runProject(const ProjectSettings& settings, const ProgressFn& progress = {},
                                      const StopToken& stop = {});
 
