@@ -4,6 +4,7 @@
 
 #include "lathe/calib/Calibration.h"
 #include "lathe/compile/Compile.h"
+#include "lathe/compile/QuantPlan.h"
 #include "lathe/project/ProjectLayout.h"
 #include "lathe/project/ProjectRun.h"
 
@@ -35,7 +36,7 @@ private:
         s.outputDir = "/work/out";
         s.model.source = source.toStdString();
         (source == "hub" ? s.model.repoId : s.model.localPath) = model.toStdString();
-        s.quantization.bitMode = bitMode.toStdString();
+        s.quantization.bitMode = *lathe::compile::parseBitMode(bitMode.toStdString());
         s.quantization.rotation = rotation;
         s.calibration.merge = merge;
         return s;
@@ -240,7 +241,7 @@ private Q_SLOTS:
         lathe::compile::CompileOptions o;
         o.modelPath = "/models/tiny";
         o.savePath = "out/tiny.bin";
-        o.bitMode = "w8";
+        o.bitMode = lathe::compile::BitMode::W8;
         auto p = lathe::compile::compileOutputPaths(o, o.modelPath);
         QCOMPARE(q(p.reportPath), QString("out/tiny.bin.report.json"));
         QCOMPARE(q(p.reportCsvPath), QString("out/tiny.bin.report.csv"));
@@ -253,7 +254,7 @@ private Q_SLOTS:
         o.reportPath = "reports/tiny.json";
         o.workDir = "/scratch/tiny";
         o.rotatedEmbeddingPath = "/emb/rotated.pt";
-        o.rotation = "on";
+        o.rotation = lathe::compile::RotationMode::On;
         p = lathe::compile::compileOutputPaths(o, o.modelPath);
         QCOMPARE(q(p.reportPath), QString("reports/tiny.json"));
         QCOMPARE(q(p.reportCsvPath), QString("reports/tiny.csv"));
@@ -262,8 +263,8 @@ private Q_SLOTS:
         QCOMPARE(q(p.rotatedEmbeddingPath), QString("/emb/rotated.pt"));
         QVERIFY(p.rotated);
         o.outputDir = "/elsewhere";
-        o.rotation = "auto";
-        o.bitMode = "w4";
+        o.rotation = lathe::compile::RotationMode::Auto;
+        o.bitMode = lathe::compile::BitMode::W4;
         p = lathe::compile::compileOutputPaths(o, o.modelPath);
         QCOMPARE(q(p.rotationPath), QString("/elsewhere/spinWeight/tiny/R1/global_rotation.pth"));
         QVERIFY(p.rotated);
