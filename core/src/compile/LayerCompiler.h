@@ -6,8 +6,8 @@
 #include "compile/StepProgress.h"
 #include "compiled/QuantizedLinear.h"
 #include "lathe/compile/CompileReport.h"
-#include "runtime/DecoderWeights.h"
-#include "runtime/Rope.h"
+#include "model/DecoderWeights.h"
+#include "model/Rope.h"
 
 #include <map>
 #include <vector>

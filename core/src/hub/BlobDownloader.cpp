@@ -1,9 +1,9 @@
 #include "hub/BlobDownloader.h"
 
 #include "hub/FileLock.h"
-#include "hub/Hashing.h"
+#include "common/Hashing.h"
 #include "hub/PartialFile.h"
-#include "hub/PathUtil.h"
+#include "common/PathUtil.h"
 #include "hub/Retry.h"
 #include "hub/Url.h"
 

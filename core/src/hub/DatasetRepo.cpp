@@ -1,6 +1,6 @@
 #include "hub/DatasetRepo.h"
 
-#include "hub/PathUtil.h"
+#include "common/PathUtil.h"
 #include "hub/Retry.h"
 #include "hub/Url.h"
 

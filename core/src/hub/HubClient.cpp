@@ -2,7 +2,7 @@
 
 #include "hub/HubClientImpl.h"
 #include "hub/Retry.h"
-#include "hub/PathUtil.h"
+#include "common/PathUtil.h"
 #include "hub/Url.h"
 
 #include <nlohmann/json.hpp>
@@ -247,7 +247,7 @@ Result<ModelInfo> HubClient::Impl::fetchModelInfo(const std::string& repoId, con
     if (!body) return body.error();
     try {
         ModelInfo info = parseModelInfo(json::parse(*body));
-        if (!detail::isCommitHash(info.sha))
+        if (!isCommitHash(info.sha))
             return makeError(ErrorCode::Network, url + " returned no commit sha: check HF_ENDPOINT");
         return info;
     } catch (const std::exception& e) {
