@@ -4,7 +4,7 @@
 //
 // usage: bench_download [--size-mb N] [--runs N] [--no-verify]
 #include "MockHubServer.h"
-#include "hub/Hashing.h"
+#include "common/Hashing.h"
 #include "lathe/hub/HubClient.h"
 
 #include <QCoreApplication>
@@ -154,7 +154,7 @@ int main(int argc, char** argv)
     QFile f(modelDir + "/model.safetensors");
     f.open(QIODevice::ReadOnly);
     const QByteArray data = f.readAll();
-    lathe::hub::detail::Hasher hasher(lathe::hub::detail::Hasher::Kind::Sha256);
+    lathe::Hasher hasher(lathe::Hasher::Kind::Sha256);
     const double h0 = cpuSeconds();
     hasher.update(data.constData(), static_cast<std::size_t>(data.size()));
     const std::string digest = hasher.hexDigest();

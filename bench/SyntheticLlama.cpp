@@ -1,6 +1,5 @@
 #include "SyntheticLlama.h"
 
-#include "common/AtomicFile.h"
 #include "common/AtomicFileWriter.h"
 #include "lathe/data/Npy.h"
 #include "model/SafetensorsWriter.h"

@@ -1,7 +1,7 @@
 #include "CliSupport.h"
 
 #include "lathe/model/Inspect.h"
-#include "lathe/runtime/ModelPath.h"
+#include "lathe/model/ModelPath.h"
 
 #include <CLI/CLI.hpp>
 

@@ -2,7 +2,7 @@
 // bfloat16, float16), compared with the float32 values Python itself converts them to.
 #include "CalibTestSupport.h"
 #include "TestSupport.h"
-#include "calib/EmbeddingTable.h"
+#include "export/EmbeddingTable.h"
 #include "lathe/data/Npy.h"
 
 #include <QFile>
@@ -49,7 +49,7 @@ private Q_SLOTS:
         const QString name = QString::fromLatin1(QTest::currentDataTag()).replace(' ', '_');
         const QString err = save(name, expr, tensor);
         QVERIFY2(err.isEmpty(), qPrintable(err));
-        auto table = calib::EmbeddingTable::load(m_dir.filePath(name + ".pt").toStdString());
+        auto table = EmbeddingTable::load(m_dir.filePath(name + ".pt").toStdString());
         QVERIFY2(table, table ? "" : table.error().message.c_str());
         QCOMPARE(table->vocabSize(), 6);
         QCOMPARE(table->hiddenSize(), 4);
@@ -83,7 +83,7 @@ private Q_SLOTS:
         const QString err = runPython(QStringLiteral("import torch\ntorch.manual_seed(3)\ne = torch.randn(6, 4)\n"
                                                      "torch.save(%1, '%2')\n").arg(expr, pt));
         QVERIFY2(err.isEmpty(), qPrintable(err));
-        auto table = calib::EmbeddingTable::load(pt.toStdString());
+        auto table = EmbeddingTable::load(pt.toStdString());
         QVERIFY(!table);
         QCOMPARE(int(table.error().code), code);
         QVERIFY2(QString::fromStdString(table.error().message).contains(message), table.error().message.c_str());
@@ -92,7 +92,7 @@ private Q_SLOTS:
 
     void rejectsMissingAndGarbageFiles()
     {
-        auto missing = calib::EmbeddingTable::load(m_dir.filePath("nope.pt").toStdString());
+        auto missing = EmbeddingTable::load(m_dir.filePath("nope.pt").toStdString());
         QVERIFY(!missing);
         QCOMPARE(missing.error().code, ErrorCode::NotFound);
         const QString garbage = m_dir.filePath("garbage.pt");
@@ -100,7 +100,7 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("PK\x03\x04 this is not a torch file at all");
         f.close();
-        auto bad = calib::EmbeddingTable::load(garbage.toStdString());
+        auto bad = EmbeddingTable::load(garbage.toStdString());
         QVERIFY(!bad);
         QCOMPARE(bad.error().code, ErrorCode::Corrupt);
         QVERIFY(QString::fromStdString(bad.error().message).contains("torch.save"));

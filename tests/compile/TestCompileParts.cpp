@@ -3,7 +3,7 @@
 #include "TestSupport.h"
 #include "TinyModel.h"
 
-#include "common/AtomicFile.h"
+#include "common/AtomicFileWriter.h"
 #include "compile/ActivationStore.h"
 #include "compile/CalibrationSet.h"
 #include "compile/CompilePlan.h"
@@ -16,12 +16,12 @@
 #include "compile/WorkState.h"
 #include "lathe/data/Npy.h"
 #include "model/Checkpoint.h"
+#include "model/Decoder.h"
+#include "model/Projections.h"
 #include "model/SafetensorsWriter.h"
 #include "quant/ErrorMetrics.h"
 #include "quant/Hadamard.h"
 #include "quant/Transforms.h"
-#include "runtime/Decoder.h"
-#include "runtime/Projections.h"
 
 #include <QDir>
 #include <QFile>

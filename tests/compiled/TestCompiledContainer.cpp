@@ -3,9 +3,9 @@
 #include "TestSupport.h"
 #include "TinyModel.h"
 
+#include "common/Hashing.h"
 #include "compiled/CompiledModelFile.h"
 #include "compiled/CompiledModelWriter.h"
-#include "hub/Hashing.h"
 #include "model/SafetensorsFile.h"
 #include "model/SafetensorsWriter.h"
 #include "quant/Int4Packing.h"
@@ -65,7 +65,7 @@ struct TinyModel {
 
 std::string sha256(const std::string& bytes)
 {
-    hub::detail::Hasher h(hub::detail::Hasher::Kind::Sha256);
+    Hasher h(Hasher::Kind::Sha256);
     h.update(bytes.data(), bytes.size());
     return h.hexDigest();
 }

@@ -1,6 +1,6 @@
 // The download's write path without a server: the staged `.incomplete` file and the hasher that takes its
 // written blocks, checked against Qt's own SHA-256/SHA-1 of the same bytes.
-#include "hub/Hashing.h"
+#include "common/Hashing.h"
 #include "hub/PartialFile.h"
 
 #include "TestSupport.h"
@@ -14,9 +14,9 @@
 
 #include <filesystem>
 
-using lathe::hub::detail::BlockHasher;
-using lathe::hub::detail::gitBlobHeader;
-using lathe::hub::detail::Hasher;
+using lathe::BlockHasher;
+using lathe::gitBlobHeader;
+using lathe::Hasher;
 using lathe::hub::detail::PartialFile;
 
 namespace {

@@ -1,7 +1,7 @@
 // Token lookup, HF paths, the `hf auth login` file format, and the cache-layout rules, without a server.
+#include "common/PathUtil.h"
 #include "hub/CacheLayout.h"
 #include "hub/IniFile.h"
-#include "hub/PathUtil.h"
 #include "hub/Retry.h"
 #include "lathe/hub/HubConfig.h"
 #include "lathe/hub/HubToken.h"
@@ -210,7 +210,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, path);
         QFETCH(bool, safe);
-        QCOMPARE(detail::isSafeRelativePath(path.toStdString()), safe);
+        QCOMPARE(isSafeRelativePath(path.toStdString()), safe);
     }
 
     void repoIds()

@@ -2,10 +2,10 @@
 #include "TestSupport.h"
 #include "TinyModel.h"
 #include "model/Checkpoint.h"
+#include "model/Decoder.h"
+#include "model/DecoderWeights.h"
 #include "quant/Hadamard.h"
 #include "quant/Transforms.h"
-#include "runtime/Decoder.h"
-#include "runtime/DecoderWeights.h"
 
 #include <QTemporaryDir>
 #include <QTest>

@@ -1,7 +1,7 @@
 #include "ReferenceDecoder.h"
 #include "TinyModel.h"
 #include "WidenedReference.h"
-#include "runtime/Decoder.h"
+#include "model/Decoder.h"
 
 #include <QTest>
 

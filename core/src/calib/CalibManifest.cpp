@@ -1,6 +1,6 @@
 #include "calib/CalibManifest.h"
 
-#include "common/AtomicFile.h"
+#include "common/FileIo.h"
 #include "common/JsonFields.h"
 
 #include <nlohmann/json.hpp>

@@ -1,7 +1,8 @@
 #include "calib/DatasetCache.h"
 
-#include "common/AtomicFile.h"
-#include "hub/PathUtil.h"
+#include "common/AtomicFileWriter.h"
+#include "common/FileIo.h"
+#include "common/PathUtil.h"
 #include "lathe/hub/HubToken.h"
 
 #include <nlohmann/json.hpp>
@@ -33,16 +34,19 @@ Result<void> writeCacheFile(const fs::path& path, std::string_view bytes)
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     if (ec)
-        return makeError(ErrorCode::Io, "cannot create the dataset cache folder " +
-                                            hub::detail::fromPath(path.parent_path()) + ": " + ec.message());
-    return writeFileAtomically(hub::detail::fromPath(path), bytes);
+        return makeError(ErrorCode::Io, "cannot create the dataset cache folder " + fromPath(path.parent_path()) +
+                                            ": " + ec.message());
+    return writeFileAtomically(fromPath(path), bytes);
 }
 
 bool readCacheFile(const fs::path& path, std::string& out)
 {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) return false;
-    return hub::detail::readWholeFile(path, out);
+    auto bytes = readWholeFile(fromPath(path));
+    if (!bytes) return false;
+    out = std::move(*bytes);
+    return true;
 }
 
 }  // namespace
@@ -52,25 +56,28 @@ DatasetCache::DatasetCache(const hub::HubConfig& config, const std::string& repo
 {
 }
 
-fs::path DatasetCache::defaultRoot() { return hub::detail::toPath(hub::hfHomeDirectory()) / "lathe" / "datasets"; }
+fs::path DatasetCache::defaultRoot()
+{
+    return toPath(hub::hfHomeDirectory()) / "lathe" / "datasets";
+}
 
 Error DatasetCache::offlineMiss(const std::string& what) const
 {
     return makeError(ErrorCode::NotFound, what + " of " + m_repo.repoId() + " is not in the dataset cache (" +
-                                              hub::detail::fromPath(m_folder) +
+                                              fromPath(m_folder) +
                                               ") and offline mode is on (HF_HUB_OFFLINE=1): run once online with "
                                               "the same settings to fill the cache");
 }
 
 Result<std::string> DatasetCache::resolveCommit(const std::string& revision, const StopToken& stop)
 {
-    if (hub::detail::isCommitHash(revision)) return revision;
-    if (!hub::detail::isSafeRelativePath(revision))
+    if (isCommitHash(revision)) return revision;
+    if (!isSafeRelativePath(revision))
         return makeError(ErrorCode::InvalidArgument, "dataset revision '" + revision + "' is not a valid name");
-    const fs::path ref = m_folder / "refs" / hub::detail::toPath(revision);
+    const fs::path ref = m_folder / "refs" / toPath(revision);
     auto cached = [&]() -> std::optional<std::string> {
         std::string text;
-        if (!readCacheFile(ref, text) || !hub::detail::isCommitHash(text)) return std::nullopt;
+        if (!readCacheFile(ref, text) || !isCommitHash(text)) return std::nullopt;
         return text;
     };
     if (offline()) {
@@ -91,9 +98,9 @@ Result<std::string> DatasetCache::resolveCommit(const std::string& revision, con
 Result<std::vector<hub::RepoFile>> DatasetCache::listFolder(const std::string& commit, const std::string& folder,
                                                             const StopToken& stop)
 {
-    if (!hub::detail::isSafeRelativePath(folder))
+    if (!isSafeRelativePath(folder))
         return makeError(ErrorCode::InvalidArgument, "'" + folder + "' is not a valid dataset folder name");
-    const fs::path file = m_folder / "trees" / commit / hub::detail::toPath(folder + ".json");
+    const fs::path file = m_folder / "trees" / commit / toPath(folder + ".json");
     std::string text;
     if (readCacheFile(file, text)) {
         try {
@@ -104,7 +111,7 @@ Result<std::vector<hub::RepoFile>> DatasetCache::listFolder(const std::string& c
                 f.size = e.at("size").get<std::int64_t>();
                 f.blobId = e.value("oid", "");
                 f.lfsSha256 = e.value("sha256", "");
-                if (!hub::detail::isSafeRelativePath(f.path)) throw std::runtime_error("unsafe path " + f.path);
+                if (!isSafeRelativePath(f.path)) throw std::runtime_error("unsafe path " + f.path);
                 files.push_back(std::move(f));
             }
             return files;
@@ -124,10 +131,10 @@ Result<std::vector<hub::RepoFile>> DatasetCache::listFolder(const std::string& c
 Result<std::string> DatasetCache::readRange(const std::string& commit, const std::string& path, std::int64_t offset,
                                             std::int64_t length, const StopToken& stop)
 {
-    if (!hub::detail::isSafeRelativePath(path))
+    if (!isSafeRelativePath(path))
         return makeError(ErrorCode::InvalidArgument, "'" + path + "' is not a valid dataset file name");
-    const fs::path file = m_folder / "ranges" / commit / hub::detail::toPath(path) /
-                          (std::to_string(offset) + "-" + std::to_string(length));
+    const fs::path file =
+        m_folder / "ranges" / commit / toPath(path) / (std::to_string(offset) + "-" + std::to_string(length));
     std::string bytes;
     if (readCacheFile(file, bytes) && static_cast<std::int64_t>(bytes.size()) == length) {
         m_bytesFromCache += length;

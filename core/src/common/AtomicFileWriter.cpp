@@ -1,31 +1,61 @@
 #include "common/AtomicFileWriter.h"
 
+#include "common/FileIo.h"
+
+#include <atomic>
 #include <cerrno>
-#include <cstring>
+#include <filesystem>
+#include <system_error>
+
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace lathe {
 
-Error fileError(const std::string& what, const std::string& path, int err)
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string parentFolder(const std::string& path)
 {
-    const ErrorCode code = err == ENOENT ? ErrorCode::NotFound : ErrorCode::Io;
-    std::string hint;
-    if (err == ENOSPC) hint = " (free some disk space and try again)";
-    if (err == EACCES || err == EROFS) hint = " (choose a folder you can write to)";
-    return makeError(code, what + " " + path + ": " + std::strerror(err) + hint);
+    return fs::path(path).parent_path().string();
 }
 
-Result<AtomicFileWriter> AtomicFileWriter::create(const std::string& path)
+}  // namespace
+
+std::string uniqueTemporaryName(const std::string& path)
 {
-    std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return fileError("cannot create", tmp, errno);
-    return AtomicFileWriter(path, std::move(tmp), fd);
+    static std::atomic<unsigned long> counter{0};
+    return path + ".tmp-" + std::to_string(static_cast<long>(::getpid())) + "-" + std::to_string(counter.fetch_add(1));
+}
+
+Result<AtomicFileWriter> AtomicFileWriter::create(const std::string& path, const AtomicWriteOptions& options)
+{
+    if (options.createFolders) {
+        const std::string folder = parentFolder(path);
+        std::error_code ec;
+        if (!folder.empty()) fs::create_directories(folder, ec);
+        if (ec) return fileWriteError("cannot create folder", folder, ec.value());
+    }
+    std::string tmp = uniqueTemporaryName(path);
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, options.secret ? 0600 : 0644);
+    if (fd < 0) return fileWriteError("cannot create", tmp, errno);
+    if (options.secret && ::fchmod(fd, 0600) != 0) {
+        const int err = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return fileWriteError("cannot restrict access to", tmp, err);
+    }
+    return AtomicFileWriter(path, std::move(tmp), fd, options.secret);
 }
 
 AtomicFileWriter::AtomicFileWriter(AtomicFileWriter&& other) noexcept
-    : m_path(std::move(other.m_path)), m_tmp(std::move(other.m_tmp)), m_fd(other.m_fd), m_written(other.m_written)
+    : m_path(std::move(other.m_path)),
+      m_tmp(std::move(other.m_tmp)),
+      m_fd(other.m_fd),
+      m_written(other.m_written),
+      m_secret(other.m_secret)
 {
     other.m_fd = -1;
     other.m_tmp.clear();
@@ -46,7 +76,7 @@ Result<void> AtomicFileWriter::write(const void* data, size_t bytes)
         const ssize_t n = ::write(m_fd, p + written, bytes - written);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return fileError("cannot write", m_tmp, errno);
+            return fileWriteError("cannot write", m_tmp, errno);
         }
         written += static_cast<size_t>(n);
     }
@@ -62,10 +92,15 @@ Result<void> AtomicFileWriter::commit()
     if (::fsync(fd) != 0) {
         const int err = errno;
         ::close(fd);
-        return fileError("cannot write", m_tmp, err);
+        return fileWriteError("cannot write", m_tmp, err);
     }
-    if (::close(fd) != 0) return fileError("cannot write", m_tmp, errno);
-    if (::rename(m_tmp.c_str(), m_path.c_str()) != 0) return fileError("cannot rename to", m_path, errno);
+    if (::close(fd) != 0) return fileWriteError("cannot write", m_tmp, errno);
+    if (m_secret) {
+        // The folder of a secret is the owner's alone, as `hf auth login` leaves it (best effort, as there).
+        const std::string folder = parentFolder(m_path);
+        if (!folder.empty()) ::chmod(folder.c_str(), 0700);
+    }
+    if (::rename(m_tmp.c_str(), m_path.c_str()) != 0) return fileWriteError("cannot rename to", m_path, errno);
     m_tmp.clear();
     return {};
 }
@@ -73,7 +108,7 @@ Result<void> AtomicFileWriter::commit()
 Result<int> AtomicFileWriter::openSource(const std::string& source) const
 {
     const int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fileError("cannot open", source, errno);
+    if (fd < 0) return fileReadError("cannot open", source, errno);
     return fd;
 }
 
@@ -85,7 +120,7 @@ Result<void> AtomicFileWriter::readSource(int fd, const std::string& source, uin
         const ssize_t n = ::pread(fd, buffer + got, bytes - got, static_cast<off_t>(offset + got));
         if (n < 0) {
             if (errno == EINTR) continue;
-            return fileError("cannot read", source, errno);
+            return fileReadError("cannot read", source, errno);
         }
         if (n == 0)
             return makeError(ErrorCode::Corrupt, source + " ends at byte " + std::to_string(offset + got) +
@@ -99,6 +134,14 @@ Result<void> AtomicFileWriter::readSource(int fd, const std::string& source, uin
 void AtomicFileWriter::closeSource(int fd) const
 {
     ::close(fd);
+}
+
+Result<void> writeFileAtomically(const std::string& path, std::string_view bytes, const AtomicWriteOptions& options)
+{
+    auto file = AtomicFileWriter::create(path, options);
+    if (!file) return file.error();
+    LATHE_TRY(file->write(bytes.data(), bytes.size()));
+    return file->commit();
 }
 
 }  // namespace lathe

@@ -7,19 +7,30 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace lathe {
 
-// `what path: strerror(err)` as NotFound for ENOENT, else Io; a full disk or an unwritable folder says what to do.
-Error fileError(const std::string& what, const std::string& path, int err);
+struct AtomicWriteOptions {
+    // Owner-only modes (0600 file, 0700 folder) as huggingface_hub's _write_secret sets them for tokens, applied
+    // explicitly so that the umask neither widens nor narrows them. Otherwise the file gets 0644 less the umask.
+    bool secret = false;
+    // Creates missing parent folders first; otherwise a missing folder is a NotFound error.
+    bool createFolders = false;
+};
 
-// Streams a file into `<path>.tmp-<pid>` in the target's folder; commit() fsyncs it and renames it over `path`.
-// Destroying the writer before a successful commit() removes the temporary, so an error or a cancel anywhere
-// leaves nothing under either name. For contents that fit in memory, writeFileAtomically() is simpler.
+// The temporary name for `path`: `<path>.tmp-<pid>-<n>`, distinct for every call in every process and thread, so
+// writers of the same file never share a temporary.
+std::string uniqueTemporaryName(const std::string& path);
+
+// Streams a file into a temporary beside it (see uniqueTemporaryName); commit() fsyncs it and renames it over
+// `path`, so readers see either the old file or the complete new one. Destroying the writer before a successful
+// commit() removes the temporary, so an error or a cancel anywhere leaves nothing under either name. For contents
+// that fit in memory, writeFileAtomically() is simpler. Errors name the file and say what to do (fileWriteError).
 class AtomicFileWriter {
 public:
-    // Errors: NotFound (folder missing), Io — both naming the file.
-    static Result<AtomicFileWriter> create(const std::string& path);
+    // Errors: NotFound (folder missing and not created), Io — both naming the file.
+    static Result<AtomicFileWriter> create(const std::string& path, const AtomicWriteOptions& options = {});
     AtomicFileWriter(AtomicFileWriter&& other) noexcept;
     AtomicFileWriter& operator=(AtomicFileWriter&&) = delete;
     AtomicFileWriter(const AtomicFileWriter&) = delete;
@@ -38,7 +49,10 @@ public:
     uint64_t bytesWritten() const { return m_written; }
 
 private:
-    AtomicFileWriter(std::string path, std::string tmp, int fd) : m_path(std::move(path)), m_tmp(std::move(tmp)), m_fd(fd) {}
+    AtomicFileWriter(std::string path, std::string tmp, int fd, bool secret)
+        : m_path(std::move(path)), m_tmp(std::move(tmp)), m_fd(fd), m_secret(secret)
+    {
+    }
     Result<int> openSource(const std::string& source) const;
     Result<void> readSource(int fd, const std::string& source, uint64_t offset, char* buffer, size_t bytes) const;
     void closeSource(int fd) const;
@@ -47,7 +61,12 @@ private:
     std::string m_tmp;
     int m_fd = -1;
     uint64_t m_written = 0;
+    bool m_secret = false;
 };
+
+// Writes `bytes` through an AtomicFileWriter: fsynced, renamed over `path`, nothing left behind on failure.
+Result<void> writeFileAtomically(const std::string& path, std::string_view bytes,
+                                 const AtomicWriteOptions& options = {});
 
 template <typename Between>
 Result<void> AtomicFileWriter::copyRange(const std::string& source, uint64_t offset, uint64_t bytes,

@@ -1,6 +1,6 @@
 #include "compile/CalibrationSet.h"
 
-#include "hub/Hashing.h"
+#include "common/Hashing.h"
 #include "lathe/data/Npy.h"
 
 #include <algorithm>
@@ -62,7 +62,7 @@ Result<CalibrationSet> CalibrationSet::open(const std::string& folder, int64_t h
     CalibrationSet set;
     set.m_folder = folder;
     set.m_hidden = hidden;
-    hub::detail::Hasher hasher(hub::detail::Hasher::Kind::Sha256);
+    Hasher hasher(Hasher::Kind::Sha256);
     for (size_t i = 0; i < found.size(); ++i) {
         if (stop.stopRequested())
             return makeError(ErrorCode::Cancelled, "compile cancelled while reading calibration data");

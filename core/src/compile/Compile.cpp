@@ -13,8 +13,8 @@
 #include "compile/SampleLoop.h"
 #include "compile/StepProgress.h"
 #include "compile/WorkState.h"
-#include "lathe/runtime/ModelPath.h"
-#include "lathe/runtime/RuntimeOptions.h"
+#include "lathe/common/ComputeThreads.h"
+#include "lathe/model/ModelPath.h"
 #include "model/Checkpoint.h"
 #include "quant/Hadamard.h"
 

@@ -1,6 +1,7 @@
 #include "compile/CompileOutputs.h"
 
-#include "common/AtomicFile.h"
+#include "common/AtomicFileWriter.h"
+#include "common/FileIo.h"
 #include "compile/ReportJson.h"
 #include "compile/RotatedEmbedding.h"
 #include "compile/TensorFile.h"

@@ -4,7 +4,7 @@
 #include "lathe/compile/Compile.h"
 #include "lathe/compile/QuantPlan.h"
 #include "lathe/model/ModelConfig.h"
-#include "runtime/Projections.h"
+#include "model/Projections.h"
 
 #include <cstdint>
 #include <string>

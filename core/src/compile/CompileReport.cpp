@@ -1,6 +1,6 @@
 #include "lathe/compile/CompileReport.h"
 
-#include "common/AtomicFile.h"
+#include "common/FileIo.h"
 #include "common/JsonFields.h"
 #include "compile/ReportJson.h"
 

@@ -3,8 +3,8 @@
 
 #include "compile/CompilePlan.h"
 #include "lathe/common/Result.h"
+#include "model/DecoderWeights.h"
 #include "quant/Rotation.h"
-#include "runtime/DecoderWeights.h"
 
 #include <ATen/ATen.h>
 

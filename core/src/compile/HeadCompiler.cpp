@@ -5,7 +5,7 @@
 #include "compile/LayerCompiler.h"
 #include "compile/SampleLoop.h"
 #include "compile/WeightQuantizer.h"
-#include "runtime/Decoder.h"
+#include "model/Decoder.h"
 
 #include <algorithm>
 

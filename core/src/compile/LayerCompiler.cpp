@@ -4,7 +4,7 @@
 #include "compile/InputObserver.h"
 #include "compile/SampleLoop.h"
 #include "compile/WeightQuantizer.h"
-#include "runtime/Decoder.h"
+#include "model/Decoder.h"
 
 #include <chrono>
 #include <set>

@@ -6,9 +6,9 @@
 #include "compile/StepProgress.h"
 #include "compiled/QuantizedLinear.h"
 #include "lathe/compile/CompileReport.h"
-#include "runtime/DecoderWeights.h"
-#include "runtime/Projections.h"
-#include "runtime/Rope.h"
+#include "model/DecoderWeights.h"
+#include "model/Projections.h"
+#include "model/Rope.h"
 
 #include <chrono>
 #include <functional>

@@ -1,7 +1,7 @@
 #include "compile/Provenance.h"
 
-#include "common/AtomicFile.h"
-#include "hub/Hashing.h"
+#include "common/FileIo.h"
+#include "common/Hashing.h"
 #include "model/Checkpoint.h"
 
 #include <nlohmann/json.hpp>
@@ -107,7 +107,7 @@ std::string compileFingerprint(const CompilePlan& plan, const Checkpoint& checkp
     j["weights"] = std::move(weights);
     j["calibration"] = calibration.digest();
     const std::string text = j.dump();
-    hub::detail::Hasher hasher(hub::detail::Hasher::Kind::Sha256);
+    Hasher hasher(Hasher::Kind::Sha256);
     hasher.update(text.data(), text.size());
     return hasher.hexDigest();
 }

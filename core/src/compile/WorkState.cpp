@@ -1,6 +1,7 @@
 #include "compile/WorkState.h"
 
-#include "common/AtomicFile.h"
+#include "common/AtomicFileWriter.h"
+#include "common/FileIo.h"
 #include "compile/LayerCompiler.h"
 #include "compile/ReportJson.h"
 
@@ -27,7 +28,7 @@ std::string streamName(const char* stream, size_t sample)
 bool isCompileFile(const std::string& name)
 {
     static const std::regex kNames(
-        R"((state\.json|layer-[0-9]+\.safetensors|streams-[0-9]+\.safetensors)(\.tmp-[0-9]+)?)");
+        R"((state\.json|layer-[0-9]+\.safetensors|streams-[0-9]+\.safetensors)(\.tmp-[0-9]+(-[0-9]+)?)?)");
     return std::regex_match(name, kNames);
 }
 

@@ -1,6 +1,6 @@
 #include "compiled/CompiledModelFile.h"
 
-#include "hub/Hashing.h"
+#include "common/Hashing.h"
 #include "model/SafetensorsFile.h"
 #include "quant/Int4Packing.h"
 
@@ -106,7 +106,7 @@ Result<void> CompiledModelFile::validate() const
         if (!e) return corrupt("tensor \"" + name + "\" is missing");
         if (e->dtype != "U8" || e->shape.size() != 1)
             return corrupt("tensor \"" + name + "\" is " + e->dtype + " " + shapeText(e->shape) + " but should be U8 bytes");
-        hub::detail::Hasher hasher(hub::detail::Hasher::Kind::Sha256);
+        Hasher hasher(Hasher::Kind::Sha256);
         hasher.update(m_file->data(*e), e->end - e->begin);
         if (hasher.hexDigest() != sha) return corrupt("tokenizer file \"" + fileName + "\" does not match its sha256");
     }

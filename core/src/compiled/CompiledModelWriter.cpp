@@ -1,8 +1,8 @@
 #include "compiled/CompiledModelWriter.h"
 
 #include "common/AtomicFileWriter.h"
+#include "common/Hashing.h"
 #include "compiled/LinearEncoding.h"
-#include "hub/Hashing.h"
 #include "model/SafetensorsFile.h"
 #include "model/SafetensorsWriter.h"
 
@@ -108,7 +108,7 @@ void CompiledModelWriter::addTokenizerFile(const std::string& fileName, const st
     auto t = at::empty({static_cast<int64_t>(bytes.size())}, at::kByte);
     if (!bytes.empty()) std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
     addTensor(tokenizerTensorName(fileName), t);
-    hub::detail::Hasher sha(hub::detail::Hasher::Kind::Sha256);
+    Hasher sha(Hasher::Kind::Sha256);
     sha.update(bytes.data(), bytes.size());
     m_info.tokenizerFiles[fileName] = sha.hexDigest();
 }

@@ -1,6 +1,6 @@
 #include "lathe/data/LocalCorpus.h"
 
-#include "common/AtomicFile.h"
+#include "common/FileIo.h"
 #include "data/Utf8.h"
 #include "lathe/data/Parquet.h"
 

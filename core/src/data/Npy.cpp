@@ -1,6 +1,7 @@
 #include "lathe/data/Npy.h"
 
-#include "common/AtomicFile.h"
+#include "common/AtomicFileWriter.h"
+#include "common/FileIo.h"
 
 #include <bit>
 #include <cctype>

@@ -1,6 +1,6 @@
 #include "lathe/export/Embedding.h"
 
-#include "common/AtomicFile.h"
+#include "common/AtomicFileWriter.h"
 #include "model/Checkpoint.h"
 
 #include <torch/csrc/jit/serialization/pickle.h>

@@ -1,7 +1,8 @@
 #include "lathe/export/Rotation.h"
 
-#include "calib/TorchSaveReader.h"
-#include "common/AtomicFile.h"
+#include "common/AtomicFileWriter.h"
+#include "common/FileIo.h"
+#include "export/TorchSaveReader.h"
 
 #include <ATen/ATen.h>
 #include <torch/csrc/jit/serialization/pickle.h>
@@ -27,7 +28,7 @@ Result<at::Tensor> readEmbedding(const std::string& path)
         // torch.save(model.get_input_embeddings().weight) writes an nn.Parameter, which pickle_load rejects.
     }
     if (!tensor) {
-        auto saved = calib::readSavedTensor(path);
+        auto saved = readSavedTensor(path);
         if (!saved)
             return makeError(saved.error().code,
                              saved.error().message + ": pass the embedding.pt that `lathe download-model --embedding` "

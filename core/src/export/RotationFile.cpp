@@ -1,7 +1,8 @@
 #include "lathe/export/Rotation.h"
 
-#include "calib/TorchSaveReader.h"
-#include "common/AtomicFile.h"
+#include "common/AtomicFileWriter.h"
+#include "common/FileIo.h"
+#include "export/TorchSaveReader.h"
 
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/serialization/import.h>
@@ -44,7 +45,7 @@ Result<at::Tensor> savedTensor(const std::string& path)
     } catch (const std::exception&) {
         // pickle_load rejects nn.Parameter and anything else it has no global for; the small reader knows those.
     }
-    return calib::readSavedTensor(path);
+    return readSavedTensor(path);
 }
 
 std::string dtypeName(at::ScalarType type)

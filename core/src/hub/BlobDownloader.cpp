@@ -1,11 +1,10 @@
 #include "hub/BlobDownloader.h"
 
+#include "common/Hashing.h"
+#include "common/PathUtil.h"
 #include "hub/FileLock.h"
-#include "hub/Hashing.h"
 #include "hub/PartialFile.h"
-#include "hub/PathUtil.h"
-#include "hub/Retry.h"
-#include "hub/Url.h"
+#include "hub/RangeTransfer.h"
 
 #include <algorithm>
 #include <optional>
@@ -15,6 +14,46 @@
 namespace fs = std::filesystem;
 
 namespace lathe::hub::detail {
+
+namespace {
+
+// Bytes go to the partial file; a 200 to a Range request (the server sends the whole file) starts it over.
+class PartialFileSink : public RangeSink {
+public:
+    PartialFileSink(PartialFile& file, const BlobJob& job, std::function<bool()> truncateAll,
+                    const std::function<void(std::int64_t)>& onBytes)
+        : m_file(file), m_job(job), m_truncateAll(std::move(truncateAll)), m_onBytes(onBytes)
+    {
+    }
+    std::int64_t next() const override { return m_file.onDisk(); }
+    SinkVerdict begin(std::int64_t bodyStart) override
+    {
+        if (bodyStart == 0 && m_file.onDisk() > 0 && !m_truncateAll()) return SinkVerdict::WriteFailed;
+        return SinkVerdict::Continue;
+    }
+    SinkVerdict write(std::int64_t, const char* data, std::size_t n) override
+    {
+        if (m_file.received() + static_cast<std::int64_t>(n) > m_job.size) return SinkVerdict::Mismatch;
+        if (!m_file.append(data, n)) return SinkVerdict::WriteFailed;
+        m_onBytes(m_file.received());
+        return SinkVerdict::Continue;
+    }
+    bool flush() override { return m_file.flush(); }
+    void restart() override { m_truncateAll(); }
+    Error writeError() const override
+    {
+        return makeError(ErrorCode::Io, "cannot write " + fromPath(m_job.incomplete) + " (" + m_file.error() +
+                                            "): free some space and run the download again to resume");
+    }
+
+private:
+    PartialFile& m_file;
+    const BlobJob& m_job;
+    std::function<bool()> m_truncateAll;
+    const std::function<void(std::int64_t)>& m_onBytes;
+};
+
+}  // namespace
 
 BlobDownloader::BlobDownloader(HubClient::Impl& hub, const StopToken& stop, std::function<void(std::int64_t)> onBytes)
     : m_hub(hub), m_stop(stop), m_onBytes(std::move(onBytes))
@@ -73,121 +112,61 @@ Result<bool> BlobDownloader::fetch(const BlobJob& job)
     }
     m_onBytes(file.onDisk());  // the baseline: bytes already on disk are not transfer speed
 
-    auto cancelled = [&] {
+    PartialFileSink sink(file, job, truncateAll, m_onBytes);
+
+    RangeRequest request;
+    request.name = name;
+    request.verb = "downloading";
+    request.repoId = job.repoId;
+    request.commit = job.commit;
+    request.path = job.path;
+    request.end = job.size;
+    request.openEnded = true;
+    request.restartOnMismatch = true;
+    request.endsEarlyMessage = "the transfer of " + name + " keeps ending early";
+    request.resolve = [&]() -> Result<std::string> {
+        auto meta = m_hub.headFile(job.repoId, job.commit, job.path, m_stop);
+        if (!meta) return meta.error();
+        if (meta->etag != job.etag || meta->size != job.size)
+            return makeError(ErrorCode::Network, "the Hub now describes " + name + " differently (etag " + meta->etag +
+                                                     ", " + std::to_string(meta->size) +
+                                                     " bytes): run the download again");
+        return meta->location;
+    };
+    request.cancelled = [&] {
         return makeError(ErrorCode::Cancelled, "download of " + name + " cancelled at " +
                                                    std::to_string(file.onDisk()) + " bytes; run it again to resume");
     };
 
+    RangeTransfer transfer(m_hub, m_stop);
     std::string location = job.location;
-    int failures = 0, reResolves = 0, restarts = 0, hops = 0;
-    const RetrySettings& retry = m_hub.config.retry;
     for (;;) {
-        if (m_stop.stopRequested()) return cancelled();
-        if (file.onDisk() == job.size) {
-            if (!file.close())
-                return makeError(ErrorCode::Io, "cannot write " + fromPath(job.incomplete) + " (" + file.error() +
-                                                    "): free some space and run the download again");
-            std::string problem;
-            const auto onDisk = static_cast<std::int64_t>(fs::file_size(job.incomplete, ec));
-            if (ec || onDisk != job.size) problem = "size " + std::to_string(onDisk) + " instead of " + std::to_string(job.size);
-            if (problem.empty() && hasher) {
-                const std::string digest = hasher->hexDigest();
-                if (digest != job.etag)
-                    problem = std::string(job.isLfs ? "sha256 " : "git blob id ") + digest + " instead of " + job.etag;
-            }
-            if (!problem.empty()) {
-                fs::remove(job.incomplete, ec);
-                if (restarts++ < 1) {  // a corrupted partial file from an earlier run: start over once
-                    if (!file.open(job.incomplete))
-                        return makeError(ErrorCode::Io,
-                                         "cannot open " + fromPath(job.incomplete) + ": " + file.error());
-                    truncateAll();
-                    continue;
-                }
-                return makeError(ErrorCode::Corrupt, "downloaded " + name + " does not verify (" + problem +
-                                                         "); the partial file was deleted: run the download again");
-            }
-            fs::rename(job.incomplete, job.blob, ec);
-            if (ec) return makeError(ErrorCode::Io, "cannot rename " + fromPath(job.incomplete) + ": " + ec.message());
-            return true;
-        }
-
-        if (location.empty()) {
-            auto meta = m_hub.headFile(job.repoId, job.commit, job.path, m_stop);
-            if (!meta) return meta.error();
-            if (meta->etag != job.etag || meta->size != job.size)
-                return makeError(ErrorCode::Network, "the Hub now describes " + name + " differently (etag " + meta->etag +
-                                                         ", " + std::to_string(meta->size) + " bytes): run the download again");
-            location = meta->location;
-        }
-
-        HttpRequest req;
-        req.url = location;
-        req.headers = m_hub.headersFor(location);
-        req.headers.push_back("Accept-Encoding: identity");
-        const std::int64_t requestedFrom = file.onDisk();
-        if (requestedFrom > 0) req.headers.push_back("Range: bytes=" + std::to_string(requestedFrom) + "-");
-        req.stop = &m_stop;
-        bool firstChunk = true, rangeMismatch = false, writeFailed = false;
-        req.onBody = [&](long status, const HttpHeaders& headers, const char* data, std::size_t n) -> bool {
-            if (firstChunk) {
-                firstChunk = false;
-                if (status == 206) {
-                    if (contentRangeStart(headers.get("content-range")) != requestedFrom) { rangeMismatch = true; return false; }
-                } else if (requestedFrom > 0) {
-                    // 200 to a Range request: the server sends the whole file, so start the file over.
-                    if (!truncateAll()) { writeFailed = true; return false; }
-                }
-            }
-            if (file.received() + static_cast<std::int64_t>(n) > job.size) { rangeMismatch = true; return false; }
-            if (!file.append(data, n)) { writeFailed = true; return false; }
-            m_onBytes(file.received());
-            return true;
-        };
-        RequestContext ctx = m_hub.context(location, job.repoId, job.commit, job.path);
-        HttpResponse resp = m_hub.http.perform(req);
-        if (!file.flush()) writeFailed = true;
-        const bool progressed = file.onDisk() > requestedFrom;
-
-        if (resp.cancelled || m_stop.stopRequested()) return cancelled();
-        if (writeFailed)
+        LATHE_TRY(transfer.run(request, location, sink));
+        if (!file.close())
             return makeError(ErrorCode::Io, "cannot write " + fromPath(job.incomplete) + " (" + file.error() +
-                                                "): free some space and run the download again to resume");
-        if (rangeMismatch || resp.status == 416) {
-            if (++restarts > 3)
-                return makeError(ErrorCode::Network, "the server keeps answering range requests for " + name +
-                                                         " inconsistently: try again later");
-            truncateAll();
-            continue;
+                                                "): free some space and run the download again");
+        std::string problem;
+        const auto onDisk = static_cast<std::int64_t>(fs::file_size(job.incomplete, ec));
+        if (ec || onDisk != job.size)
+            problem = "size " + std::to_string(onDisk) + " instead of " + std::to_string(job.size);
+        if (problem.empty() && hasher) {
+            const std::string digest = hasher->hexDigest();
+            if (digest != job.etag)
+                problem = std::string(job.isLfs ? "sha256 " : "git blob id ") + digest + " instead of " + job.etag;
         }
-        if (!resp.transportError && resp.status >= 300 && resp.status < 400) {
-            const std::string next = resp.headers.get("location");
-            if (next.empty() || ++hops > 10) return makeError(ErrorCode::Network, "bad redirect from " + location);
-            location = resolveUrl(location, next);
-            continue;
-        }
-        if (resp.is2xx()) {
-            if (file.onDisk() == job.size) continue;
-            // A clean end before the announced size: treat it like a dropped connection.
-        } else if (!resp.transportError && (resp.status == 403 || resp.status == 400 || resp.status == 410) &&
-                   !sameOrigin(location, m_hub.config.endpoint)) {
-            // Signed CDN URLs expire (about an hour): ask the Hub for a fresh one and resume.
-            if (++reResolves > 3)
-                return makeError(ErrorCode::Network, "the download server keeps refusing " + name + " (HTTP " +
-                                                         std::to_string(resp.status) + "): try again later");
-            location.clear();
-            continue;
-        } else if (!isRetryable(resp)) {
-            return errorFromResponse(resp, ctx);
-        }
-        if (progressed) failures = 0, reResolves = 0;
-        if (++failures > retry.maxRetries) {
-            ctx.attempts = failures;
-            if (resp.is2xx()) return makeError(ErrorCode::Network, "the transfer of " + name + " keeps ending early");
-            return errorFromResponse(resp, ctx).withContext("downloading " + name);
-        }
-        if (!waitBeforeRetry(retryWaitSeconds(resp, failures - 1, retry), retry, &m_stop)) continue;
+        if (problem.empty()) break;
+        fs::remove(job.incomplete, ec);
+        if (!transfer.countRestart(1))
+            return makeError(ErrorCode::Corrupt, "downloaded " + name + " does not verify (" + problem +
+                                                     "); the partial file was deleted: run the download again");
+        // A corrupted partial file from an earlier run: start over once.
+        if (!file.open(job.incomplete))
+            return makeError(ErrorCode::Io, "cannot open " + fromPath(job.incomplete) + ": " + file.error());
+        truncateAll();
     }
+    fs::rename(job.incomplete, job.blob, ec);
+    if (ec) return makeError(ErrorCode::Io, "cannot rename " + fromPath(job.incomplete) + ": " + ec.message());
+    return true;
 }
 
 }  // namespace lathe::hub::detail

@@ -1,20 +1,14 @@
 #include "hub/CacheLayout.h"
 
-#include "hub/PathUtil.h"
+#include "common/AtomicFileWriter.h"
+#include "common/FileIo.h"
+#include "common/PathUtil.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <string>
 #include <system_error>
-
-#ifdef _WIN32
-#include <process.h>
-#define getpid _getpid
-#else
-#include <unistd.h>
-#endif
 
 namespace fs = std::filesystem;
 
@@ -22,12 +16,7 @@ namespace lathe::hub::detail {
 
 namespace {
 
-// Distinct for every call in every process sharing the cache: the process id and a per-process counter.
-std::string uniqueSuffix()
-{
-    static std::atomic<unsigned long> counter{0};
-    return "-" + std::to_string(static_cast<long>(getpid())) + "-" + std::to_string(counter.fetch_add(1));
-}
+constexpr std::size_t kCopyChunkBytes = 1 << 20;
 
 }  // namespace
 
@@ -74,8 +63,9 @@ std::optional<std::string> CacheLayout::readRef(const std::string& revision) con
 {
     if (isCommitHash(revision)) return revision;
     if (!isSafeRelativePath(revision)) return std::nullopt;
-    std::string content;
-    if (!readWholeFile(refPath(revision), content)) return std::nullopt;
+    auto read = readWholeFile(fromPath(refPath(revision)));
+    if (!read) return std::nullopt;
+    std::string content = std::move(*read);
     while (!content.empty() && (content.back() == '\n' || content.back() == '\r' || content.back() == ' '))
         content.pop_back();
     if (!isCommitHash(content)) return std::nullopt;
@@ -87,9 +77,8 @@ Result<void> CacheLayout::writeRef(const std::string& revision, const std::strin
     if (revision == commit) return {};
     if (!isSafeRelativePath(revision))
         return makeError(ErrorCode::InvalidArgument, "revision '" + revision + "' cannot be stored as a ref");
-    std::string error;
-    if (!writeFileAtomically(refPath(revision), commit, false, &error))
-        return makeError(ErrorCode::Io, "writing the cache ref: " + error);
+    if (auto written = writeFileAtomically(fromPath(refPath(revision)), commit, {.createFolders = true}); !written)
+        return makeError(ErrorCode::Io, "writing the cache ref: " + written.error().message);
     return {};
 }
 
@@ -108,8 +97,7 @@ Result<void> CacheLayout::linkPointer(const std::string& commit, const std::stri
         target = target / "blobs" / etag;
         // Made under a unique name and renamed over the pointer: another process placing the same pointer at the
         // same time (two downloads of one model) can then neither make this fail nor see the pointer missing.
-        fs::path tmp = pointer;
-        tmp += ".link" + uniqueSuffix();
+        const fs::path tmp = toPath(uniqueTemporaryName(fromPath(pointer)));
         fs::create_symlink(target, tmp, ec);
         if (!ec) {
             fs::rename(tmp, pointer, ec);
@@ -124,15 +112,14 @@ Result<void> CacheLayout::linkPointer(const std::string& commit, const std::stri
         fs::rename(blob, pointer, ec);
         if (!ec) return {};
     }
-    fs::path tmp = pointer;
-    tmp += ".incomplete" + uniqueSuffix();
-    fs::copy_file(blob, tmp, fs::copy_options::overwrite_existing, ec);
-    if (!ec) fs::rename(tmp, pointer, ec);
-    if (ec) {
-        std::error_code ignored;
-        fs::remove(tmp, ignored);
-    }
+    // A copy of a shared blob, written like every other file: complete under its name or not there at all.
+    const auto size = fs::file_size(blob, ec);
     if (ec) return makeError(ErrorCode::Io, "cannot place " + fromPath(pointer) + ": " + ec.message());
+    auto copy = AtomicFileWriter::create(fromPath(pointer));
+    if (!copy) return copy.error().withContext("cannot place " + fromPath(pointer));
+    auto copied = copy->copyRange(fromPath(blob), 0, size, kCopyChunkBytes, [](uint64_t) { return Result<void>(); });
+    if (copied) copied = copy->commit();
+    if (!copied) return copied.error().withContext("cannot place " + fromPath(pointer));
     return {};
 }
 
@@ -143,10 +130,10 @@ bool CacheLayout::snapshotLooksComplete(const std::string& commit) const
     if (!fs::exists(snap / "config.json", ec)) return false;
     const fs::path index = snap / "model.safetensors.index.json";
     if (!fs::exists(index, ec)) return fs::exists(snap / "model.safetensors", ec);
-    std::string text;
-    if (!readWholeFile(index, text)) return false;
+    auto text = readWholeFile(fromPath(index));
+    if (!text) return false;
     try {
-        const auto j = nlohmann::json::parse(text);
+        const auto j = nlohmann::json::parse(*text);
         for (const auto& [name, file] : j.at("weight_map").items()) {
             const std::string f = file.get<std::string>();
             if (!isSafeRelativePath(f) || !fs::exists(snap / toPath(f), ec)) return false;

@@ -1,7 +1,7 @@
 #include "hub/DatasetRepo.h"
 
-#include "hub/PathUtil.h"
-#include "hub/Retry.h"
+#include "common/PathUtil.h"
+#include "hub/RangeTransfer.h"
 #include "hub/Url.h"
 
 #include <nlohmann/json.hpp>
@@ -13,6 +13,33 @@ namespace lathe::hub::detail {
 namespace {
 
 using json = nlohmann::json;
+
+// Keeps the wanted slice of whatever the server sends: a 206 from the range start, or a 200 with the whole file.
+class SliceSink : public RangeSink {
+public:
+    SliceSink(std::string& out, std::int64_t offset, std::int64_t length)
+        : m_out(out), m_offset(offset), m_length(length)
+    {
+    }
+    std::int64_t next() const override { return m_offset + static_cast<std::int64_t>(m_out.size()); }
+    SinkVerdict begin(std::int64_t) override { return SinkVerdict::Continue; }
+    SinkVerdict write(std::int64_t at, const char* data, std::size_t n) override
+    {
+        const std::int64_t chunkEnd = at + static_cast<std::int64_t>(n);
+        const std::int64_t wantFrom = next();
+        if (chunkEnd > wantFrom && at <= wantFrom) {
+            const std::int64_t skip = wantFrom - at;
+            const std::int64_t take =
+                std::min<std::int64_t>(chunkEnd - wantFrom, m_length - static_cast<std::int64_t>(m_out.size()));
+            m_out.append(data + skip, static_cast<std::size_t>(take));
+        }
+        return static_cast<std::int64_t>(m_out.size()) < m_length ? SinkVerdict::Continue : SinkVerdict::Complete;
+    }
+
+private:
+    std::string& m_out;
+    std::int64_t m_offset, m_length;
+};
 
 }  // namespace
 
@@ -89,90 +116,51 @@ Result<std::string> DatasetRepo::readRange(const std::string& commit, const std:
     if (length == 0) return out;
     out.reserve(static_cast<std::size_t>(length));
     const std::string key = commit + "\n" + path;
-    const RetrySettings& retry = m_hub.config.retry;
-    int failures = 0, reResolves = 0, hops = 0;
-    for (;;) {
-        if (stop.stopRequested()) return makeError(ErrorCode::Cancelled, "reading " + name + " cancelled");
-        auto known = m_resolved.find(key);
-        if (known == m_resolved.end()) {
-            auto meta = m_hub.headUrl(resolveUrl(commit, path), m_repoId, commit, path, stop);
-            if (!meta) return meta.error();
-            known = m_resolved.emplace(key, *meta).first;
-        }
-        const FileMetadata& meta = known->second;
+    auto checkSize = [&](const FileMetadata& meta) -> Result<void> {
         if (meta.size >= 0 && offset + length > meta.size)
             return makeError(ErrorCode::Corrupt, "bytes " + std::to_string(offset) + "-" +
                                                      std::to_string(offset + length - 1) + " lie past the end of " +
                                                      name + " (" + std::to_string(meta.size) + " bytes)");
-
-        const std::int64_t from = offset + static_cast<std::int64_t>(out.size());
-        const std::int64_t last = offset + length - 1;
-        HttpRequest req;
-        req.url = meta.location;
-        req.headers = m_hub.headersFor(meta.location);
-        req.headers.push_back("Accept-Encoding: identity");
-        req.headers.push_back("Range: bytes=" + std::to_string(from) + "-" + std::to_string(last));
-        req.stop = &stop;
-        bool first = true, mismatch = false;
-        std::int64_t position = 0;  // file offset of the next body byte
-        req.onBody = [&](long status, const HttpHeaders& headers, const char* data, std::size_t n) -> bool {
-            m_bytesReceived += static_cast<std::int64_t>(n);
-            if (first) {
-                first = false;
-                if (status == 206) {
-                    position = contentRangeStart(headers.get("content-range"));
-                    if (position != from) {
-                        mismatch = true;
-                        return false;
-                    }
-                } else {
-                    position = 0;  // a 200 carries the whole file: keep only the wanted slice
-                }
-            }
-            const std::int64_t chunkEnd = position + static_cast<std::int64_t>(n);
-            const std::int64_t wantFrom = offset + static_cast<std::int64_t>(out.size());
-            if (chunkEnd > wantFrom && position <= wantFrom) {
-                const std::int64_t skip = wantFrom - position;
-                const std::int64_t take = std::min<std::int64_t>(chunkEnd - wantFrom, length - static_cast<std::int64_t>(out.size()));
-                out.append(data + skip, static_cast<std::size_t>(take));
-            }
-            position = chunkEnd;
-            return static_cast<std::int64_t>(out.size()) < length;  // enough: stop the transfer
-        };
-        const std::size_t before = out.size();
-        HttpResponse resp = m_hub.http.perform(req);
-        if (resp.cancelled || stop.stopRequested())
-            return makeError(ErrorCode::Cancelled, "reading " + name + " cancelled");
-        if (static_cast<std::int64_t>(out.size()) == length) return out;
-        if (mismatch)
-            return makeError(ErrorCode::Network, "the server answered a range request for " + name +
-                                                     " with other bytes than asked for: try again later");
-        if (!resp.transportError && resp.status >= 300 && resp.status < 400) {
-            const std::string next = resp.headers.get("location");
-            if (next.empty() || ++hops > 10) return makeError(ErrorCode::Network, "bad redirect from " + meta.location);
-            known->second.location = detail::resolveUrl(meta.location, next);
-            continue;
-        }
-        RequestContext ctx = m_hub.context(meta.location, m_repoId, commit, path);
-        if (!resp.transportError && (resp.status == 403 || resp.status == 400 || resp.status == 410) &&
-            !sameOrigin(meta.location, m_hub.config.endpoint)) {
-            // Signed CDN URLs expire: ask the Hub for a fresh one and continue where the bytes stopped.
-            if (++reResolves > 3)
-                return makeError(ErrorCode::Network, "the download server keeps refusing " + name + " (HTTP " +
-                                                         std::to_string(resp.status) + "): try again later");
-            m_resolved.erase(known);
-            continue;
-        }
-        if (!resp.is2xx() && !isRetryable(resp)) return errorFromResponse(resp, ctx);
-        if (out.size() > before) failures = 0, reResolves = 0;
-        if (++failures > retry.maxRetries) {
-            ctx.attempts = failures;
-            if (resp.is2xx()) return makeError(ErrorCode::Network, "transfers of " + name + " keep ending early");
-            return errorFromResponse(resp, ctx).withContext("reading " + name);
-        }
-        if (!waitBeforeRetry(retryWaitSeconds(resp, failures - 1, retry), retry, &stop))
-            return makeError(ErrorCode::Cancelled, "reading " + name + " cancelled");
+        return {};
+    };
+    std::string location;
+    if (auto known = m_resolved.find(key); known != m_resolved.end()) {
+        LATHE_TRY(checkSize(known->second));
+        location = known->second.location;
     }
+
+    SliceSink sink(out, offset, length);
+
+    RangeRequest request;
+    request.name = name;
+    request.verb = "reading";
+    request.repoId = m_repoId;
+    request.commit = commit;
+    request.path = path;
+    request.end = offset + length;
+    request.endsEarlyMessage = "transfers of " + name + " keep ending early";
+    request.resolve = [&]() -> Result<std::string> {
+        auto meta = m_hub.headUrl(resolveUrl(commit, path), m_repoId, commit, path, stop);
+        if (!meta) return meta.error();
+        m_resolved[key] = *meta;
+        location = meta->location;  // kept for the next read even when this one asks for too much
+        LATHE_TRY(checkSize(*meta));
+        return meta->location;
+    };
+    request.cancelled = [&] { return makeError(ErrorCode::Cancelled, "reading " + name + " cancelled"); };
+
+    RangeTransfer transfer(m_hub, stop);
+    auto done = transfer.run(request, location, sink);
+    m_bytesReceived += transfer.bodyBytes();
+    // The location as redirects left it, for the next read; an expired one is forgotten.
+    if (auto known = m_resolved.find(key); known != m_resolved.end()) {
+        if (location.empty())
+            m_resolved.erase(known);
+        else
+            known->second.location = location;
+    }
+    if (!done) return done.error();
+    return out;
 }
 
 }  // namespace lathe::hub::detail

@@ -1,6 +1,6 @@
 #include "hub/FileLock.h"
 
-#include "hub/PathUtil.h"
+#include "common/PathUtil.h"
 
 #include <cerrno>
 #include <chrono>

@@ -1,8 +1,8 @@
 #include "lathe/hub/HubClient.h"
 
+#include "common/PathUtil.h"
 #include "hub/HubClientImpl.h"
 #include "hub/Retry.h"
-#include "hub/PathUtil.h"
 #include "hub/Url.h"
 
 #include <nlohmann/json.hpp>
@@ -66,13 +66,12 @@ std::optional<Error> HubClient::Impl::offlineError(const std::string& what) cons
 
 HttpResponse HubClient::Impl::send(HttpRequest request, RequestContext& ctx)
 {
-    HttpResponse response;
-    for (int attempt = 0;; ++attempt) {
-        response = http.perform(request);
-        ctx.attempts = attempt + 1;
-        if (!detail::isRetryable(response) || attempt >= config.retry.maxRetries) return response;
-        const double wait = detail::retryWaitSeconds(response, attempt, config.retry);
-        if (!detail::waitBeforeRetry(wait, config.retry, request.stop)) {
+    detail::Backoff backoff(config.retry, request.stop);
+    for (;;) {
+        HttpResponse response = http.perform(request);
+        ctx.attempts = backoff.failures() + 1;
+        if (!detail::isRetryable(response) || !backoff.fail()) return response;
+        if (!backoff.wait(response)) {
             response.cancelled = true;
             return response;
         }
@@ -247,7 +246,7 @@ Result<ModelInfo> HubClient::Impl::fetchModelInfo(const std::string& repoId, con
     if (!body) return body.error();
     try {
         ModelInfo info = parseModelInfo(json::parse(*body));
-        if (!detail::isCommitHash(info.sha))
+        if (!isCommitHash(info.sha))
             return makeError(ErrorCode::Network, url + " returned no commit sha: check HF_ENDPOINT");
         return info;
     } catch (const std::exception& e) {

@@ -1,6 +1,6 @@
 #include "lathe/hub/HubConfig.h"
 
-#include "hub/PathUtil.h"
+#include "common/PathUtil.h"
 #include "lathe/hub/HubToken.h"
 
 #include <algorithm>
@@ -17,7 +17,6 @@ bool isTruthy(const std::string& value)
 
 HubConfig HubConfig::fromEnvironment()
 {
-    using detail::envValue;
     HubConfig config;
     if (auto ep = envValue("HF_ENDPOINT")) {
         std::string e = *ep;

@@ -1,7 +1,9 @@
 #include "lathe/hub/HubToken.h"
 
+#include "common/AtomicFileWriter.h"
+#include "common/FileIo.h"
+#include "common/PathUtil.h"
 #include "hub/IniFile.h"
-#include "hub/PathUtil.h"
 
 #include <system_error>
 
@@ -9,11 +11,22 @@ namespace fs = std::filesystem;
 
 namespace lathe::hub {
 
-using detail::envValue;
-using detail::expandUser;
-using detail::expandVars;
-using detail::fromPath;
-using detail::toPath;
+namespace {
+
+// The file's bytes, or empty when it is missing or unreadable (as huggingface_hub treats a token file).
+std::string readIfPresent(const fs::path& path)
+{
+    auto bytes = readWholeFile(fromPath(path));
+    return bytes ? std::move(*bytes) : std::string();
+}
+
+// Owner-only, as huggingface_hub's _write_secret; the folder is created when missing.
+Result<void> writeSecret(const fs::path& path, const std::string& content)
+{
+    return writeFileAtomically(fromPath(path), content, AtomicWriteOptions{.secret = true, .createFolders = true});
+}
+
+}  // namespace
 
 std::string HubToken::describe() const
 {
@@ -84,9 +97,9 @@ std::optional<HubToken> findToken()
         return HubToken{t, TokenSource::EnvHuggingFaceHubToken, "HUGGING_FACE_HUB_TOKEN"};
     }
     const std::string path = tokenFilePath();
-    std::string content;
-    if (!detail::readWholeFile(toPath(path), content)) return std::nullopt;
-    const std::string t = cleanToken(content);
+    auto content = readWholeFile(path);
+    if (!content) return std::nullopt;
+    const std::string t = cleanToken(*content);
     if (t.empty()) return std::nullopt;
     return HubToken{t, TokenSource::File, path};
 }
@@ -98,16 +111,13 @@ Result<void> storeLogin(const std::string& token, const std::string& tokenName)
     if (tokenName.empty() || tokenName.find_first_of("[]\n\r") != std::string::npos)
         return makeError(ErrorCode::InvalidArgument, "invalid token name '" + tokenName + "'");
     const fs::path storedPath = toPath(storedTokensFilePath());
-    std::string existing;
-    detail::readWholeFile(storedPath, existing);
-    auto ini = detail::IniFile::parse(existing);
+    auto ini = detail::IniFile::parse(readIfPresent(storedPath));
     ini.replace(tokenName, {{"hf_token", clean}});
     ini.sortSections();
-    std::string error;
-    if (!detail::writeFileAtomically(storedPath, ini.serialize(), true, &error))
-        return makeError(ErrorCode::Io, "saving the token: " + error);
-    if (!detail::writeFileAtomically(toPath(tokenFilePath()), clean, true, &error))
-        return makeError(ErrorCode::Io, "saving the token: " + error);
+    if (auto written = writeSecret(storedPath, ini.serialize()); !written)
+        return written.error().withContext("saving the token");
+    if (auto written = writeSecret(toPath(tokenFilePath()), clean); !written)
+        return written.error().withContext("saving the token");
     return {};
 }
 
@@ -118,9 +128,8 @@ Result<std::string> removeLogin(const std::optional<std::string>& tokenName)
     std::error_code ec;
     if (!tokenName) {
         std::string names;
-        std::string existing;
-        if (detail::readWholeFile(storedPath, existing)) {
-            const auto ini = detail::IniFile::parse(existing);
+        if (auto existing = readWholeFile(fromPath(storedPath))) {
+            const auto ini = detail::IniFile::parse(*existing);
             for (const auto& s : ini.sections()) names += (names.empty() ? "" : ", ") + s.name;
         }
         const bool hadFile = fs::exists(tokenPath, ec);
@@ -131,9 +140,7 @@ Result<std::string> removeLogin(const std::optional<std::string>& tokenName)
         if (names.empty() && !hadFile) return makeError(ErrorCode::NotFound, "not logged in: no token is stored");
         return names.empty() ? std::string("the active token") : names;
     }
-    std::string existing;
-    detail::readWholeFile(storedPath, existing);
-    auto ini = detail::IniFile::parse(existing);
+    auto ini = detail::IniFile::parse(readIfPresent(storedPath));
     auto* section = ini.find(*tokenName);
     if (section == nullptr)
         return makeError(ErrorCode::NotFound, "no stored token is named '" + *tokenName + "' in " + fromPath(storedPath));
@@ -141,11 +148,10 @@ Result<std::string> removeLogin(const std::optional<std::string>& tokenName)
     for (const auto& [k, v] : section->entries)
         if (k == "hf_token") value = cleanToken(v);
     ini.remove(*tokenName);
-    std::string error;
-    if (!detail::writeFileAtomically(storedPath, ini.serialize(), true, &error))
-        return makeError(ErrorCode::Io, "removing the token: " + error);
-    std::string active;
-    if (detail::readWholeFile(tokenPath, active) && !value.empty() && cleanToken(active) == value) {
+    if (auto written = writeSecret(storedPath, ini.serialize()); !written)
+        return written.error().withContext("removing the token");
+    auto active = readWholeFile(fromPath(tokenPath));
+    if (active && !value.empty() && cleanToken(*active) == value) {
         fs::remove(tokenPath, ec);
         if (ec) return makeError(ErrorCode::Io, "cannot delete " + fromPath(tokenPath) + ": " + ec.message());
     }

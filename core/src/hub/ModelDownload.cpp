@@ -1,8 +1,9 @@
 // HubClient::Impl::download: the whole-model download (what to fetch, cache reuse, offline fallback).
+#include "common/FileIo.h"
+#include "common/PathUtil.h"
 #include "hub/BlobDownloader.h"
 #include "hub/CacheLayout.h"
 #include "hub/HubClientImpl.h"
-#include "hub/PathUtil.h"
 #include "hub/ProgressMeter.h"
 #include "lathe/hub/ModelLocator.h"
 
@@ -17,8 +18,6 @@ namespace fs = std::filesystem;
 namespace lathe::hub {
 
 using detail::CacheLayout;
-using detail::fromPath;
-using detail::toPath;
 
 namespace {
 
@@ -86,7 +85,7 @@ Result<DownloadResult> HubClient::Impl::download(const std::string& repoId, cons
     const std::string where = repoId + "@" + revision;
 
     // A commit whose snapshot is complete needs no request at all.
-    if (detail::isCommitHash(revision) && layout.snapshotLooksComplete(revision)) return cachedResult(layout, revision, false);
+    if (isCommitHash(revision) && layout.snapshotLooksComplete(revision)) return cachedResult(layout, revision, false);
     if (config.offline) {
         if (auto commit = layout.readRef(revision); commit && layout.snapshotLooksComplete(*commit))
             return cachedResult(layout, *commit, false);
@@ -111,7 +110,7 @@ Result<DownloadResult> HubClient::Impl::download(const std::string& repoId, cons
         if (*access != Access::Granted) return gatedError(repoCtx, *access);
     }
     for (const auto& f : info->files)
-        if (!detail::isSafeRelativePath(f.path))
+        if (!isSafeRelativePath(f.path))
             return makeError(ErrorCode::Corrupt, "refusing " + where + ": the Hub lists a file named '" + f.path +
                                                      "', which would be written outside the snapshot folder");
 
@@ -153,7 +152,7 @@ Result<DownloadResult> HubClient::Impl::download(const std::string& repoId, cons
         job.blob = layout.blobPath(job.etag);
         job.incomplete = layout.incompletePath(job.etag);
         job.lock = layout.lockPath(job.etag);
-        if (!detail::isSafeRelativePath(job.etag))
+        if (!isSafeRelativePath(job.etag))
             return makeError(ErrorCode::Corrupt, "the Hub returned an unusable ETag for '" + f.path + "'");
         meter.startFile(f.path, index, count, job.size);
         detail::BlobDownloader downloader(*this, stop, [&](std::int64_t done) { meter.fileBytes(done); });
@@ -188,9 +187,9 @@ Result<DownloadResult> HubClient::Impl::download(const std::string& repoId, cons
     const fs::path indexPath = layout.pointerPath(commit, "model.safetensors.index.json");
     std::error_code ec;
     if (findFile("model.safetensors.index.json") != nullptr) {
-        std::string text;
-        if (!detail::readWholeFile(indexPath, text))
-            return makeError(ErrorCode::Io, "cannot read " + fromPath(indexPath));
+        auto read = readWholeFile(fromPath(indexPath));
+        if (!read) return makeError(ErrorCode::Io, read.error().message);
+        const std::string& text = *read;
         std::set<std::string> shards;
         try {
             const auto index = nlohmann::json::parse(text);
@@ -199,7 +198,7 @@ Result<DownloadResult> HubClient::Impl::download(const std::string& repoId, cons
             return makeError(ErrorCode::Corrupt, "unreadable model.safetensors.index.json in " + where + ": " + e.what());
         }
         for (const auto& s : shards) {
-            if (!detail::isSafeRelativePath(s))
+            if (!isSafeRelativePath(s))
                 return makeError(ErrorCode::Corrupt, "refusing " + where + ": its safetensors index names '" + s +
                                                          "', which would be written outside the snapshot folder");
             const RepoFile* f = findFile(s);

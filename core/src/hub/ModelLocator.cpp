@@ -1,7 +1,7 @@
 #include "lathe/hub/ModelLocator.h"
 
+#include "common/PathUtil.h"
 #include "hub/CacheLayout.h"
-#include "hub/PathUtil.h"
 #include "lathe/hub/HubClient.h"
 #include "lathe/hub/HubToken.h"
 
@@ -34,12 +34,12 @@ Result<std::string> resolveModelDirectory(const std::string& dirOrRepoId, const 
                                           const std::string& cacheDirIn)
 {
     std::error_code ec;
-    if (!dirOrRepoId.empty() && fs::is_directory(detail::toPath(dirOrRepoId), ec)) return dirOrRepoId;
+    if (!dirOrRepoId.empty() && fs::is_directory(toPath(dirOrRepoId), ec)) return dirOrRepoId;
     if (!looksLikeRepoId(dirOrRepoId))
         return makeError(ErrorCode::NotFound, "'" + dirOrRepoId + "' is neither a model directory nor a Hugging Face repo id");
     const std::string revision = revisionIn.empty() ? "main" : revisionIn;
     const std::string cacheDir = cacheDirIn.empty() ? hubCacheDirectory() : cacheDirIn;
-    const detail::CacheLayout layout(detail::toPath(cacheDir), dirOrRepoId);
+    const detail::CacheLayout layout(toPath(cacheDir), dirOrRepoId);
     const auto commit = layout.readRef(revision);
     const std::string hint = ": download it with `lathe download-model --repo_id " + dirOrRepoId +
                              (revision == "main" ? std::string() : " --revision " + revision) + "`";
@@ -48,9 +48,9 @@ Result<std::string> resolveModelDirectory(const std::string& dirOrRepoId, const 
                                                   "@" + revision + " in " + cacheDir + hint);
     if (!layout.snapshotLooksComplete(*commit))
         return makeError(ErrorCode::NotFound, "the cached copy of " + dirOrRepoId + "@" + revision +
-                                                  " is incomplete (" + detail::fromPath(layout.snapshotDir(*commit)) +
-                                                  ")" + hint + " to finish it");
-    return detail::fromPath(layout.snapshotDir(*commit));
+                                                  " is incomplete (" + fromPath(layout.snapshotDir(*commit)) + ")" +
+                                                  hint + " to finish it");
+    return fromPath(layout.snapshotDir(*commit));
 }
 
 Result<std::string> ensureModelDirectory(const std::string& dirOrRepoId, const std::string& revision,

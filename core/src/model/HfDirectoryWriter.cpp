@@ -1,6 +1,6 @@
 #include "model/HfDirectoryWriter.h"
 
-#include "common/AtomicFile.h"
+#include "common/AtomicFileWriter.h"
 
 #include <cerrno>
 #include <cstdlib>

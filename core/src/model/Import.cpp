@@ -1,6 +1,6 @@
 #include "lathe/model/Import.h"
 
-#include "common/AtomicFile.h"
+#include "common/FileIo.h"
 #include "model/GgufImport.h"
 #include "model/HfDirectoryWriter.h"
 #include "model/Llama2cReader.h"

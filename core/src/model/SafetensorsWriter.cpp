@@ -1,6 +1,6 @@
 #include "model/SafetensorsWriter.h"
 
-#include "common/AtomicFile.h"
+#include "common/AtomicFileWriter.h"
 
 #include <nlohmann/json.hpp>
 

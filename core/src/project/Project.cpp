@@ -1,6 +1,7 @@
 #include "lathe/project/Project.h"
 
-#include "common/AtomicFile.h"
+#include "common/AtomicFileWriter.h"
+#include "common/FileIo.h"
 #include "common/JsonFields.h"
 
 #include <nlohmann/json.hpp>

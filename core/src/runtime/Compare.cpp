@@ -1,6 +1,6 @@
 #include "lathe/runtime/Compare.h"
 
-#include "lathe/runtime/RuntimeOptions.h"
+#include "lathe/common/ComputeThreads.h"
 #include "runtime/EvalText.h"
 #include "runtime/LoadedModel.h"
 #include "runtime/PerplexityWindows.h"

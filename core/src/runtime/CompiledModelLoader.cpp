@@ -1,7 +1,7 @@
 #include "runtime/LoadedModel.h"
 
-#include "calib/EmbeddingTable.h"
 #include "compiled/CompiledModelFile.h"
+#include "export/EmbeddingTable.h"
 #include "runtime/CompiledProjections.h"
 
 #include <cstdlib>
@@ -88,7 +88,7 @@ Result<LoadedModel> loadCompiledModel(const std::string& mxqPath, const std::str
                       "(embedding_rotated.pt by default), not the model's plain embedding.pt."
                     : "";
 
-        auto embedding = calib::EmbeddingTable::load(embeddingPath);
+        auto embedding = EmbeddingTable::load(embeddingPath);
         if (!embedding) return embedding.error().withContext("loading the embedding for " + mxqPath);
         if (embedding->vocabSize() != config.vocabSize || embedding->hiddenSize() != config.hiddenSize)
             return makeError(ErrorCode::InvalidArgument,

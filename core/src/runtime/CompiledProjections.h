@@ -4,7 +4,7 @@
 #include "compiled/CompiledModelFile.h"
 #include "compiled/QuantizedLinear.h"
 #include "lathe/common/Progress.h"
-#include "runtime/Projections.h"
+#include "model/Projections.h"
 
 #include <array>
 #include <memory>

@@ -1,6 +1,6 @@
 #include "lathe/runtime/Generate.h"
 
-#include "lathe/runtime/RuntimeOptions.h"
+#include "lathe/common/ComputeThreads.h"
 #include "lathe/tokenize/StreamingDecoder.h"
 #include "runtime/LoadedModel.h"
 #include "runtime/Sampler.h"

@@ -1,6 +1,6 @@
 #include "runtime/LoadedModel.h"
 
-#include "lathe/runtime/ModelPath.h"
+#include "lathe/model/ModelPath.h"
 #include "model/Checkpoint.h"
 
 namespace lathe {

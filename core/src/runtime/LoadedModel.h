@@ -4,7 +4,7 @@
 #include "lathe/common/Progress.h"
 #include "lathe/common/Result.h"
 #include "lathe/tokenize/Tokenizer.h"
-#include "runtime/Decoder.h"
+#include "model/Decoder.h"
 
 #include <memory>
 #include <string>

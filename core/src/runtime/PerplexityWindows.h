@@ -3,7 +3,7 @@
 
 #include "lathe/common/Progress.h"
 #include "lathe/runtime/Perplexity.h"
-#include "runtime/Decoder.h"
+#include "model/Decoder.h"
 
 #include <optional>
 #include <vector>

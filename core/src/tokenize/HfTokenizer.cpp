@@ -4,8 +4,8 @@
 #include "TokenizerConfig.h"
 #include "Utf8.h"
 
-#include <fstream>
-#include <iterator>
+#include "common/FileIo.h"
+
 #include <system_error>
 
 namespace lathe::tokenize {
@@ -21,11 +21,7 @@ Result<std::string> readText(const fs::path& file)
     std::error_code ec;
     if (!fs::exists(file, ec))
         return makeError(ErrorCode::NotFound, file.string() + " does not exist; pass a tokenizer.json file or a model directory");
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return makeError(ErrorCode::Io, "cannot read " + file.string() + "; check its permissions");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) return makeError(ErrorCode::Io, "reading " + file.string() + " failed");
-    return text;
+    return readWholeFile(file.string());
 }
 
 // bos_token / eos_token text → id: added tokens first, then the model's vocabulary.

@@ -3,8 +3,8 @@
 #include "SpmLibrary.h"
 #include "TokenizerConfig.h"
 
-#include <fstream>
-#include <iterator>
+#include "common/FileIo.h"
+
 #include <system_error>
 
 namespace lathe::tokenize {
@@ -20,11 +20,7 @@ Result<std::string> readBytes(const fs::path& file)
     std::error_code ec;
     if (!fs::exists(file, ec))
         return makeError(ErrorCode::NotFound, file.string() + " does not exist; pass a tokenizer.model file or a model directory");
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return makeError(ErrorCode::Io, "cannot read " + file.string() + "; check its permissions");
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) return makeError(ErrorCode::Io, "reading " + file.string() + " failed");
-    return bytes;
+    return readWholeFile(file.string());
 }
 
 // Resolves bos_token / eos_token the way transformers does: absent → the model's own id, null → none,

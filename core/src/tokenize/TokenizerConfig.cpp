@@ -1,10 +1,10 @@
 #include "TokenizerConfig.h"
 
+#include "common/FileIo.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -50,12 +50,10 @@ Result<bool> readFlag(const Json& root, const char* key, bool fallback, const st
 Result<TokenizerConfig> TokenizerConfig::read(const std::filesystem::path& file)
 {
     const std::string where = file.string();
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return makeError(ErrorCode::Io, "cannot read " + where + "; check its permissions");
-    std::stringstream buffer;
-    buffer << in.rdbuf();
+    auto text = readWholeFile(where);
+    if (!text) return makeError(ErrorCode::Io, text.error().message);  // beside a tokenizer, so it exists
 
-    const Json root = Json::parse(buffer.str(), nullptr, /*allow_exceptions=*/false);
+    const Json root = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (root.is_discarded())
         return makeError(ErrorCode::Corrupt, where + " is not valid JSON; fix or delete the file");
     if (!root.is_object()) return makeError(ErrorCode::Corrupt, where + " must hold a JSON object");

@@ -1,6 +1,6 @@
-#include "runtime/Projections.h"
+#include "model/Projections.h"
 
-#include "runtime/DecoderWeights.h"
+#include "model/DecoderWeights.h"
 
 #include <stdexcept>
 

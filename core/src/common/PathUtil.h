@@ -1,10 +1,11 @@
 #pragma once
+// Private to core.
 
 #include <filesystem>
 #include <optional>
 #include <string>
 
-namespace lathe::hub::detail {
+namespace lathe {
 
 // Environment variable, or nullopt when unset or empty.
 std::optional<std::string> envValue(const char* name);
@@ -16,17 +17,10 @@ std::string expandVars(const std::string& path);
 std::filesystem::path toPath(const std::string& utf8);
 std::string fromPath(const std::filesystem::path& path);
 
-// Writes `content` to `path` through a temporary file and a rename. `secret` = owner-only modes
-// (0600 file, 0700 directory) as huggingface_hub's _write_secret sets them.
-bool writeFileAtomically(const std::filesystem::path& path, const std::string& content, bool secret,
-                         std::string* error);
-
-bool readWholeFile(const std::filesystem::path& path, std::string& out);
-
 // True for a '/'-separated relative path with no '.', '..' or empty segments, no backslash, no drive
 // or NUL: one that cannot leave the folder it is joined to.
 bool isSafeRelativePath(const std::string& path);
 
 bool isCommitHash(const std::string& revision);  // 40 lowercase hex digits
 
-}  // namespace lathe::hub::detail
+}  // namespace lathe

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace lathe::hub::detail {
+namespace lathe {
 
 // Incremental SHA-256 (LFS oids) or SHA-1 (git blob ids) over OpenSSL's EVP interface.
 class Hasher {
@@ -64,4 +64,4 @@ private:
     std::thread m_thread;
 };
 
-}  // namespace lathe::hub::detail
+}  // namespace lathe

@@ -1,4 +1,4 @@
-#include "runtime/Decoder.h"
+#include "model/Decoder.h"
 
 #include <cmath>
 #include <limits>

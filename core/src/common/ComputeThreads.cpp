@@ -1,4 +1,4 @@
-#include "lathe/runtime/RuntimeOptions.h"
+#include "lathe/common/ComputeThreads.h"
 
 #include <ATen/Parallel.h>
 

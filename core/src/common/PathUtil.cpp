@@ -1,26 +1,16 @@
-#include "hub/PathUtil.h"
+#include "common/PathUtil.h"
 
 #include <cctype>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <random>
-#include <sstream>
-#include <system_error>
 
-#ifdef _WIN32
-#include <io.h>
-#else
-#include <fcntl.h>
+#ifndef _WIN32
 #include <pwd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
 namespace fs = std::filesystem;
 
-namespace lathe::hub::detail {
+namespace lathe {
 
 std::optional<std::string> envValue(const char* name)
 {
@@ -106,74 +96,6 @@ std::string fromPath(const fs::path& path)
     return std::string(u8.begin(), u8.end());
 }
 
-bool writeFileAtomically(const fs::path& path, const std::string& content, bool secret, std::string* error)
-{
-    std::error_code ec;
-    const fs::path dir = path.parent_path();
-    if (!dir.empty()) {
-        fs::create_directories(dir, ec);
-        if (ec) {
-            if (error) *error = "cannot create folder " + fromPath(dir) + ": " + ec.message();
-            return false;
-        }
-    }
-    std::random_device rd;
-    std::ostringstream suffix;
-    suffix << ".tmp" << std::hex << rd();
-    fs::path tmp = path;
-    tmp += suffix.str();
-#ifdef _WIN32
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        f.write(content.data(), static_cast<std::streamsize>(content.size()));
-        f.close();
-        if (!f) {
-            if (error) *error = "cannot write " + fromPath(tmp);
-            fs::remove(tmp, ec);
-            return false;
-        }
-    }
-    (void)secret;
-#else
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
-    if (fd < 0) {
-        if (error) *error = "cannot create " + fromPath(tmp) + ": " + std::strerror(errno);
-        return false;
-    }
-    std::size_t written = 0;
-    while (written < content.size()) {
-        const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-        if (n <= 0) {
-            if (error) *error = "cannot write " + fromPath(tmp) + ": " + std::strerror(errno);
-            ::close(fd);
-            fs::remove(tmp, ec);
-            return false;
-        }
-        written += static_cast<std::size_t>(n);
-    }
-    if (secret) ::fchmod(fd, 0600);  // umask must not widen or narrow what hf writes
-    ::close(fd);
-    if (secret && !dir.empty()) ::chmod(dir.c_str(), 0700);
-#endif
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        if (error) *error = "cannot rename " + fromPath(tmp) + " to " + fromPath(path) + ": " + ec.message();
-        fs::remove(tmp, ec);
-        return false;
-    }
-    return true;
-}
-
-bool readWholeFile(const fs::path& path, std::string& out)
-{
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return false;
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    out = ss.str();
-    return true;
-}
-
 bool isSafeRelativePath(const std::string& path)
 {
     if (path.empty() || path.front() == '/' || path.find('\\') != std::string::npos ||
@@ -198,4 +120,4 @@ bool isCommitHash(const std::string& revision)
     return true;
 }
 
-}  // namespace lathe::hub::detail
+}  // namespace lathe

@@ -1,4 +1,4 @@
-#include "runtime/Rope.h"
+#include "model/Rope.h"
 
 #include <cmath>
 #include <numbers>

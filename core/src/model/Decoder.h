@@ -2,10 +2,10 @@
 // Private to core: exposes libtorch types.
 
 #include "lathe/model/ModelConfig.h"
-#include "runtime/DecoderWeights.h"
-#include "runtime/KvCache.h"
-#include "runtime/Projections.h"
-#include "runtime/Rope.h"
+#include "model/DecoderWeights.h"
+#include "model/KvCache.h"
+#include "model/Projections.h"
+#include "model/Rope.h"
 
 #include <ATen/ATen.h>
 

@@ -1,4 +1,4 @@
-#include "lathe/runtime/ModelPath.h"
+#include "lathe/model/ModelPath.h"
 
 #include "lathe/hub/ModelLocator.h"
 

@@ -1,6 +1,6 @@
-#include "calib/EmbeddingTable.h"
+#include "export/EmbeddingTable.h"
 
-#include "calib/TorchSaveReader.h"
+#include "export/TorchSaveReader.h"
 
 #include <torch/csrc/jit/serialization/pickle.h>
 
@@ -11,7 +11,7 @@
 #include <system_error>
 #include <filesystem>
 
-namespace lathe::calib {
+namespace lathe {
 
 namespace {
 
@@ -110,4 +110,4 @@ std::vector<float> EmbeddingTable::lookup(std::span<const std::int32_t> ids) con
     return out;
 }
 
-}  // namespace lathe::calib
+}  // namespace lathe

@@ -1,8 +1,8 @@
-#include "hub/Hashing.h"
+#include "common/Hashing.h"
 
 #include <openssl/evp.h>
 
-namespace lathe::hub::detail {
+namespace lathe {
 
 Hasher::Hasher(Kind kind) : m_kind(kind), m_ctx(EVP_MD_CTX_new()) { reset(); }
 
@@ -121,4 +121,4 @@ void BlockHasher::run()
     }
 }
 
-}  // namespace lathe::hub::detail
+}  // namespace lathe

@@ -1,4 +1,4 @@
-#include "calib/TorchSaveReader.h"
+#include "export/TorchSaveReader.h"
 
 #include <caffe2/serialize/inline_container.h>
 
@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace lathe::calib {
+namespace lathe {
 
 namespace {
 
@@ -314,4 +314,4 @@ Result<at::Tensor> readSavedTensor(const std::string& path)
     }
 }
 
-}  // namespace lathe::calib
+}  // namespace lathe

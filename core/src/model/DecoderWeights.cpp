@@ -1,4 +1,4 @@
-#include "runtime/DecoderWeights.h"
+#include "model/DecoderWeights.h"
 
 #include "model/Checkpoint.h"
 #include "common/TensorText.h"
