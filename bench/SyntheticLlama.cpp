@@ -50,9 +50,9 @@ std::vector<TensorPlan> tensorPlan(const SyntheticLlamaSpec& s)
     return plan;
 }
 
-std::vector<SafetensorsHeaderEntry> headerEntries(const std::vector<TensorPlan>& plan)
+std::vector<model::SafetensorsHeaderEntry> headerEntries(const std::vector<TensorPlan>& plan)
 {
-    std::vector<SafetensorsHeaderEntry> entries;
+    std::vector<model::SafetensorsHeaderEntry> entries;
     for (const TensorPlan& t : plan) {
         std::vector<int64_t> shape{t.rows, t.cols};
         if (t.init == Init::Norm) shape = {t.cols};

@@ -48,7 +48,7 @@ std::vector<std::string> pudLines(size_t& bytes)
     return lines;
 }
 
-QJsonObject measure(const lathe::Tokenizer& tok, const std::vector<std::string>& lines, double minSeconds)
+QJsonObject measure(const lathe::tokenize::Tokenizer& tok, const std::vector<std::string>& lines, double minSeconds)
 {
     using Clock = std::chrono::steady_clock;
     for (const std::string& line : lines) (void)tok.encode(line, false);  // warm-up pass
@@ -114,7 +114,7 @@ int main(int argc, char** argv)
     int failures = 0;
     for (const Case& c : cases) {
         QJsonObject row{{"name", c.name}};
-        auto tok = lathe::Tokenizer::load(c.file.toStdString());
+        auto tok = lathe::tokenize::Tokenizer::load(c.file.toStdString());
         if (!tok) {
             row["error"] = QString::fromStdString(tok.error().message);
             ++failures;

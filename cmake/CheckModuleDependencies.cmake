@@ -14,7 +14,7 @@ set(allowed_compiled common model quant)
 set(allowed_calib common data hub tokenize export)
 set(allowed_runtime common model compiled tokenize export)
 set(allowed_compile common model quant compiled data export hub)
-set(allowed_project common calib compile export hub)
+set(allowed_project common calib compile quant model export hub)
 set(modules common hub data tokenize model quant export compiled calib runtime compile project)
 
 set(violations "")

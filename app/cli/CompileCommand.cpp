@@ -17,11 +17,11 @@ namespace {
 
 struct CompileFlags {
     compile::CompileOptions options;
-    // Spelled as lathe/compile/QuantPlan.h spells them; CLI11 checks them against its lists.
-    std::string bitMode = compile::toString(options.bitMode);
-    std::string weightMethod = compile::toString(options.weightMethod);
-    std::string activationMethod = compile::toString(options.activationMethod);
-    std::string rotation = compile::toString(options.rotation);
+    // Spelled as lathe/quant/QuantPlan.h spells them; CLI11 checks them against its lists.
+    std::string bitMode = quant::toString(options.bitMode);
+    std::string weightMethod = quant::toString(options.weightMethod);
+    std::string activationMethod = quant::toString(options.activationMethod);
+    std::string rotation = quant::toString(options.rotation);
     std::vector<std::string> groupBits;
     std::vector<std::string> layerBits;
     bool noResume = false;
@@ -101,10 +101,10 @@ int runCompile(CompileFlags& flags)
 {
     auto& o = flags.options;
     // The flags were checked against these spellings already.
-    o.bitMode = compile::parseBitMode(flags.bitMode).value_or(o.bitMode);
-    o.weightMethod = compile::parseWeightMethod(flags.weightMethod).value_or(o.weightMethod);
-    o.activationMethod = compile::parseActivationMethod(flags.activationMethod).value_or(o.activationMethod);
-    o.rotation = compile::parseRotationMode(flags.rotation).value_or(o.rotation);
+    o.bitMode = quant::parseBitMode(flags.bitMode).value_or(o.bitMode);
+    o.weightMethod = quant::parseWeightMethod(flags.weightMethod).value_or(o.weightMethod);
+    o.activationMethod = quant::parseActivationMethod(flags.activationMethod).value_or(o.activationMethod);
+    o.rotation = quant::parseRotationMode(flags.rotation).value_or(o.rotation);
     for (const auto& text : flags.groupBits) {
         auto parsed = parseBitsOverride(text, "--group-bits");
         if (!parsed) return reportError(parsed.error());
@@ -159,10 +159,10 @@ void addCompileCommand(CLI::App& app, int& exitCode)
     cmd->add_option("--save_path,--save-path", o.savePath, "where to write the compiled model")->required();
     cmd->add_option("--bit", flags->bitMode, "bit preset: w8 (all 8-bit), w4 (all 4-bit), w4v8 (4-bit, value 8-bit)")
         ->capture_default_str()
-        ->check(CLI::IsMember(compile::bitModeNames()));
+        ->check(CLI::IsMember(quant::bitModeNames()));
     cmd->add_option("--weight_method,--weight-method", flags->weightMethod, "weight quantizer")
         ->capture_default_str()
-        ->check(CLI::IsMember(compile::weightMethodNames()));
+        ->check(CLI::IsMember(quant::weightMethodNames()));
     cmd->add_option("--group_size,--group-size", o.groupSize,
                     "input columns per weight scale (0 = per output channel; a size that does not divide a "
                     "linear's input width leaves its last group narrower)")
@@ -177,14 +177,14 @@ void addCompileCommand(CLI::App& app, int& exitCode)
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--act_method,--act-method", flags->activationMethod, "activation scale calibration")
         ->capture_default_str()
-        ->check(CLI::IsMember(compile::activationMethodNames()));
+        ->check(CLI::IsMember(quant::activationMethodNames()));
     cmd->add_option("--percentile", o.percentile, "percentile of |x| for --act-method percentile")
         ->capture_default_str()
         ->check(CLI::Range(1e-9, 1.0));
     cmd->add_option("--rotation", flags->rotation,
                     "norm fusion + R1/R2 random Hadamard rotations (auto: on for w4, w4v8)")
         ->capture_default_str()
-        ->check(CLI::IsMember(compile::rotationModeNames()));
+        ->check(CLI::IsMember(quant::rotationModeNames()));
     cmd->add_option("--seed", o.seed, "seed of the random Hadamard rotations")->capture_default_str();
     cmd->add_option("--group_bits,--group-bits", flags->groupBits,
                     "weight bits (2..8) of a projection group, e.g. query=8 (groups: query key value output ffn "

@@ -60,7 +60,7 @@ void addDownloadModelCommand(CLI::App& app, int& exitCode)
             exitCode = reportError(modelDir.error());
             return;
         }
-        auto written = extractEmbedding(*modelDir, options->embeddingPath, stderrProgress(), interruptToken());
+        auto written = exports::extractEmbedding(*modelDir, options->embeddingPath, stderrProgress(), interruptToken());
         if (!written) {
             exitCode = reportError(written.error());
             return;

@@ -11,7 +11,7 @@
 namespace lathe::cli {
 namespace {
 
-void printWindows(const PerplexityResult& r, bool droppedLines)
+void printWindows(const runtime::PerplexityResult& r, bool droppedLines)
 {
     std::printf("text tokens: %lld\n", static_cast<long long>(r.textTokens));
     std::printf("ctx: %d (%s)\n", r.ctx, r.bosPrepended ? "BOS + ctx-1 text tokens" : "ctx text tokens, no BOS");
@@ -27,7 +27,7 @@ void printWindows(const PerplexityResult& r, bool droppedLines)
 
 void addEvalCommand(CLI::App& app, int& exitCode)
 {
-    auto options = std::make_shared<EvalOptions>();
+    auto options = std::make_shared<runtime::EvalOptions>();
     auto noBos = std::make_shared<bool>(false);
     auto compare = std::make_shared<bool>(false);
     auto json = std::make_shared<bool>(false);

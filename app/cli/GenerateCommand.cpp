@@ -11,7 +11,7 @@ namespace lathe::cli {
 
 void addGenerateCommand(CLI::App& app, int& exitCode)
 {
-    auto options = std::make_shared<GenerateOptions>();
+    auto options = std::make_shared<runtime::GenerateOptions>();
     auto greedyFlag = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("generate", "Generate text with the float reference model or a compiled model");
     cmd->add_option("--model_path,--model-path", options->modelPath, "Hugging Face model directory (the float model)");
@@ -58,8 +58,8 @@ void addGenerateCommand(CLI::App& app, int& exitCode)
             exitCode = reportError(result.error());
             return;
         }
-        const char* reason = result->stopReason == StopReason::EndOfSequence ? "end of sequence"
-                             : result->stopReason == StopReason::ContextFull ? "context full"
+        const char* reason = result->stopReason == runtime::StopReason::EndOfSequence ? "end of sequence"
+                             : result->stopReason == runtime::StopReason::ContextFull ? "context full"
                                                                              : "max new tokens";
         const double rate = result->secondsDecode > 0 ? result->generatedTokens / result->secondsDecode : 0.0;
         std::fprintf(stderr, "lathe: %d prompt tokens, %d generated (%s), %.1f tokens/s\n", result->promptTokens,

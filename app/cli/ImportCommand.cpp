@@ -11,7 +11,7 @@ namespace lathe::cli {
 
 void addImportCommand(CLI::App& app, int& exitCode)
 {
-    auto options = std::make_shared<ImportOptions>();
+    auto options = std::make_shared<model::ImportOptions>();
     CLI::App* cmd = app.add_subcommand(
         "import", "Convert a GGUF (F32/F16) or llama2.c checkpoint into a Hugging Face model folder");
     cmd->add_option("--from,--source", options->sourcePath, "the .gguf or llama2.c .bin file")->required();
@@ -25,7 +25,7 @@ void addImportCommand(CLI::App& app, int& exitCode)
             exitCode = reportError(result.error());
             return;
         }
-        const ImportSummary& s = *result;
+        const model::ImportSummary& s = *result;
         for (const std::string& w : s.warnings) std::fprintf(stderr, "lathe: warning: %s\n", w.c_str());
         std::printf("imported %s (%s): %d tensors, %lld parameters, %s embeddings, tokenizer: %s\n",
                     options->sourcePath.c_str(), s.format.c_str(), s.tensorCount,

@@ -22,17 +22,17 @@ void addInspectCommand(CLI::App& app, int& exitCode)
         ->required();
     cmd->add_flag("--json", options->json, "print machine-readable JSON");
     cmd->callback([options, &exitCode] {
-        auto dir = resolveModelPath(options->modelPath);
+        auto dir = model::resolveModelPath(options->modelPath);
         if (!dir) {
             exitCode = reportError(dir.error());
             return;
         }
-        auto summary = inspectModel(*dir);
+        auto summary = model::inspectModel(*dir);
         if (!summary) {
             exitCode = reportError(summary.error());
             return;
         }
-        const std::string text = options->json ? modelSummaryToJson(*summary) : formatModelSummary(*summary);
+        const std::string text = options->json ? model::modelSummaryToJson(*summary) : model::formatModelSummary(*summary);
         std::fwrite(text.data(), 1, text.size(), stdout);
         exitCode = 0;
     });

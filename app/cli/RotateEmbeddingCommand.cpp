@@ -34,7 +34,7 @@ void addRotateEmbeddingCommand(CLI::App& app, int& exitCode)
                     "where to write the rotated bfloat16 embedding (torch.load-able)")
         ->required();
     cmd->callback([options, &exitCode] {
-        auto written = rotateEmbedding(options->embeddingPath, options->rotationPath, options->outputPath,
+        auto written = exports::rotateEmbedding(options->embeddingPath, options->rotationPath, options->outputPath,
                                        stderrProgress(), interruptToken());
         if (!written) {
             exitCode = reportError(written.error());

@@ -14,9 +14,9 @@ namespace {
 
 int run(const std::string& projectPath)
 {
-    auto settings = loadProject(projectPath);
+    auto settings = project::loadProject(projectPath);
     if (!settings) return reportError(settings.error());
-    auto summary = runProject(*settings, stderrProgress(), interruptToken());
+    auto summary = project::runProject(*settings, stderrProgress(), interruptToken());
     if (!summary) return reportError(summary.error());
     for (const std::string& w : summary->calibration.warnings) std::fprintf(stderr, "lathe: warning: %s\n", w.c_str());
     const auto& c = summary->compile;

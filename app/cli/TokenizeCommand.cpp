@@ -74,7 +74,7 @@ int run(const TokenizeOptions& options)
             splitInto(source, separator, inputs);
     }
 
-    auto tokenizer = Tokenizer::load(options.tokenizer);
+    auto tokenizer = tokenize::Tokenizer::load(options.tokenizer);
     if (!tokenizer) return reportError(tokenizer.error());
     for (const std::string& input : inputs) {
         if (interruptToken().stopRequested()) return reportError(makeError(ErrorCode::Cancelled, "interrupted"));

@@ -49,7 +49,7 @@ private Q_SLOTS:
         const QString name = QString::fromLatin1(QTest::currentDataTag()).replace(' ', '_');
         const QString err = save(name, expr, tensor);
         QVERIFY2(err.isEmpty(), qPrintable(err));
-        auto table = EmbeddingTable::load(m_dir.filePath(name + ".pt").toStdString());
+        auto table = exports::EmbeddingTable::load(m_dir.filePath(name + ".pt").toStdString());
         QVERIFY2(table, table ? "" : table.error().message.c_str());
         QCOMPARE(table->vocabSize(), 6);
         QCOMPARE(table->hiddenSize(), 4);
@@ -83,7 +83,7 @@ private Q_SLOTS:
         const QString err = runPython(QStringLiteral("import torch\ntorch.manual_seed(3)\ne = torch.randn(6, 4)\n"
                                                      "torch.save(%1, '%2')\n").arg(expr, pt));
         QVERIFY2(err.isEmpty(), qPrintable(err));
-        auto table = EmbeddingTable::load(pt.toStdString());
+        auto table = exports::EmbeddingTable::load(pt.toStdString());
         QVERIFY(!table);
         QCOMPARE(int(table.error().code), code);
         QVERIFY2(QString::fromStdString(table.error().message).contains(message), table.error().message.c_str());
@@ -92,7 +92,7 @@ private Q_SLOTS:
 
     void rejectsMissingAndGarbageFiles()
     {
-        auto missing = EmbeddingTable::load(m_dir.filePath("nope.pt").toStdString());
+        auto missing = exports::EmbeddingTable::load(m_dir.filePath("nope.pt").toStdString());
         QVERIFY(!missing);
         QCOMPARE(missing.error().code, ErrorCode::NotFound);
         const QString garbage = m_dir.filePath("garbage.pt");
@@ -100,7 +100,7 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("PK\x03\x04 this is not a torch file at all");
         f.close();
-        auto bad = EmbeddingTable::load(garbage.toStdString());
+        auto bad = exports::EmbeddingTable::load(garbage.toStdString());
         QVERIFY(!bad);
         QCOMPARE(bad.error().code, ErrorCode::Corrupt);
         QVERIFY(QString::fromStdString(bad.error().message).contains("torch.save"));

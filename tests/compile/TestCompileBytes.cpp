@@ -1,5 +1,5 @@
 // The compiled container and report of stories260K stay byte for byte what the compiler wrote before the
-// quantization rules got one owner (lathe/compile/QuantPlan.h) and the container one encoding of a linear
+// quantization rules got one owner (lathe/quant/QuantPlan.h) and the container one encoding of a linear
 // (compiled::encodeLinear): any change to the bits, the tensors, their order or the metadata shows here.
 //
 // The digests below were recorded with the `lathe` built from the tree before that refactor (commit fdcddf6),

@@ -37,7 +37,7 @@ using namespace lathe::compile;
 
 namespace {
 
-ModelConfig smallConfig()
+model::ModelConfig smallConfig()
 {
     return test::tinyLlamaConfig({.hiddenSize = 32,
                                   .intermediateSize = 48,
@@ -57,7 +57,7 @@ at::Tensor randomTensor(std::mt19937_64& rng, std::vector<int64_t> shape, double
     return t;
 }
 
-quant::WeightMap randomWeights(const ModelConfig& c, uint64_t seed)
+quant::WeightMap randomWeights(const model::ModelConfig& c, uint64_t seed)
 {
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> u(-1.0, 1.0);
@@ -65,11 +65,11 @@ quant::WeightMap randomWeights(const ModelConfig& c, uint64_t seed)
 }
 
 // A Hugging Face folder (config.json + model.safetensors) holding `weights`.
-void writeModel(const QString& dir, const ModelConfig& c, const quant::WeightMap& weights)
+void writeModel(const QString& dir, const model::ModelConfig& c, const quant::WeightMap& weights)
 {
     QDir().mkpath(dir);
-    NamedTensors tensors(weights.begin(), weights.end());
-    QVERIFY(writeSafetensors((dir + "/model.safetensors").toStdString(), tensors).ok());
+    model::NamedTensors tensors(weights.begin(), weights.end());
+    QVERIFY(model::writeSafetensors((dir + "/model.safetensors").toStdString(), tensors).ok());
     QVERIFY(writeFileAtomically((dir + "/config.json").toStdString(), modelConfigToJson(c)).ok());
 }
 
@@ -103,14 +103,14 @@ private Q_SLOTS:
 
     void streamedWeightsMatchWholeModelTransforms()
     {
-        const ModelConfig c = smallConfig();
+        const model::ModelConfig c = smallConfig();
         const quant::WeightMap original = randomWeights(c, 11);
         const QString dir = m_dir.filePath("streamed/model");
         writeModel(dir, c, original);
-        auto checkpoint = Checkpoint::open(dir.toStdString());
+        auto checkpoint = model::Checkpoint::open(dir.toStdString());
         QVERIFY2(checkpoint.ok(), checkpoint.ok() ? "" : checkpoint.error().message.c_str());
 
-        ModelConfig wholeConfig = c;
+        model::ModelConfig wholeConfig = c;
         quant::WeightMap whole = original;
         quant::TransformOptions t;
         t.seed = 21;
@@ -118,7 +118,7 @@ private Q_SLOTS:
         QVERIFY(rotations.ok());
 
         CompileOptions o = baseOptions(m_dir.filePath("streamed"));
-        o.bitMode = BitMode::W4;
+        o.bitMode = quant::BitMode::W4;
         o.seed = 21;
         auto plan = makeCompilePlan(o, dir.toStdString(), c);
         QVERIFY2(plan.ok(), plan.ok() ? "" : plan.error().message.c_str());
@@ -143,7 +143,7 @@ private Q_SLOTS:
         QVERIFY(at::equal(head->finalNorm, whole.at("model.norm.weight")));
 
         // Unrotated (w8): the checkpoint's own tensors, the tied head being the embedding.
-        o.bitMode = BitMode::W8;
+        o.bitMode = quant::BitMode::W8;
         auto w8 = makeCompilePlan(o, dir.toStdString(), c);
         QVERIFY(w8.ok() && !w8->rotate);
         auto plainHead = loadHeadWeights(**checkpoint, *w8, {});
@@ -159,11 +159,11 @@ private Q_SLOTS:
     // must not change the result.
     void blockSizesDoNotChangeResults()
     {
-        ModelConfig c = smallConfig();
+        model::ModelConfig c = smallConfig();
         c.vocabSize = 45;
         const QString dir = m_dir.filePath("blocks/model");
         writeModel(dir, c, randomWeights(c, 12));
-        auto checkpoint = Checkpoint::open(dir.toStdString());
+        auto checkpoint = model::Checkpoint::open(dir.toStdString());
         QVERIFY(checkpoint.ok());
         auto plan = makeCompilePlan(baseOptions(m_dir.filePath("blocks")), dir.toStdString(), c);
         QVERIFY(plan.ok());
@@ -213,16 +213,16 @@ private Q_SLOTS:
     // as a different propagated SQNR). o_proj, whose inputs carry q/k/v's error, gets other codes.
     void floatTargetLeavesTheFirstLayersQkvAlone()
     {
-        ModelConfig c = smallConfig();
+        model::ModelConfig c = smallConfig();
         c.numKvHeads = 1;
         const QString dir = m_dir.filePath("target/model");
         writeModel(dir, c, randomWeights(c, 13));
-        auto checkpoint = Checkpoint::open(dir.toStdString());
+        auto checkpoint = model::Checkpoint::open(dir.toStdString());
         QVERIFY(checkpoint.ok());
         auto compileLayer0 = [&](bool floatTarget) {
             CompileOptions o = baseOptions(m_dir.filePath("target"));
-            o.bitMode = BitMode::W4;
-            o.rotation = RotationMode::Off;
+            o.bitMode = quant::BitMode::W4;
+            o.rotation = quant::RotationMode::Off;
             o.floatTarget = floatTarget;
             auto plan = makeCompilePlan(o, dir.toStdString(), c);
             if (!plan) qFatal("%s", plan.error().message.c_str());
@@ -241,7 +241,7 @@ private Q_SLOTS:
             return std::move(layer).value();
         };
         const CompiledLayer on = compileLayer0(true), off = compileLayer0(false);
-        for (Projection p : {Projection::Query, Projection::Key, Projection::Value})
+        for (model::Projection p : {model::Projection::Query, model::Projection::Key, model::Projection::Value})
             QVERIFY(at::equal(on.linears.at(p).weight.codes, off.linears.at(p).weight.codes));
         for (int i = 0; i < 3; ++i) {
             qInfo("%s propagated SQNR: target %.6f dB, none %.6f dB", on.reports[i].projection.c_str(),
@@ -249,10 +249,10 @@ private Q_SLOTS:
             QCOMPARE(on.reports[i].sqnrPropagatedDb, off.reports[i].sqnrPropagatedDb);
             QCOMPARE(on.reports[i].sqnrIsolatedDb, off.reports[i].sqnrIsolatedDb);
         }
-        QVERIFY(!at::equal(on.linears.at(Projection::Output).weight.codes,
-                           off.linears.at(Projection::Output).weight.codes));
+        QVERIFY(!at::equal(on.linears.at(model::Projection::Output).weight.codes,
+                           off.linears.at(model::Projection::Output).weight.codes));
         QVERIFY(
-            !at::equal(on.linears.at(Projection::Down).weight.codes, off.linears.at(Projection::Down).weight.codes));
+            !at::equal(on.linears.at(model::Projection::Down).weight.codes, off.linears.at(model::Projection::Down).weight.codes));
     }
 
     // The streams a layer hands on are the decoder layer itself: the float model's on the float stream, the compiled
@@ -267,13 +267,13 @@ private Q_SLOTS:
     void layerOutputsAreTheDecodersOutputs()
     {
         QFETCH(int64_t, budget);
-        ModelConfig c = smallConfig();
+        model::ModelConfig c = smallConfig();
         const QString dir = m_dir.filePath("streams/model");
         writeModel(dir, c, randomWeights(c, 14));
-        auto checkpoint = Checkpoint::open(dir.toStdString());
+        auto checkpoint = model::Checkpoint::open(dir.toStdString());
         QVERIFY(checkpoint.ok());
         CompileOptions o = baseOptions(m_dir.filePath("streams"));
-        o.rotation = RotationMode::Off;
+        o.rotation = quant::RotationMode::Off;
         auto plan = makeCompilePlan(o, dir.toStdString(), c);
         QVERIFY(plan.ok());
         auto weights = loadLayerWeights(**checkpoint, *plan, 1, {});
@@ -290,7 +290,7 @@ private Q_SLOTS:
         StepProgress progress({}, 100);
         auto layer = LayerCompiler(*plan, store, 3, progress, {}).compile(1, *weights);
         QVERIFY2(layer.ok(), layer.ok() ? "" : layer.error().message.c_str());
-        const Rope rope(c);
+        const model::Rope rope(c);
         // Both streams are kept in float16 between layers: compare within half an fp16 step.
         auto near = [](const at::Tensor& got, const at::Tensor& want) {
             return ((got - want).abs() <= want.abs() * std::ldexp(1.0, -11) + 1e-6).all().item<bool>();
@@ -299,10 +299,10 @@ private Q_SLOTS:
             const auto ctx = makePositionContext(c, rope, 0, floatIn[s].size(1));
             const at::Tensor wantFloat = decoderLayer(
                 c, weights->inputNorm, weights->postAttentionNorm,
-                [&](Projection p, const at::Tensor& x) { return floatProjection(*weights, p, x); }, floatIn[s], ctx);
+                [&](model::Projection p, const at::Tensor& x) { return floatProjection(*weights, p, x); }, floatIn[s], ctx);
             const at::Tensor wantQuant = decoderLayer(
                 c, weights->inputNorm, weights->postAttentionNorm,
-                [&](Projection p, const at::Tensor& x) { return layer->linears.at(p).forward(x); }, quantIn[s], ctx);
+                [&](model::Projection p, const at::Tensor& x) { return layer->linears.at(p).forward(x); }, quantIn[s], ctx);
             QVERIFY(near(*store.get(kFloatStream, s), wantFloat));
             QVERIFY(near(*store.get(kQuantStream, s), wantQuant));
             QVERIFY(!near(*store.get(kQuantStream, s), wantFloat));
@@ -316,7 +316,7 @@ private Q_SLOTS:
 
     void planResolvesBitsAndPaths()
     {
-        ModelConfig c = smallConfig();
+        model::ModelConfig c = smallConfig();
         CompileOptions o = baseOptions(m_dir.path());
         auto plan = makeCompilePlan(o, "/models/tiny", c);
         QVERIFY(plan.ok());
@@ -325,9 +325,9 @@ private Q_SLOTS:
             QCOMPARE(l.weightBits, l.group == "value" ? 8 : 4);
             QCOMPARE(l.activationBits, 8);
         }
-        QCOMPARE(plan->linear(1, Projection::Down).module, std::string("model.layers.1.mlp.down_proj"));
-        QCOMPARE(plan->linear(1, Projection::Down).in, int64_t(48));
-        QCOMPARE(plan->linear(-1, Projection::Head).out, int64_t(40));
+        QCOMPARE(plan->linear(1, model::Projection::Down).module, std::string("model.layers.1.mlp.down_proj"));
+        QCOMPARE(plan->linear(1, model::Projection::Down).in, int64_t(48));
+        QCOMPARE(plan->linear(-1, model::Projection::Head).out, int64_t(40));
         QVERIFY(plan->rotate);
         QVERIFY(!plan->compiledConfig.tieWordEmbeddings);
         QCOMPARE(plan->reportPath, o.savePath + ".report.json");
@@ -338,7 +338,7 @@ private Q_SLOTS:
         QCOMPARE(plan->rotatedEmbeddingPath, (m_dir.path() + "/out/embedding_rotated.pt").toStdString());
 
         // Overrides: group, then layer.group; 16-bit activations by module name.
-        o.bitMode = BitMode::W8;
+        o.bitMode = quant::BitMode::W8;
         o.groupBits = {{"ffn", 4}, {"head", 6}};
         o.layerGroupBits = {{"1.ffn", 2}, {"0.query", 3}};
         o.keep16BitActivations = {"model.layers.0.mlp.down_proj", "lm_head"};
@@ -349,18 +349,18 @@ private Q_SLOTS:
         QVERIFY(plan->rotationPath.empty());
         QCOMPARE(plan->modelName, std::string("Tiny-Model"));
         QCOMPARE(plan->reportCsvPath, (m_dir.path() + "/r.csv").toStdString());
-        QCOMPARE(plan->linear(0, Projection::Query).weightBits, 3);
-        QCOMPARE(plan->linear(1, Projection::Query).weightBits, 8);
-        QCOMPARE(plan->linear(0, Projection::Gate).weightBits, 4);
-        QCOMPARE(plan->linear(1, Projection::Up).weightBits, 2);
-        QCOMPARE(plan->linear(-1, Projection::Head).weightBits, 6);
-        QCOMPARE(plan->linear(0, Projection::Down).activationBits, 16);
-        QCOMPARE(plan->linear(1, Projection::Down).activationBits, 8);
-        QCOMPARE(plan->linear(-1, Projection::Head).activationBits, 16);
+        QCOMPARE(plan->linear(0, model::Projection::Query).weightBits, 3);
+        QCOMPARE(plan->linear(1, model::Projection::Query).weightBits, 8);
+        QCOMPARE(plan->linear(0, model::Projection::Gate).weightBits, 4);
+        QCOMPARE(plan->linear(1, model::Projection::Up).weightBits, 2);
+        QCOMPARE(plan->linear(-1, model::Projection::Head).weightBits, 6);
+        QCOMPARE(plan->linear(0, model::Projection::Down).activationBits, 16);
+        QCOMPARE(plan->linear(1, model::Projection::Down).activationBits, 8);
+        QCOMPARE(plan->linear(-1, model::Projection::Head).activationBits, 16);
 
         o = baseOptions(m_dir.path());
-        o.rotation = RotationMode::On;
-        o.bitMode = BitMode::W8;
+        o.rotation = quant::RotationMode::On;
+        o.bitMode = quant::BitMode::W8;
         QVERIFY(makeCompilePlan(o, "/models/tiny", c)->rotate);
 
         auto refused = [&](CompileOptions bad, const std::string& message) {

@@ -38,9 +38,9 @@ double field(const QByteArray& out, const QString& name)
 }
 
 // A tensor of the container, read with the safetensors layer only.
-at::Tensor containerTensor(const SafetensorsFile& file, const std::string& name)
+at::Tensor containerTensor(const model::SafetensorsFile& file, const std::string& name)
 {
-    const SafetensorsEntry* e = file.find(name);
+    const model::SafetensorsEntry* e = file.find(name);
     if (!e) qFatal("container lacks %s", name.c_str());
     const at::ScalarType type = e->dtype == "F32" ? at::kFloat : e->dtype == "I8" ? at::kChar : at::kByte;
     at::Tensor t = at::empty(e->shape, type);
@@ -49,7 +49,7 @@ at::Tensor containerTensor(const SafetensorsFile& file, const std::string& name)
 }
 
 // Codes of a linear: int8 as stored, or two 4-bit two's-complement values per byte (low nibble first).
-at::Tensor codesOf(const SafetensorsFile& file, const std::string& module)
+at::Tensor codesOf(const model::SafetensorsFile& file, const std::string& module)
 {
     at::Tensor stored = containerTensor(file, module + ".weight_q");
     if (stored.scalar_type() == at::kChar) return stored.to(at::kDouble);
@@ -63,7 +63,7 @@ at::Tensor codesOf(const SafetensorsFile& file, const std::string& module)
 
 at::Tensor modelTensor(const QString& modelDir, const std::string& name)
 {
-    auto checkpoint = Checkpoint::open(modelDir.toStdString());
+    auto checkpoint = model::Checkpoint::open(modelDir.toStdString());
     if (!checkpoint) qFatal("%s", checkpoint.error().message.c_str());
     auto t = checkpoint.value()->load(name, at::kFloat);
     if (!t) qFatal("%s", t.error().message.c_str());
@@ -109,7 +109,7 @@ class TestCompileStories : public QObject {
     // RMSNorm, and the compiled linear as dequantized codes times the input on its static 8-bit grid.
     double recomputedQuerySqnr(const QString& container, const at::Tensor& r1)
     {
-        auto file = SafetensorsFile::open(container.toStdString());
+        auto file = model::SafetensorsFile::open(container.toStdString());
         if (!file) qFatal("%s", file.error().message.c_str());
         const std::string module = "model.layers.0.self_attn.q_proj";
         const at::Tensor codes = codesOf(**file, module);
@@ -199,7 +199,7 @@ private Q_SLOTS:
         QVERIFY(csv.last().startsWith("-1,lm_head,head,8,8,"));
 
         // The container: every tensor of every linear, the norms, the tokenizer, Lathe's metadata.
-        auto file = SafetensorsFile::open(out("w8/stories.lathe").toStdString());
+        auto file = model::SafetensorsFile::open(out("w8/stories.lathe").toStdString());
         QVERIFY2(file.ok(), file.ok() ? "" : file.error().message.c_str());
         QCOMPARE(QString::fromStdString((*file)->metadata().at("format")), QString("lathe-compiled-model"));
         for (int i = 0; i < kLayers; ++i)
@@ -235,7 +235,7 @@ private Q_SLOTS:
 
         // The rotation is the seeded random Hadamard, and the rotated embedding is what the reference flow's
         // rotate_embedding step (lathe rotate-embedding) makes from embedding.pt and that rotation file.
-        auto rotation = readRotationFile(out("w4v8/spinWeight/stories260K/R1/global_rotation.pth").toStdString());
+        auto rotation = exports::readRotationFile(out("w4v8/spinWeight/stories260K/R1/global_rotation.pth").toStdString());
         QVERIFY(rotation.ok());
         QCOMPARE(rotation->size, 64);
         const auto rot = at::from_blob(rotation->values.data(), {64, 64}, at::kDouble);
@@ -307,7 +307,7 @@ private Q_SLOTS:
         QCOMPARE(info.linears.at("model.layers.0.mlp.down_proj").activationBits, 16);
         QCOMPARE(info.linears.at("model.layers.1.mlp.gate_proj").weightBits, 6);
         QCOMPARE(info.linears.at("model.layers.3.self_attn.q_proj").groupSize, int64_t(4));
-        auto file = SafetensorsFile::open(out("overrides/stories.lathe").toStdString());
+        auto file = model::SafetensorsFile::open(out("overrides/stories.lathe").toStdString());
         QVERIFY(file.ok());
         for (const std::string module :
              {"model.layers.3.self_attn.q_proj", "model.layers.1.mlp.down_proj", "lm_head"}) {
@@ -337,7 +337,7 @@ private Q_SLOTS:
                               {"HF_HUB_CACHE=" + out("hub"), "HF_HUB_OFFLINE=1"});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(QFile::exists(out("hub-out/spinWeight/stories260K/R1/global_rotation.pth")));
-        auto file = SafetensorsFile::open(out("hub-out/model.lathe").toStdString());
+        auto file = model::SafetensorsFile::open(out("hub-out/model.lathe").toStdString());
         QVERIFY(file.ok());
         const auto provenance = nlohmann::json::parse((*file)->metadata().at("provenance"));
         QCOMPARE(provenance["source"]["model_path"].get<std::string>(), std::string("karpathy/stories260K"));
@@ -354,7 +354,7 @@ private Q_SLOTS:
         qInfo("w8 layer 0 q_proj isolated SQNR: report %.6f dB, recomputed %.6f dB", reportedW8, w8);
         QVERIFY2(std::abs(w8 - reportedW8) < 1e-3, qPrintable(QString::number(w8 - reportedW8)));
 
-        auto rotation = readRotationFile(out("w4v8/spinWeight/stories260K/R1/global_rotation.pth").toStdString());
+        auto rotation = exports::readRotationFile(out("w4v8/spinWeight/stories260K/R1/global_rotation.pth").toStdString());
         QVERIFY(rotation.ok());
         const auto r1 = at::from_blob(rotation->values.data(), {64, 64}, at::kDouble).clone();
         const double w4 = recomputedQuerySqnr(out("w4v8/stories.lathe"), r1);
@@ -371,8 +371,8 @@ private Q_SLOTS:
             o.modelPath = m_fx.model.toStdString();
             o.calibDataPath = m_fx.calib.toStdString();
             o.savePath = out("method-" + QString::fromStdString(method) + ".lathe").toStdString();
-            o.bitMode = compile::BitMode::W4;
-            o.weightMethod = compile::parseWeightMethod(method).value();
+            o.bitMode = quant::BitMode::W4;
+            o.weightMethod = quant::parseWeightMethod(method).value();
             auto s = compile::compileModel(o);
             if (!s) qFatal("%s", s.error().message.c_str());
             return s->report;
@@ -399,7 +399,7 @@ private Q_SLOTS:
             o.calibDataPath = m_fx.calib.toStdString();
             o.savePath = out(floatTarget ? "float-target.lathe" : "own-target.lathe").toStdString();
             o.groupSize = 32;
-            o.rotation = compile::RotationMode::Off;
+            o.rotation = quant::RotationMode::Off;
             o.floatTarget = floatTarget;
             auto s = compile::compileModel(o);
             if (!s) qFatal("%s", s.error().message.c_str());

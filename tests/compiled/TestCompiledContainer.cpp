@@ -25,9 +25,9 @@ using namespace lathe::test;
 
 namespace {
 
-ModelConfig tinyConfig()
+model::ModelConfig tinyConfig()
 {
-    ModelConfig c = tinyLlamaConfig({.numLayers = 2, .maxPositionEmbeddings = 32});
+    model::ModelConfig c = tinyLlamaConfig({.numLayers = 2, .maxPositionEmbeddings = 32});
     c.tieWordEmbeddings = false;  // compiled configs are untied: lm_head is a quantized linear of its own
     c.bosTokenId = 1;
     c.eosTokenIds = {2};
@@ -74,9 +74,9 @@ TinyModel makeTinyModel()
 {
     TinyModel m;
     m.info.config = tinyConfig();
-    m.info.bitMode = compile::BitMode::W4V8;
-    m.info.weightMethod = compile::WeightMethod::Gptq;
-    m.info.activationMethod = compile::ActivationMethod::Percentile;
+    m.info.bitMode = quant::BitMode::W4V8;
+    m.info.weightMethod = quant::WeightMethod::Gptq;
+    m.info.activationMethod = quant::ActivationMethod::Percentile;
     m.info.percentile = 0.9999;
     m.info.rotation = {true, true, true, "random-hadamard", 18446744073709551557ull};
     m.info.embeddingRotated = true;
@@ -97,9 +97,9 @@ TinyModel makeTinyModel()
 }
 
 // The same tensors laid out independently of CompiledModelWriter (for byte comparison and for damaged variants).
-NamedTensors namedTensors(const TinyModel& m)
+model::NamedTensors namedTensors(const TinyModel& m)
 {
-    NamedTensors t;
+    model::NamedTensors t;
     for (const auto& [module, l] : m.linears) {
         t.emplace_back(weightCodesName(module), l.weight.bits <= 4 ? *quant::packInt4(l.weight.codes) : l.weight.codes);
         t.emplace_back(weightScaleName(module), l.weight.scales);
@@ -143,12 +143,12 @@ private:
 
     // Writes the tiny model with `mutate` applied to its tensors and metadata, then opens it.
     Result<std::shared_ptr<const CompiledModelFile>> openVariant(
-        const char* name, const std::function<void(NamedTensors&, std::map<std::string, std::string>&)>& mutate)
+        const char* name, const std::function<void(model::NamedTensors&, std::map<std::string, std::string>&)>& mutate)
     {
         auto tensors = namedTensors(m_model);
         auto metadata = toMetadata(m_model.info);
         mutate(tensors, metadata);
-        auto written = writeSafetensors(path(name), tensors, metadata);
+        auto written = model::writeSafetensors(path(name), tensors, metadata);
         if (!written) return written.error();
         return CompiledModelFile::open(path(name));
     }
@@ -178,7 +178,7 @@ private Q_SLOTS:
         QVERIFY2(written.ok(), written.ok() ? "" : written.error().message.c_str());
 
         // Streaming writer and in-memory serialisation agree byte for byte.
-        auto expected = serializeSafetensors(namedTensors(m_model), toMetadata(m_model.info));
+        auto expected = model::serializeSafetensors(namedTensors(m_model), toMetadata(m_model.info));
         QVERIFY(expected.ok());
         QCOMPARE(readAll(QString::fromStdString(file)).toStdString(), *expected);
 
@@ -187,9 +187,9 @@ private Q_SLOTS:
         const CompiledModelFile& f = **opened;
         const CompiledModelInfo& info = f.info();
         QCOMPARE(modelConfigToJson(info.config), modelConfigToJson(m_model.info.config));
-        QVERIFY(info.bitMode == compile::BitMode::W4V8);
-        QVERIFY(info.weightMethod == compile::WeightMethod::Gptq);
-        QVERIFY(info.activationMethod == compile::ActivationMethod::Percentile);
+        QVERIFY(info.bitMode == quant::BitMode::W4V8);
+        QVERIFY(info.weightMethod == quant::WeightMethod::Gptq);
+        QVERIFY(info.activationMethod == quant::ActivationMethod::Percentile);
         QVERIFY(info.percentile == 0.9999);
         QVERIFY(info.rotation.fusedNorms && info.rotation.r1 && info.rotation.r2 && info.embeddingRotated);
         QCOMPARE(info.rotation.kind, std::string("random-hadamard"));
@@ -219,7 +219,7 @@ private Q_SLOTS:
         for (const auto& [file, bytes] : m_model.tokenizerFiles) QCOMPARE(*f.tokenizerFile(file), bytes);
 
         // The stored layout, as any safetensors reader sees it.
-        auto raw = SafetensorsFile::open(file);
+        auto raw = model::SafetensorsFile::open(file);
         QVERIFY(raw.ok());
         const auto* q = (*raw)->find("model.layers.0.self_attn.q_proj.weight_q");  // 4-bit, packed
         QVERIFY(q && q->dtype == "U8" && q->shape == (std::vector<int64_t>{8, 4}));
@@ -257,7 +257,7 @@ private Q_SLOTS:
             if (p.detail == "big") bigProgress.push_back(p.done);
         });
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
-        auto raw = SafetensorsFile::open(file);
+        auto raw = model::SafetensorsFile::open(file);
         QVERIFY(raw.ok());
         const auto* big = (*raw)->find("big");
         QVERIFY(big && big->dtype == "U8" && big->end - big->begin == uint64_t(20) << 20);
@@ -347,11 +347,11 @@ private Q_SLOTS:
         const std::string file = path("ragged.lathe");
         const auto written = writeWithWriter(m, file);
         QVERIFY2(written.ok(), written.ok() ? "" : written.error().message.c_str());
-        auto expected = serializeSafetensors(namedTensors(m), toMetadata(m.info));
+        auto expected = model::serializeSafetensors(namedTensors(m), toMetadata(m.info));
         QVERIFY(expected.ok());
         QCOMPARE(readAll(QString::fromStdString(file)).toStdString(), *expected);
 
-        auto raw = SafetensorsFile::open(file);
+        auto raw = model::SafetensorsFile::open(file);
         QVERIFY(raw.ok());
         QCOMPARE((*raw)->metadata().at("format_version"), std::string("2"));
         const auto* d = (*raw)->find(down + ".weight_scale");
@@ -389,7 +389,7 @@ private Q_SLOTS:
         // The same tensors labelled format 1, which promised group sizes that divide: refused, naming the linear.
         auto md = toMetadata(m.info);
         md["format_version"] = "1";
-        QVERIFY(writeSafetensors(path("ragged-v1.lathe"), namedTensors(m), md).ok());
+        QVERIFY(model::writeSafetensors(path("ragged-v1.lathe"), namedTensors(m), md).ok());
         expectError(CompiledModelFile::open(path("ragged-v1.lathe")), ErrorCode::Corrupt,
                     {"ragged-v1.lathe", down.c_str(), "group size 5", "does not divide its input width 12",
                      "format 1 requires a divisor"});
@@ -406,20 +406,20 @@ private Q_SLOTS:
         expectError(openVariant("version.lathe", [](auto&, auto& md) { md["format_version"] = "one"; }),
                     ErrorCode::Corrupt, {"format_version", "\"one\""});
         expectError(openVariant("missing.lathe",
-                                [](NamedTensors& t, auto&) {
+                                [](model::NamedTensors& t, auto&) {
                                     std::erase_if(t, [](auto& e) {
                                         return e.first == "model.layers.1.mlp.up_proj.weight_scale";
                                     });
                                 }),
                     ErrorCode::Corrupt, {"model.layers.1.mlp.up_proj.weight_scale", "missing", "missing.lathe"});
         expectError(openVariant("shape.lathe",
-                                [](NamedTensors& t, auto&) {
+                                [](model::NamedTensors& t, auto&) {
                                     for (auto& [name, tensor] : t)
                                         if (name == "model.norm.weight") tensor = at::ones({7});
                                 }),
                     ErrorCode::Corrupt, {"model.norm.weight", "F32 [7]", "F32 [8]"});
         expectError(openVariant("dtype.lathe",
-                                [](NamedTensors& t, auto&) {
+                                [](model::NamedTensors& t, auto&) {
                                     for (auto& [name, tensor] : t)
                                         if (name == "model.layers.0.self_attn.k_proj.weight_q")
                                             tensor = tensor.to(at::kByte);
@@ -472,7 +472,7 @@ private Q_SLOTS:
     void damagedValuesAreNamedWhenRead()
     {
         // Codes outside a 3-bit grid (packed nibbles hold -8..7) and a zero input scale open, then fail on read.
-        auto opened = openVariant("values.lathe", [](NamedTensors& t, auto&) {
+        auto opened = openVariant("values.lathe", [](model::NamedTensors& t, auto&) {
             for (auto& [name, tensor] : t) {
                 if (name == "model.layers.0.self_attn.v_proj.weight_q") {
                     tensor = tensor.clone();

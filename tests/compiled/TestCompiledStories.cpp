@@ -28,38 +28,38 @@ using namespace lathe::test;
 
 namespace {
 
-constexpr Projection kLayerProjections[] = {Projection::Query, Projection::Key,  Projection::Value, Projection::Output,
-                                            Projection::Gate,  Projection::Up,   Projection::Down};
+constexpr model::Projection kLayerProjections[] = {model::Projection::Query, model::Projection::Key,  model::Projection::Value, model::Projection::Output,
+                                            model::Projection::Gate,  model::Projection::Up,   model::Projection::Down};
 
 // The float linears, with a max observer on every input.
-class ObservedProjections : public Projections {
+class ObservedProjections : public model::Projections {
 public:
-    explicit ObservedProjections(const DecoderWeights& weights) : m_weights(weights) {}
-    at::Tensor apply(int layer, Projection p, const at::Tensor& x) const override
+    explicit ObservedProjections(const model::DecoderWeights& weights) : m_weights(weights) {}
+    at::Tensor apply(int layer, model::Projection p, const at::Tensor& x) const override
     {
         auto r = m_observers[{layer, int(p)}].observe(x);
         if (!r) throw std::runtime_error(r.error().message);
-        if (p == Projection::Head) return at::linear(x, m_weights.lmHead);
+        if (p == model::Projection::Head) return at::linear(x, m_weights.lmHead);
         return floatProjection(m_weights.layers[size_t(layer)], p, x);
     }
-    const quant::MaxObserver& observer(int layer, Projection p) const { return m_observers.at({layer, int(p)}); }
+    const quant::MaxObserver& observer(int layer, model::Projection p) const { return m_observers.at({layer, int(p)}); }
 
 private:
-    const DecoderWeights& m_weights;
+    const model::DecoderWeights& m_weights;
     mutable std::map<std::pair<int, int>, quant::MaxObserver> m_observers;
 };
 
-at::Tensor floatWeight(const LayerWeights& l, Projection p)
+at::Tensor floatWeight(const model::LayerWeights& l, model::Projection p)
 {
     switch (p) {
-    case Projection::Query: return l.qProj;
-    case Projection::Key: return l.kProj;
-    case Projection::Value: return l.vProj;
-    case Projection::Output: return l.oProj;
-    case Projection::Gate: return l.gateProj;
-    case Projection::Up: return l.upProj;
-    case Projection::Down: return l.downProj;
-    case Projection::Head: break;
+    case model::Projection::Query: return l.qProj;
+    case model::Projection::Key: return l.kProj;
+    case model::Projection::Value: return l.vProj;
+    case model::Projection::Output: return l.oProj;
+    case model::Projection::Gate: return l.gateProj;
+    case model::Projection::Up: return l.upProj;
+    case model::Projection::Down: return l.downProj;
+    case model::Projection::Head: break;
     }
     return {};
 }
@@ -92,19 +92,19 @@ class TestCompiledStories : public QObject {
 private:
     QTemporaryDir m_dir;
     QString m_model, m_embedding, m_container, m_text;
-    LoadedModel m_float;
+    runtime::LoadedModel m_float;
     std::map<std::string, QuantizedLinear> m_linears;
 
     QString path(const QString& name) const { return m_dir.filePath(name); }
 
     Result<void> writeContainer(const std::string& file, bool embeddingRotated)
     {
-        const DecoderWeights& w = m_float.decoder->weights();
+        const model::DecoderWeights& w = m_float.decoder->weights();
         CompiledModelInfo info;
         info.config = m_float.decoder->config();
-        info.bitMode = compile::BitMode::W8;
-        info.weightMethod = compile::WeightMethod::Rtn;
-        info.activationMethod = compile::ActivationMethod::Max;
+        info.bitMode = quant::BitMode::W8;
+        info.weightMethod = quant::WeightMethod::Rtn;
+        info.activationMethod = quant::ActivationMethod::Max;
         info.embeddingRotated = embeddingRotated;
         info.provenanceJson = R"({"source":"stories260K.gguf","calibration_tokens":256})";
         CompiledModelWriter writer(info);
@@ -125,8 +125,8 @@ private:
     // Logits [T, vocab] from independent double arithmetic over the linears this test quantized.
     at::Tensor referenceLogits(const std::vector<int32_t>& ids, int64_t& nearTies) const
     {
-        const ModelConfig& c = m_float.decoder->config();
-        const DecoderWeights& w = m_float.decoder->weights();
+        const model::ModelConfig& c = m_float.decoder->config();
+        const model::DecoderWeights& w = m_float.decoder->weights();
         auto linear = [&](const std::string& module) {
             const QuantizedLinear& q = m_linears.at(module);
             return ReferenceLinear{q.weight.codes.to(at::kDouble) * q.weight.scales.to(at::kDouble),
@@ -178,7 +178,7 @@ private Q_SLOTS:
                                sharedData("models/stories260K/tok512.model"), "--out", m_model});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         m_embedding = path("embedding.pt");
-        auto extracted = extractEmbedding(m_model.toStdString(), m_embedding.toStdString());
+        auto extracted = exports::extractEmbedding(m_model.toStdString(), m_embedding.toStdString());
         QVERIFY2(extracted.ok(), extracted.ok() ? "" : extracted.error().message.c_str());
 
         // ~40 KB of validation stories, cut after a separator line.
@@ -192,19 +192,19 @@ private Q_SLOTS:
         text.close();
 
         // Compile: observe every linear's input on 256 calibration tokens, then RTN 8-bit per channel.
-        auto loaded = loadFloatModel(m_model.toStdString(), {}, {});
+        auto loaded = runtime::loadFloatModel(m_model.toStdString(), {}, {});
         QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
         m_float = std::move(loaded).value();
-        const ModelConfig& config = m_float.decoder->config();
+        const model::ModelConfig& config = m_float.decoder->config();
         const QByteArray train = readAll(sharedData("text/tinystories/TinyStories-train_head2MiB.txt")).left(4000);
         auto calib = m_float.tokenizer->encode(train.toStdString(), true);
         QVERIFY(calib.ok() && calib->size() >= 256);
         calib->resize(256);
         auto observed = std::make_shared<ObservedProjections>(m_float.decoder->weights());
-        Decoder observing(config, m_float.decoder->weights(), observed);
+        model::Decoder observing(config, m_float.decoder->weights(), observed);
         (void)observing.forward(at::tensor(std::vector<int64_t>(calib->begin(), calib->end()), at::kLong).unsqueeze(0));
 
-        auto compile = [&](const std::string& module, const at::Tensor& weight, int layer, Projection p) {
+        auto compile = [&](const std::string& module, const at::Tensor& weight, int layer, model::Projection p) {
             auto q = quant::quantizeRtn(weight, quant::GridSpec{8, 0, true});
             QVERIFY(q.ok());
             QuantizedLinear l;
@@ -220,7 +220,7 @@ private Q_SLOTS:
                 compile(modules[p], floatWeight(m_float.decoder->weights().layers[size_t(layer)], kLayerProjections[p]),
                         layer, kLayerProjections[p]);
         }
-        compile(kHeadModule, m_float.decoder->weights().lmHead, -1, Projection::Head);
+        compile(kHeadModule, m_float.decoder->weights().lmHead, -1, model::Projection::Head);
         QCOMPARE(m_linears.size(), size_t(config.numLayers * 7 + 1));
 
         m_container = path("stories260K-w8.lathe");
@@ -230,7 +230,7 @@ private Q_SLOTS:
 
     void logitsMatchIndependentArithmetic()
     {
-        auto compiled = loadCompiledModel(m_container.toStdString(), m_embedding.toStdString(), {}, {});
+        auto compiled = runtime::loadCompiledModel(m_container.toStdString(), m_embedding.toStdString(), {}, {});
         QVERIFY2(compiled.ok(), compiled.ok() ? "" : compiled.error().message.c_str());
         auto ids = compiled->tokenizer->encode("Once upon a time, there was a little", true);
         QVERIFY(ids.ok());
@@ -305,7 +305,7 @@ private Q_SLOTS:
         qInfo("%s", r.out.constData());
 
         // Greedy by full forward passes (no KV cache) with the same compiled decoder.
-        auto compiled = loadCompiledModel(m_container.toStdString(), m_embedding.toStdString(), {}, {});
+        auto compiled = runtime::loadCompiledModel(m_container.toStdString(), m_embedding.toStdString(), {}, {});
         QVERIFY(compiled.ok());
         auto prompt = compiled->tokenizer->encode("Once upon a time", true);
         QVERIFY(prompt.ok());

@@ -77,7 +77,7 @@ private Q_SLOTS:
         const int n = 16;
         const std::vector<double> r = randomOrthogonal(n, 11);
         const QString path = m_dir.filePath(QStringLiteral("spinWeight/m/R1/global_rotation.pth"));
-        auto written = writeRotationFile(path.toStdString(), r, n);
+        auto written = exports::writeRotationFile(path.toStdString(), r, n);
         QVERIFY2(written, written ? "" : written.error().message.c_str());
         QCOMPARE(filesIn(QFileInfo(path).path()), QStringList{QStringLiteral("global_rotation.pth")});
         const ProcessResult p = python(QStringLiteral("import torch\nm = torch.jit.load('%1')\nw = next(m.parameters())\n"
@@ -93,7 +93,7 @@ private Q_SLOTS:
         QCOMPARE(lines[1], expected);
 
         // And Lathe reads its own file back unchanged.
-        auto read = readRotationFile(path.toStdString());
+        auto read = exports::readRotationFile(path.toStdString());
         QVERIFY2(read, read ? "" : read.error().message.c_str());
         QCOMPARE(read->size, n);
         QCOMPARE(read->storedDtype, std::string("float64"));
@@ -130,7 +130,7 @@ private Q_SLOTS:
                            "p = '%1'\n%2print(r.double().numpy().tobytes().hex())\n")
                 .arg(path, save));
         QVERIFY2(p.exitCode == 0 && !p.crashed, qPrintable(pythonError(p)));
-        auto read = readRotationFile(path.toStdString());
+        auto read = exports::readRotationFile(path.toStdString());
         QVERIFY2(read, read ? "" : read.error().message.c_str());
         QCOMPARE(read->size, 12);
         QCOMPARE(QString::fromStdString(read->storedDtype), dtype);
@@ -166,7 +166,7 @@ private Q_SLOTS:
         // Large enough that a float32 product rounds some values to other bfloat16 values than the float64 one.
         const int vocab = 200, hidden = 256;
         if (rotation == QStringLiteral("lathe")) {
-            auto written = writeRotationFile(rp.toStdString(), randomOrthogonal(hidden, 3), hidden);
+            auto written = exports::writeRotationFile(rp.toStdString(), randomOrthogonal(hidden, 3), hidden);
             QVERIFY2(written, written ? "" : written.error().message.c_str());
             rotation.clear();
         }
@@ -247,13 +247,13 @@ private Q_SLOTS:
     void rejectsBadMatrixWhenWriting()
     {
         const QString path = m_dir.filePath(QStringLiteral("bad/global_rotation.pth"));
-        auto wrongCount = writeRotationFile(path.toStdString(), std::vector<double>(15, 0.0), 4);
+        auto wrongCount = exports::writeRotationFile(path.toStdString(), std::vector<double>(15, 0.0), 4);
         QVERIFY(!wrongCount);
         QCOMPARE(wrongCount.error().code, ErrorCode::InvalidArgument);
         QVERIFY(QString::fromStdString(wrongCount.error().message).contains("needs 16 values, got 15"));
         std::vector<double> nan(4, 1.0);
         nan[2] = std::nan("");
-        auto nonFinite = writeRotationFile(path.toStdString(), nan, 2);
+        auto nonFinite = exports::writeRotationFile(path.toStdString(), nan, 2);
         QVERIFY(!nonFinite);
         QCOMPARE(nonFinite.error().code, ErrorCode::InvalidArgument);
         QVERIFY(!QFileInfo::exists(path));

@@ -363,10 +363,10 @@ private Q_SLOTS:
         const QByteArray previousHome = qgetenv("HF_HOME");
         slowDownloads(QStringLiteral("hf-home-switch"));
         const QString other = m_sandbox.path(QStringLiteral("work/other.lathe"));
-        lathe::ProjectSettings otherSettings;
+        lathe::project::ProjectSettings otherSettings;
         otherSettings.name = "other";
         otherSettings.model.repoId = "someone/else";
-        QVERIFY(lathe::saveProject(otherSettings, other.toStdString()).ok());
+        QVERIFY(lathe::project::saveProject(otherSettings, other.toStdString()).ok());
 
         DialogAnswers answers;
         MainWindow window;

@@ -159,11 +159,11 @@ private Q_SLOTS:
         QVERIFY2(window.windowTitle().startsWith(QStringLiteral("round-trip[*]")), qPrintable(window.windowTitle()));
 
         // What the file holds, read with the core API.
-        auto saved = lathe::loadProject(project.toStdString());
+        auto saved = lathe::project::loadProject(project.toStdString());
         QVERIFY(saved.ok());
         QCOMPARE(QString::fromStdString(saved->name), QStringLiteral("stories w8 test"));
         QCOMPARE(QString::fromStdString(saved->outputDir), output);
-        QVERIFY(saved->quantization.bitMode == lathe::compile::BitMode::W8);
+        QVERIFY(saved->quantization.bitMode == lathe::quant::BitMode::W8);
         QCOMPARE(saved->quantization.threads, 3);
         // Paths inside the project folder are stored relative to it.
         QVERIFY(readAll(project).contains("\"output_dir\": \"out\""));
@@ -264,7 +264,7 @@ private Q_SLOTS:
         QCOMPARE(window.focusWidget(), child<QSpinBox>(page, "seedSpin"));
 
         QVERIFY(window.saveProjectAs(project));
-        auto saved = lathe::loadProject(project.toStdString());
+        auto saved = lathe::project::loadProject(project.toStdString());
         QVERIFY(saved.ok());
         std::vector<std::string> expected;
         for (int layer = 0; layer < 5; ++layer)
@@ -274,7 +274,7 @@ private Q_SLOTS:
         QCOMPARE(saved->quantization.seed, 1234);
         QCOMPARE(saved->quantization.groupSize, 32);
         // What the compile gets, here and from `lathe run-project`.
-        const lathe::compile::CompileOptions options = lathe::compileOptionsFor(*saved, model.toStdString());
+        const lathe::compile::CompileOptions options = lathe::project::compileOptionsFor(*saved, model.toStdString());
         QCOMPARE(options.keep16BitActivations, expected);
         QCOMPARE(options.seed, uint64_t{1234});
         QCOMPARE(options.groupSize, int64_t{32});
@@ -302,7 +302,7 @@ private Q_SLOTS:
         auto edited = *saved;
         edited.quantization.keep16BitActivations = {"model.layers.0.self_attn.v_proj", "model.layers.9.mlp.down_proj"};
         edited.quantization.seed = -3;
-        QVERIFY(lathe::saveProject(edited, project.toStdString()).ok());
+        QVERIFY(lathe::project::saveProject(edited, project.toStdString()).ok());
         QVERIFY(reopened.openProject(project));
         QTRY_VERIFY(!reopened.isSwitchingProject());  // the model folder's inspection is stopped first
         auto* keepFfn = child<QCheckBox>(page, "keep16_ffn");
@@ -322,12 +322,12 @@ private Q_SLOTS:
             for (const char* p : {"gate_proj", "up_proj", "down_proj"})
                 names.push_back("model.layers." + std::to_string(layer) + ".mlp." + p);
         QVERIFY(reopened.saveProject());
-        QCOMPARE(lathe::loadProject(project.toStdString())->quantization.keep16BitActivations, names);
+        QCOMPARE(lathe::project::loadProject(project.toStdString())->quantization.keep16BitActivations, names);
         QCOMPARE(validation->text(), QStringLiteral("The rotation seed must be 0 or more."));
         press(keepFfn);
         QCOMPARE(keepFfn->checkState(), Qt::Unchecked);
         QVERIFY(reopened.saveProject());
-        QCOMPARE(lathe::loadProject(project.toStdString())->quantization.keep16BitActivations,
+        QCOMPARE(lathe::project::loadProject(project.toStdString())->quantization.keep16BitActivations,
                  std::vector<std::string>{"model.layers.0.self_attn.v_proj"});
     }
 
@@ -357,7 +357,7 @@ private Q_SLOTS:
         answers.questionAnswer = QMessageBox::Save;
         QVERIFY(window.close());
         QCOMPARE(answers.questions.size(), 2);
-        auto saved = lathe::loadProject(project.toStdString());
+        auto saved = lathe::project::loadProject(project.toStdString());
         QVERIFY(saved.ok());
         QCOMPARE(QString::fromStdString(saved->name), QStringLiteral("unsaved"));
 
@@ -368,7 +368,7 @@ private Q_SLOTS:
         answers.questionAnswer = QMessageBox::Discard;
         QVERIFY(other.close());
         QCOMPARE(answers.questions.size(), 3);
-        QCOMPARE(QString::fromStdString(lathe::loadProject(project.toStdString())->name), QStringLiteral("unsaved"));
+        QCOMPARE(QString::fromStdString(lathe::project::loadProject(project.toStdString())->name), QStringLiteral("unsaved"));
     }
 
     void newProjectAsksToo()
@@ -406,15 +406,15 @@ private Q_SLOTS:
 
         QWidget* page = showStep(window, QStringLiteral("quantizationPage"));
         QList<int> allowed{0};  // "preset"
-        for (int bits : lathe::compile::allowedWeightBits()) allowed << bits;
-        for (const std::string& group : lathe::compile::projectionGroups()) {
+        for (int bits : lathe::quant::allowedWeightBits()) allowed << bits;
+        for (const std::string& group : lathe::quant::projectionGroups()) {
             auto* bits = page->findChild<QComboBox*>(QStringLiteral("groupBits_") + QString::fromStdString(group));
             QVERIFY(bits);
             QList<int> offered;
             for (int i = 0; i < bits->count(); ++i) offered << bits->itemData(i).toInt();
             QCOMPARE(offered, allowed);
         }
-        const std::string expected = lathe::compile::checkWeightBits(16, "group override ffn=16").error().message;
+        const std::string expected = lathe::quant::checkWeightBits(16, "group override ffn=16").error().message;
         auto* validation = child<QLabel>(page, "quantValidationLabel");
         QVERIFY(validation->isVisible());
         QVERIFY2(validation->text().contains(QString::fromStdString(expected)), qPrintable(validation->text()));

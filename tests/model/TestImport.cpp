@@ -68,9 +68,9 @@ class TestImport : public QObject {
     QTemporaryDir m_dir;
     QString m_fromBin, m_fromGguf;
 
-    static std::unique_ptr<Checkpoint> open(const QString& dir)
+    static std::unique_ptr<model::Checkpoint> open(const QString& dir)
     {
-        auto r = Checkpoint::open(dir.toStdString());
+        auto r = model::Checkpoint::open(dir.toStdString());
         if (!r) qFatal("%s", r.error().message.c_str());
         return std::move(r).value();
     }
@@ -82,13 +82,13 @@ private Q_SLOTS:
         QVERIFY(m_dir.isValid());
         m_fromBin = m_dir.filePath(QStringLiteral("bin"));
         m_fromGguf = m_dir.filePath(QStringLiteral("gguf"));
-        ImportOptions a{sharedData("models/stories260K/stories260K.bin").toStdString(),
+        model::ImportOptions a{sharedData("models/stories260K/stories260K.bin").toStdString(),
                         sharedData("models/stories260K/tok512.model").toStdString(), m_fromBin.toStdString()};
         auto ra = importModel(a);
         QVERIFY2(ra.ok(), ra.ok() ? "" : ra.error().message.c_str());
         QCOMPARE(ra->format, std::string("llama2.c"));
         QCOMPARE(ra->tokenizer, std::string("copied"));
-        ImportOptions b{sharedData("models/stories260K/stories260K.gguf").toStdString(), "", m_fromGguf.toStdString()};
+        model::ImportOptions b{sharedData("models/stories260K/stories260K.gguf").toStdString(), "", m_fromGguf.toStdString()};
         auto rb = importModel(b);
         QVERIFY2(rb.ok(), rb.ok() ? "" : rb.error().message.c_str());
         QCOMPARE(rb->format, std::string("gguf"));
@@ -221,7 +221,7 @@ private Q_SLOTS:
         f.write(g.bytes());
         f.close();
         const QString out = dir.filePath("tiny");
-        ImportOptions options{src.toStdString(), sharedData("models/stories260K/tok512.model").toStdString(),
+        model::ImportOptions options{src.toStdString(), sharedData("models/stories260K/tok512.model").toStdString(),
                               out.toStdString()};
         auto imported = importModel(options);
         // tok512 has 512 pieces, the model 5 tokens: refused, nothing written.
@@ -233,7 +233,7 @@ private Q_SLOTS:
         QVERIFY2(imported.ok(), imported.ok() ? "" : imported.error().message.c_str());
         QCOMPARE(imported->tokenizer, std::string("none"));
         auto ckpt = open(out);
-        const ModelConfig& c = ckpt->config();
+        const model::ModelConfig& c = ckpt->config();
         QVERIFY(!c.tieWordEmbeddings);
         QCOMPARE(c.headDim, 4);
         QCOMPARE(c.numKvHeads, 1);

@@ -47,7 +47,7 @@ long residentKb(const void* start)
     return -1;
 }
 
-uint64_t touchAll(const MappedFile& file, uint64_t& mismatches)
+uint64_t touchAll(const model::MappedFile& file, uint64_t& mismatches)
 {
     uint64_t sum = 0;
     for (uint64_t i = 0; i < file.size(); ++i) {
@@ -74,9 +74,9 @@ private Q_SLOTS:
             QVERIFY(f.open(QIODevice::WriteOnly));
             QCOMPARE(f.write(bytes), qint64(kFileBytes));
         }
-        auto file = MappedFile::open(path.toStdString());
+        auto file = model::MappedFile::open(path.toStdString());
         QVERIFY(file);
-        const MappedFile& m = **file;
+        const model::MappedFile& m = **file;
         const long page = ::sysconf(_SC_PAGESIZE);
         const long totalKb = long(kFileBytes) / 1024;
 

@@ -34,7 +34,7 @@ class TestModelConfig : public QObject {
         f.write(json);
         return path;
     }
-    Result<ModelConfig> load(const QByteArray& json) { return loadModelConfig(write(json).toStdString()); }
+    Result<model::ModelConfig> load(const QByteArray& json) { return model::loadModelConfig(write(json).toStdString()); }
     static QByteArray llamaWith(const QByteArray& extra)
     {
         QByteArray base = R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64, "intermediate_size": 172,
@@ -56,7 +56,7 @@ private Q_SLOTS:
     {
         auto r = load(kLlama3);
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
-        const ModelConfig& c = *r;
+        const model::ModelConfig& c = *r;
         QCOMPARE(c.architecture, std::string("LlamaForCausalLM"));
         QCOMPARE(c.numKvHeads, 8);
         QCOMPARE(c.headDim, 64);
@@ -144,7 +144,7 @@ private Q_SLOTS:
                     QStringLiteral("\"intermediate_size\" is missing"));
         expectError("{ not json", ErrorCode::Corrupt, QStringLiteral("not valid JSON"));
         expectError(llamaWith(R"("hidden_act": "gelu")"), ErrorCode::Unsupported, QStringLiteral("gelu"));
-        auto missing = loadModelConfig(m_dir.filePath(QStringLiteral("nowhere")).toStdString());
+        auto missing = model::loadModelConfig(m_dir.filePath(QStringLiteral("nowhere")).toStdString());
         QVERIFY(!missing.ok());
         QCOMPARE(missing.error().code, ErrorCode::NotFound);
     }
@@ -155,7 +155,7 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(llamaWith(""));
         f.close();
-        auto r = loadModelConfig(dir.path().toStdString());
+        auto r = model::loadModelConfig(dir.path().toStdString());
         QVERIFY(r.ok());
         QCOMPARE(r->hiddenSize, 64);
     }

@@ -75,7 +75,7 @@ private Q_SLOTS:
         QFETCH(int, in);
         at::manual_seed(1234);
         const at::Tensor wMeta = at::randn({heads * headDim, in}, at::kDouble);
-        const at::Tensor wHf = interleavedToHalfRotary(wMeta, heads);
+        const at::Tensor wHf = model::interleavedToHalfRotary(wMeta, heads);
         QCOMPARE(wHf.sizes().vec(), wMeta.sizes().vec());
         QVERIFY(!at::equal(wHf, wMeta));
         const at::Tensor x = at::randn({5, in}, at::kDouble);

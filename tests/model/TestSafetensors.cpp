@@ -68,7 +68,7 @@ class TestSafetensors : public QObject {
     void expectOpenError(const QByteArray& bytes, ErrorCode code, const QString& needle)
     {
         const QString path = writeTemp(bytes);
-        auto r = SafetensorsFile::open(path.toStdString());
+        auto r = model::SafetensorsFile::open(path.toStdString());
         QVERIFY(!r.ok());
         QCOMPARE(r.error().code, code);
         const QString message = QString::fromStdString(r.error().message);
@@ -77,24 +77,24 @@ class TestSafetensors : public QObject {
     }
 
     // A complete tiny Llama folder; `mutate` may drop or replace tensors before writing.
-    QString makeModel(bool tied, const std::function<void(NamedTensors&)>& mutate = {})
+    QString makeModel(bool tied, const std::function<void(model::NamedTensors&)>& mutate = {})
     {
         const QString dir = m_dir.filePath(QStringLiteral("model%1").arg(++m_counter));
         QDir().mkpath(dir);
         writeFile(dir + QStringLiteral("/config.json"),
                   QString::fromLatin1(kTinyConfig).arg(tied ? "true" : "false").toUtf8());
-        auto config = loadModelConfig((dir + QStringLiteral("/config.json")).toStdString());
+        auto config = model::loadModelConfig((dir + QStringLiteral("/config.json")).toStdString());
         if (!config) qFatal("%s", config.error().message.c_str());
-        NamedTensors tensors;
+        model::NamedTensors tensors;
         int64_t seed = 0;
-        for (const auto& t : expectedTensors(*config)) {
+        for (const auto& t : model::expectedTensors(*config)) {
             int64_t n = 1;
             for (int64_t d : t.shape) n *= d;
             tensors.emplace_back(t.name, at::arange(seed, seed + n, at::kFloat).reshape(t.shape).to(at::kBFloat16));
             seed += 1000;
         }
         if (mutate) mutate(tensors);
-        auto w = writeSafetensors((dir + QStringLiteral("/model.safetensors")).toStdString(), tensors);
+        auto w = model::writeSafetensors((dir + QStringLiteral("/model.safetensors")).toStdString(), tensors);
         if (!w) qFatal("%s", w.error().message.c_str());
         return dir;
     }
@@ -109,9 +109,9 @@ private Q_SLOTS:
         QDir().mkpath(dir);
         const QString path = writeFile(dir + QStringLiteral("/x.safetensors"),
                                        rawSafetensors(R"({"x":{"dtype":"BF16","shape":[7],"data_offsets":[0,14]}})", data));
-        auto file = SafetensorsFile::open(path.toStdString());
+        auto file = model::SafetensorsFile::open(path.toStdString());
         QVERIFY(file.ok());
-        const SafetensorsEntry* e = (*file)->find("x");
+        const model::SafetensorsEntry* e = (*file)->find("x");
         QVERIFY(e);
         QCOMPARE(e->shape, std::vector<int64_t>{7});
         // Checkpoint::load does the conversion; check it on a tensor read the same way.
@@ -125,7 +125,7 @@ private Q_SLOTS:
     }
     void checkpointLoadConvertsExactly()
     {
-        const QString dir = makeModel(true, [](NamedTensors& t) {
+        const QString dir = makeModel(true, [](model::NamedTensors& t) {
             // Replace the final norm by hand-picked bf16 bit patterns and layer 0's norm by f16 ones.
             at::Tensor bf = at::empty({8}, at::kBFloat16);
             const uint16_t b[8] = {0x3F80, 0xC040, 0x7F80, 0x0001, 0x4049, 0x8000, 0x7F7F, 0x3EAB};
@@ -138,7 +138,7 @@ private Q_SLOTS:
                 if (name == "model.layers.0.input_layernorm.weight") tensor = hf;
             }
         });
-        auto ckpt = Checkpoint::open(dir.toStdString());
+        auto ckpt = model::Checkpoint::open(dir.toStdString());
         QVERIFY2(ckpt.ok(), ckpt.ok() ? "" : ckpt.error().message.c_str());
         auto norm = (*ckpt)->load("model.norm.weight", at::kFloat);
         QVERIFY(norm.ok());
@@ -163,20 +163,20 @@ private Q_SLOTS:
     }
     void writerRoundTripAndAlignment()
     {
-        NamedTensors t = {{"a", at::tensor({1.5f, -2.25f, 3.0f})},
+        model::NamedTensors t = {{"a", at::tensor({1.5f, -2.25f, 3.0f})},
                           {"b", at::tensor({int64_t(7), int64_t(-9)})},
                           {"c", at::ones({2, 3}, at::kHalf)}};
         const QString path = m_dir.filePath(QStringLiteral("written.safetensors"));
-        QVERIFY(writeSafetensors(path.toStdString(), t, {{"format", "pt"}}).ok());
+        QVERIFY(model::writeSafetensors(path.toStdString(), t, {{"format", "pt"}}).ok());
         const QByteArray bytes = lathe::test::readAll(path);
         quint64 headerLen = 0;
         std::memcpy(&headerLen, bytes.constData(), 8);
         QCOMPARE(headerLen % 8, quint64(0));
         QCOMPARE(quint64(bytes.size()), 8 + headerLen + 12 + 16 + 12);
-        auto file = SafetensorsFile::open(path.toStdString());
+        auto file = model::SafetensorsFile::open(path.toStdString());
         QVERIFY(file.ok());
         QCOMPARE((*file)->metadata().at("format"), std::string("pt"));
-        const SafetensorsEntry* a = (*file)->find("a");
+        const model::SafetensorsEntry* a = (*file)->find("a");
         QVERIFY(a);
         QCOMPARE(a->dtype, std::string("F32"));
         float back[3];
@@ -192,7 +192,7 @@ private Q_SLOTS:
             R"({"__metadata__":{"format":"pt"},"e":{"dtype":"F32","shape":[0,4],"data_offsets":[0,0]},)"
             R"("x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
             bytesOf<float>({2.5f}));
-        auto r = SafetensorsFile::open(writeTemp(bytes).toStdString());
+        auto r = model::SafetensorsFile::open(writeTemp(bytes).toStdString());
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
         QCOMPARE((*r)->entries().size(), size_t(2));
     }
@@ -223,30 +223,30 @@ private Q_SLOTS:
     void checkpointValidatesTensors()
     {
         const QString good = makeModel(false);
-        QVERIFY(Checkpoint::open(good.toStdString()).ok());
+        QVERIFY(model::Checkpoint::open(good.toStdString()).ok());
 
         auto expectFailure = [](const QString& dir, ErrorCode code, const QStringList& needles) {
-            auto r = Checkpoint::open(dir.toStdString());
+            auto r = model::Checkpoint::open(dir.toStdString());
             QVERIFY(!r.ok());
             QCOMPARE(r.error().code, code);
             const QString message = QString::fromStdString(r.error().message);
             for (const QString& n : needles) QVERIFY2(message.contains(n), qPrintable(message));
         };
-        const QString noHead = makeModel(false, [](NamedTensors& t) { t.pop_back(); });
+        const QString noHead = makeModel(false, [](model::NamedTensors& t) { t.pop_back(); });
         expectFailure(noHead, ErrorCode::NotFound, {QStringLiteral("lm_head.weight [10, 8]"), noHead,
                                                     QStringLiteral("not tied")});
-        const QString noK = makeModel(true, [](NamedTensors& t) {
+        const QString noK = makeModel(true, [](model::NamedTensors& t) {
             std::erase_if(t, [](auto& p) { return p.first == "model.layers.1.self_attn.k_proj.weight"; });
         });
         expectFailure(noK, ErrorCode::NotFound, {QStringLiteral("model.layers.1.self_attn.k_proj.weight [4, 8]")});
-        const QString badShape = makeModel(true, [](NamedTensors& t) {
+        const QString badShape = makeModel(true, [](model::NamedTensors& t) {
             for (auto& [name, tensor] : t)
                 if (name == "model.layers.0.mlp.down_proj.weight") tensor = at::zeros({12, 8});
         });
         expectFailure(badShape, ErrorCode::Corrupt,
                       {badShape + QStringLiteral("/model.safetensors"),
                        QStringLiteral("model.layers.0.mlp.down_proj.weight has shape [12, 8] but config.json implies [8, 12]")});
-        const QString intWeights = makeModel(true, [](NamedTensors& t) {
+        const QString intWeights = makeModel(true, [](model::NamedTensors& t) {
             for (auto& [name, tensor] : t)
                 if (name == "model.layers.0.self_attn.q_proj.weight") tensor = tensor.to(at::kChar);
         });
@@ -259,12 +259,12 @@ private Q_SLOTS:
     void shardedCheckpoint()
     {
         const QString dir = makeModel(false);
-        auto single = Checkpoint::open(dir.toStdString());
+        auto single = model::Checkpoint::open(dir.toStdString());
         QVERIFY(single.ok());
         // Split into two shards by hand: layer 1 and lm_head in the second.
-        NamedTensors first, second;
+        model::NamedTensors first, second;
         QByteArray weightMap;
-        for (const TensorInfo& info : (*single)->tensors()) {
+        for (const model::TensorInfo& info : (*single)->tensors()) {
             auto t = (*single)->load(info.name, at::kBFloat16);
             QVERIFY(t.ok());
             const bool late = info.name.find("layers.1.") != std::string::npos || info.name == "lm_head.weight";
@@ -273,22 +273,22 @@ private Q_SLOTS:
                          (late ? "model-00002-of-00002.safetensors" : "model-00001-of-00002.safetensors") + "\"";
         }
         QFile::remove(dir + QStringLiteral("/model.safetensors"));
-        QVERIFY(writeSafetensors((dir + "/model-00001-of-00002.safetensors").toStdString(), first).ok());
-        QVERIFY(writeSafetensors((dir + "/model-00002-of-00002.safetensors").toStdString(), second).ok());
+        QVERIFY(model::writeSafetensors((dir + "/model-00001-of-00002.safetensors").toStdString(), first).ok());
+        QVERIFY(model::writeSafetensors((dir + "/model-00002-of-00002.safetensors").toStdString(), second).ok());
         writeFile(dir + QStringLiteral("/model.safetensors.index.json"),
                   "{\"metadata\": {\"total_size\": 1}, \"weight_map\": {" + weightMap + "}}");
-        auto sharded = Checkpoint::open(dir.toStdString());
+        auto sharded = model::Checkpoint::open(dir.toStdString());
         QVERIFY2(sharded.ok(), sharded.ok() ? "" : sharded.error().message.c_str());
         auto head = (*sharded)->load("lm_head.weight");
         auto headSingle = (*single)->load("lm_head.weight");
         QVERIFY(head.ok() && headSingle.ok());
         QVERIFY(at::equal(*head, *headSingle));
-        for (const TensorInfo& info : (*sharded)->tensors())
+        for (const model::TensorInfo& info : (*sharded)->tensors())
             if (info.name == "lm_head.weight")
                 QVERIFY(QString::fromStdString(info.file).endsWith(QStringLiteral("model-00002-of-00002.safetensors")));
 
         QFile::remove(dir + QStringLiteral("/model-00002-of-00002.safetensors"));
-        auto broken = Checkpoint::open(dir.toStdString());
+        auto broken = model::Checkpoint::open(dir.toStdString());
         QVERIFY(!broken.ok());
         QCOMPARE(broken.error().code, ErrorCode::NotFound);
         QVERIFY2(QString::fromStdString(broken.error().message).contains(QStringLiteral("model-00002-of-00002.safetensors")),

@@ -34,7 +34,7 @@ private:
     QTemporaryDir m_dir;
     QString m_model;
     QString m_node;
-    LoadedModel m_loaded;
+    runtime::LoadedModel m_loaded;
 
     // Runs the reference script; fails the test with its stderr when it does not succeed.
     QJsonObject runReference(const QStringList& args, int timeoutMs)
@@ -63,7 +63,7 @@ private Q_SLOTS:
         const auto imported = runCli({"import", "--from", gguf(), "--tokenizer",
                                       sharedData("models/stories260K/tok512.model"), "--out", m_model});
         QVERIFY2(imported.exitCode == 0, imported.err.constData());
-        auto loaded = loadFloatModel(m_model.toStdString(), {}, {});
+        auto loaded = runtime::loadFloatModel(m_model.toStdString(), {}, {});
         QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
         m_loaded = std::move(loaded).value();
     }
@@ -157,7 +157,7 @@ private Q_SLOTS:
         const QJsonObject ref = runReference({"perplexity", gguf(), tokensFile, QString::number(ctx),
                                               QString::number(windows)}, 300000);
         QVERIFY(!ref.isEmpty());
-        auto ours = perplexityOfTokens(*m_loaded.decoder, *tokens, ctx, m_loaded.tokenizer->bosId(), 4, {}, {});
+        auto ours = runtime::perplexityOfTokens(*m_loaded.decoder, *tokens, ctx, m_loaded.tokenizer->bosId(), 4, {}, {});
         QVERIFY(ours.ok());
         QCOMPARE(ours->windows, int64_t(windows));
         QCOMPARE(ours->scoredTokens, int64_t(ref["scored"].toInteger()));

@@ -19,9 +19,9 @@ void writeText(const QString& path, const QByteArray& text)
     f.write(text);
 }
 
-ProjectSettings sample(const QString& root)
+project::ProjectSettings sample(const QString& root)
 {
-    ProjectSettings s;
+    project::ProjectSettings s;
     s.name = "llama demo";
     s.outputDir = (root + "/out/run1").toStdString();
     s.model.source = "local";
@@ -35,10 +35,10 @@ ProjectSettings sample(const QString& root)
     s.calibration.maxSeqLen = 256;
     s.calibration.maxCalib = 9;
     s.calibration.merge = false;
-    s.quantization.bitMode = compile::BitMode::W4;
+    s.quantization.bitMode = quant::BitMode::W4;
     s.quantization.rotation = false;
     s.quantization.gptq = false;
-    s.quantization.activationMethod = compile::ActivationMethod::Mse;
+    s.quantization.activationMethod = quant::ActivationMethod::Mse;
     s.quantization.percentile = 0.999;
     s.quantization.groupSize = 32;
     s.quantization.groupBits = {{"value", 8}, {"head", 16}};
@@ -56,11 +56,11 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString file = dir.filePath("p.lathe");
-        const ProjectSettings in = sample(dir.path());
+        const project::ProjectSettings in = sample(dir.path());
         QVERIFY(saveProject(in, file.toStdString()).ok());
-        auto out = loadProject(file.toStdString());
+        auto out = project::loadProject(file.toStdString());
         QVERIFY2(out.ok(), out.ok() ? "" : out.error().message.c_str());
-        const ProjectSettings& s = *out;
+        const project::ProjectSettings& s = *out;
         QCOMPARE(s.name, in.name);
         QCOMPARE(s.outputDir, in.outputDir);
         QCOMPARE(s.model.source, in.model.source);
@@ -74,10 +74,10 @@ private Q_SLOTS:
         QCOMPARE(s.calibration.maxSeqLen, 256);
         QCOMPARE(s.calibration.maxCalib, 9);
         QCOMPARE(s.calibration.merge, false);
-        QVERIFY(s.quantization.bitMode == compile::BitMode::W4);
+        QVERIFY(s.quantization.bitMode == quant::BitMode::W4);
         QCOMPARE(s.quantization.rotation, false);
         QCOMPARE(s.quantization.gptq, false);
-        QVERIFY(s.quantization.activationMethod == compile::ActivationMethod::Mse);
+        QVERIFY(s.quantization.activationMethod == quant::ActivationMethod::Mse);
         QCOMPARE(s.quantization.percentile, 0.999);
         QCOMPARE(s.quantization.groupSize, 32);
         QVERIFY(s.quantization.groupBits == in.quantization.groupBits);
@@ -95,7 +95,7 @@ private Q_SLOTS:
         QCOMPARE(doc["output_dir"].toString(), QStringLiteral("out/run1"));
         QCOMPARE(doc["model"].toObject()["local_path"].toString(), QStringLiteral("models/tiny"));
         QCOMPARE(doc["calibration"].toObject()["text_file"].toString(), QStringLiteral("/elsewhere/corpus.txt"));
-        QCOMPARE(doc["version"].toInt(), kProjectSchemaVersion);
+        QCOMPARE(doc["version"].toInt(), project::kProjectSchemaVersion);
         QVERIFY(!test::readAll(file).contains("token"));
 
         // The folder moves: relative paths follow it.
@@ -103,7 +103,7 @@ private Q_SLOTS:
         QVERIFY(QDir().rename(dir.path() + "/p.lathe", dir.path() + "/p2.lathe"));
         QVERIFY(QDir().mkpath(moved));
         QVERIFY(QFile::rename(dir.filePath("p2.lathe"), moved + "/p.lathe"));
-        auto s = loadProject((moved + "/p.lathe").toStdString());
+        auto s = project::loadProject((moved + "/p.lathe").toStdString());
         QVERIFY(s.ok());
         QCOMPARE(QString::fromStdString(s->outputDir), QDir::cleanPath(moved + "/out/run1"));
     }
@@ -113,9 +113,9 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString file = dir.filePath("old.lathe");
         writeText(file, R"({"name": "old", "bit": "w8", "model": {"source": "hub", "repo_id": "a/b"}})");
-        auto s = loadProject(file.toStdString());
+        auto s = project::loadProject(file.toStdString());
         QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
-        QVERIFY(s->quantization.bitMode == compile::BitMode::W8);
+        QVERIFY(s->quantization.bitMode == quant::BitMode::W8);
         QCOMPARE(s->model.repoId, std::string("a/b"));
         QCOMPARE(s->calibration.maxCalib, 128);  // defaults fill what the old file lacks
     }
@@ -125,7 +125,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString file = dir.filePath("new.lathe");
         writeText(file, R"({"version": 99, "name": "future"})");
-        auto s = loadProject(file.toStdString());
+        auto s = project::loadProject(file.toStdString());
         QVERIFY(!s.ok());
         QCOMPARE(s.error().code, ErrorCode::Unsupported);
         QVERIFY(QString::fromStdString(s.error().message).contains("schema version 99"));
@@ -152,7 +152,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString file = dir.filePath("bad.lathe");
         writeText(file, text);
-        auto s = loadProject(file.toStdString());
+        auto s = project::loadProject(file.toStdString());
         QVERIFY(!s.ok());
         QCOMPARE(s.error().code, ErrorCode::Corrupt);
         QVERIFY2(QString::fromStdString(s.error().message).contains(expected), s.error().message.c_str());
@@ -161,7 +161,7 @@ private Q_SLOTS:
 
     void missingFileIsNotFound()
     {
-        auto s = loadProject("/nonexistent/dir/p.lathe");
+        auto s = project::loadProject("/nonexistent/dir/p.lathe");
         QVERIFY(!s.ok());
         QCOMPARE(s.error().code, ErrorCode::NotFound);
     }
@@ -186,7 +186,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, field);
         QFETCH(QString, expected);
-        ProjectSettings s;
+        project::ProjectSettings s;
         s.model.repoId = "org/model";
         QVERIFY(validateProject(s).ok());
         if (field == "seq") s.calibration.minSeqLen = 4096;
@@ -211,22 +211,22 @@ private Q_SLOTS:
         const QString file = dir.filePath("old16.lathe");
         writeText(file, R"({"version": 1, "model": {"source": "hub", "repo_id": "a/b"},
                             "quantization": {"bit_mode": "w4v8", "group_bits": {"ffn": 16}}})");
-        auto s = loadProject(file.toStdString());
+        auto s = project::loadProject(file.toStdString());
         QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
         QCOMPARE(s->quantization.groupBits.at("ffn"), 16);
-        auto r = validateProject(*s);
+        auto r = project::validateProject(*s);
         QVERIFY(!r.ok());
         QCOMPARE(r.error().code, ErrorCode::InvalidArgument);
         const QString message = QString::fromStdString(r.error().message);
         QVERIFY2(message.contains("weight bits must be 2..8") && message.contains("keep_16bit_activations"),
                  qPrintable(message));
 
-        ModelConfig config;
+        model::ModelConfig config;
         config.numLayers = 2;
         config.hiddenSize = config.intermediateSize = config.vocabSize = 8;
         config.numHeads = config.numKvHeads = 1;
         config.headDim = 8;
-        auto planned = compile::planLinears(config, quantChoices(s->quantization));
+        auto planned = quant::planLinears(config, project::quantChoices(s->quantization));
         QVERIFY(!planned.ok());
         QCOMPARE(planned.error().message, r.error().message);
     }

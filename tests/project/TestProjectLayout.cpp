@@ -4,7 +4,7 @@
 
 #include "lathe/calib/Calibration.h"
 #include "lathe/compile/Compile.h"
-#include "lathe/compile/QuantPlan.h"
+#include "lathe/quant/QuantPlan.h"
 #include "lathe/project/ProjectLayout.h"
 #include "lathe/project/ProjectRun.h"
 
@@ -29,14 +29,14 @@ const char* const kCommit = "0123456789abcdef0123456789abcdef01234567";
 class TestProjectLayout : public QObject {
     Q_OBJECT
 private:
-    static lathe::ProjectSettings settings(const QString& source, const QString& model, const QString& bitMode,
+    static lathe::project::ProjectSettings settings(const QString& source, const QString& model, const QString& bitMode,
                                            bool rotation, bool merge)
     {
-        lathe::ProjectSettings s;
+        lathe::project::ProjectSettings s;
         s.outputDir = "/work/out";
         s.model.source = source.toStdString();
         (source == "hub" ? s.model.repoId : s.model.localPath) = model.toStdString();
-        s.quantization.bitMode = *lathe::compile::parseBitMode(bitMode.toStdString());
+        s.quantization.bitMode = *lathe::quant::parseBitMode(bitMode.toStdString());
         s.quantization.rotation = rotation;
         s.calibration.merge = merge;
         return s;
@@ -132,14 +132,14 @@ private Q_SLOTS:
         QFETCH(QString, tagFolder);
         QFETCH(bool, rotated);
         const auto s = settings(source, model, bitMode, rotation, merge);
-        const lathe::ProjectLayout l = lathe::projectLayout(s);
+        const lathe::project::ProjectLayout l = lathe::project::projectLayout(s);
         const QString compiled = "/work/out/" + name + "-" + bitMode + ".compiled.safetensors";
         const QString calib = "/work/out/calib/datas/" + tagFolder;
         QCOMPARE(q(l.outputDir), QString("/work/out"));
         QCOMPARE(q(l.modelTag), tag);
-        QCOMPARE(q(lathe::projectModelTag(s)), tag);
+        QCOMPARE(q(lathe::project::projectModelTag(s)), tag);
         QCOMPARE(q(l.modelName), name);
-        QCOMPARE(q(lathe::projectModelName(s)), name);
+        QCOMPARE(q(lathe::project::projectModelName(s)), name);
         QCOMPARE(q(l.embeddingPath), QString("/work/out/embedding.pt"));
         QCOMPARE(q(l.calibDir), QString("/work/out/calib"));
         QCOMPARE(q(l.calibTagFolder), calib);
@@ -176,9 +176,9 @@ private Q_SLOTS:
             source == "hub"
                 ? QString("/hf/hub/models--%1/snapshots/%2").arg(model.replace('/', "--"), kCommit).toStdString()
                 : s.model.localPath;
-        const lathe::ProjectLayout l = lathe::projectLayout(s);
+        const lathe::project::ProjectLayout l = lathe::project::projectLayout(s);
 
-        const lathe::calib::CalibrationOptions c = lathe::calibrationOptionsFor(s, modelDir);
+        const lathe::calib::CalibrationOptions c = lathe::project::calibrationOptionsFor(s, modelDir);
         QCOMPARE(q(c.modelTag), q(l.modelTag));
         QCOMPARE(q(c.embeddingPath), q(l.embeddingPath));
         QCOMPARE(q(c.outputDir), q(l.calibDir));
@@ -188,7 +188,7 @@ private Q_SLOTS:
         QCOMPARE(q(folders.mergedFolder), q(l.calibMergedFolder));
         QCOMPARE(q(folders.manifestPath), q(l.calibManifestPath));
 
-        const lathe::compile::CompileOptions o = lathe::compileOptionsFor(s, modelDir);
+        const lathe::compile::CompileOptions o = lathe::project::compileOptionsFor(s, modelDir);
         QCOMPARE(q(o.modelPath), q(modelDir));
         QCOMPARE(q(o.calibDataPath), q(l.calibSamplesDir));
         QCOMPARE(q(o.savePath), q(l.compiledPath));
@@ -241,7 +241,7 @@ private Q_SLOTS:
         lathe::compile::CompileOptions o;
         o.modelPath = "/models/tiny";
         o.savePath = "out/tiny.bin";
-        o.bitMode = lathe::compile::BitMode::W8;
+        o.bitMode = lathe::quant::BitMode::W8;
         auto p = lathe::compile::compileOutputPaths(o, o.modelPath);
         QCOMPARE(q(p.reportPath), QString("out/tiny.bin.report.json"));
         QCOMPARE(q(p.reportCsvPath), QString("out/tiny.bin.report.csv"));
@@ -254,7 +254,7 @@ private Q_SLOTS:
         o.reportPath = "reports/tiny.json";
         o.workDir = "/scratch/tiny";
         o.rotatedEmbeddingPath = "/emb/rotated.pt";
-        o.rotation = lathe::compile::RotationMode::On;
+        o.rotation = lathe::quant::RotationMode::On;
         p = lathe::compile::compileOutputPaths(o, o.modelPath);
         QCOMPARE(q(p.reportPath), QString("reports/tiny.json"));
         QCOMPARE(q(p.reportCsvPath), QString("reports/tiny.csv"));
@@ -263,8 +263,8 @@ private Q_SLOTS:
         QCOMPARE(q(p.rotatedEmbeddingPath), QString("/emb/rotated.pt"));
         QVERIFY(p.rotated);
         o.outputDir = "/elsewhere";
-        o.rotation = lathe::compile::RotationMode::Auto;
-        o.bitMode = lathe::compile::BitMode::W4;
+        o.rotation = lathe::quant::RotationMode::Auto;
+        o.bitMode = lathe::quant::BitMode::W4;
         p = lathe::compile::compileOutputPaths(o, o.modelPath);
         QCOMPARE(q(p.rotationPath), QString("/elsewhere/spinWeight/tiny/R1/global_rotation.pth"));
         QVERIFY(p.rotated);
@@ -272,10 +272,10 @@ private Q_SLOTS:
 
     void noModelYet()
     {
-        lathe::ProjectSettings s;
+        lathe::project::ProjectSettings s;
         s.outputDir = "/work/out";
-        QCOMPARE(q(lathe::projectModelTag(s)), QString());
-        QCOMPARE(q(lathe::projectLayout(s).compiledPath), QString("/work/out/-w4v8.compiled.safetensors"));
+        QCOMPARE(q(lathe::project::projectModelTag(s)), QString());
+        QCOMPARE(q(lathe::project::projectLayout(s).compiledPath), QString("/work/out/-w4v8.compiled.safetensors"));
     }
 
     void calibrationSamples()
@@ -324,7 +324,7 @@ private Q_SLOTS:
     void stepNames()
     {
         QStringList names;
-        for (lathe::ProjectStep step : lathe::kProjectSteps) names << lathe::projectStepName(step);
+        for (lathe::project::ProjectStep step : lathe::project::kProjectSteps) names << lathe::project::projectStepName(step);
         QCOMPARE(names, QStringList({"model", "embedding", "calibration", "compile"}));
     }
 };

@@ -29,9 +29,9 @@ private:
     QString m_model;
     QString m_corpus;
 
-    lathe::ProjectSettings settings(const QString& outputDir) const
+    lathe::project::ProjectSettings settings(const QString& outputDir) const
     {
-        lathe::ProjectSettings s;
+        lathe::project::ProjectSettings s;
         s.name = "stories w4v8";
         s.outputDir = outputDir.toStdString();
         s.model.source = "local";
@@ -43,7 +43,7 @@ private:
         s.calibration.maxSeqLen = 96;
         s.calibration.maxCalib = 6;
         s.calibration.merge = false;
-        s.quantization.bitMode = lathe::compile::BitMode::W4V8;
+        s.quantization.bitMode = lathe::quant::BitMode::W4V8;
         s.quantization.gptq = true;
         s.quantization.rotation = true;
         s.quantization.groupBits = {{"head", 8}};
@@ -82,7 +82,7 @@ private Q_SLOTS:
     void outputNames()
     {
         auto s = settings("/tmp/out");
-        const auto o = lathe::projectLayout(s);
+        const auto o = lathe::project::projectLayout(s);
         QCOMPARE(QString::fromStdString(o.embeddingPath), QString("/tmp/out/embedding.pt"));
         QCOMPARE(QString::fromStdString(o.calibDir), QString("/tmp/out/calib"));
         QCOMPARE(QString::fromStdString(o.compiledPath), QString("/tmp/out/stories260K-w4v8.compiled.safetensors"));
@@ -90,8 +90,8 @@ private Q_SLOTS:
                  QString("/tmp/out/stories260K-w4v8.compiled.safetensors.report.json"));
         s.model.source = "hub";
         s.model.repoId = "meta-llama/Llama-3.2-1B-Instruct";
-        QCOMPARE(QString::fromStdString(lathe::projectModelTag(s)), QString("meta-llama/Llama-3.2-1B-Instruct"));
-        QCOMPARE(QString::fromStdString(lathe::projectLayout(s).compiledPath),
+        QCOMPARE(QString::fromStdString(lathe::project::projectModelTag(s)), QString("meta-llama/Llama-3.2-1B-Instruct"));
+        QCOMPARE(QString::fromStdString(lathe::project::projectLayout(s).compiledPath),
                  QString("/tmp/out/Llama-3.2-1B-Instruct-w4v8.compiled.safetensors"));
     }
 
@@ -103,7 +103,7 @@ private Q_SLOTS:
         const QString project = m_dir.filePath("sixteen.lathe");
         auto s = settings(projectOut);
         s.quantization.groupBits = {{"ffn", 16}};
-        QVERIFY(lathe::saveProject(s, project.toStdString()).ok());
+        QVERIFY(lathe::project::saveProject(s, project.toStdString()).ok());
         auto r = runCli({"run-project", project});
         QCOMPARE(r.exitCode, 2);
         const QString err = QString::fromUtf8(r.err);
@@ -112,7 +112,7 @@ private Q_SLOTS:
         QVERIFY2(err.contains("keep_16bit_activations"), qPrintable(err));
         QVERIFY(!QFileInfo::exists(projectOut));
 
-        auto direct = lathe::runProject(s);
+        auto direct = lathe::project::runProject(s);
         QVERIFY(!direct.ok());
         QCOMPARE(direct.error().code, lathe::ErrorCode::InvalidArgument);
         QVERIFY(err.contains(QString::fromStdString(direct.error().message)));
@@ -124,7 +124,7 @@ private Q_SLOTS:
     {
         const QString projectOut = m_dir.filePath("project-out");
         const QString project = m_dir.filePath("stories.lathe");
-        QVERIFY(lathe::saveProject(settings(projectOut), project.toStdString()).ok());
+        QVERIFY(lathe::project::saveProject(settings(projectOut), project.toStdString()).ok());
         auto r = runCli({"run-project", project}, {}, 900000);
         QVERIFY2(r.exitCode == 0, r.err.constData());
 
@@ -155,7 +155,7 @@ private Q_SLOTS:
         QCOMPARE(report, readAll(compiled + ".report.json"));
 
         // Every file the run wrote is where projectLayout says.
-        const lathe::ProjectLayout layout = lathe::projectLayout(settings(projectOut));
+        const lathe::project::ProjectLayout layout = lathe::project::projectLayout(settings(projectOut));
         QVERIFY(layout.rotated);
         for (const std::string& file :
              {layout.embeddingPath, layout.calibManifestPath, layout.compiledPath, layout.reportPath,
@@ -172,28 +172,28 @@ private Q_SLOTS:
         if (!QFileInfo(m_dir.filePath("project-out/embedding.pt")).isFile())
             QSKIP("compares with the outputs of runProjectEqualsStepByStep, which did not run");
         const QString out = m_dir.filePath("steps-out");
-        const lathe::ProjectSettings s = settings(out);
-        const lathe::ProjectLayout layout = lathe::projectLayout(s);
+        const lathe::project::ProjectSettings s = settings(out);
+        const lathe::project::ProjectLayout layout = lathe::project::projectLayout(s);
         QStringList stages;
         const lathe::ProgressFn progress = [&stages](const lathe::Progress& p) {
             if (stages.isEmpty() || stages.last() != q(p.stage)) stages << q(p.stage);
         };
 
-        auto model = lathe::runProjectStep(s, lathe::ProjectStep::Model, {}, progress);
+        auto model = lathe::project::runProjectStep(s, lathe::project::ProjectStep::Model, {}, progress);
         QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
         QCOMPARE(q(model->modelDir), m_model);
         QVERIFY(!QFileInfo::exists(out));  // the model step writes nothing
 
         // Without a model folder the step finds the project's model itself.
-        auto embedding = lathe::runProjectStep(s, lathe::ProjectStep::Embedding, {}, progress);
+        auto embedding = lathe::project::runProjectStep(s, lathe::project::ProjectStep::Embedding, {}, progress);
         QVERIFY2(embedding.ok(), embedding.ok() ? "" : embedding.error().message.c_str());
         QCOMPARE(q(embedding->modelDir), m_model);
         QCOMPARE(q(embedding->embeddingPath), q(layout.embeddingPath));
         QCOMPARE(readAll(q(layout.embeddingPath)), readAll(m_dir.filePath("project-out/embedding.pt")));
 
-        lathe::ProjectStepOptions options;
+        lathe::project::ProjectStepOptions options;
         options.modelDir = model->modelDir;
-        auto calibration = lathe::runProjectStep(s, lathe::ProjectStep::Calibration, options, progress);
+        auto calibration = lathe::project::runProjectStep(s, lathe::project::ProjectStep::Calibration, options, progress);
         QVERIFY2(calibration.ok(), calibration.ok() ? "" : calibration.error().message.c_str());
         QCOMPARE(q(calibration->calibration.tagFolder), q(layout.calibTagFolder));
         QCOMPARE(q(calibration->calibration.mergedFolder), q(layout.calibMergedFolder));
@@ -214,7 +214,7 @@ private Q_SLOTS:
                                           const std::vector<lathe::compile::LinearReport>&) {
             if (block.layer >= 0) ++layers;
         };
-        auto compiled = lathe::runProjectStep(s, lathe::ProjectStep::Compile, options, progress);
+        auto compiled = lathe::project::runProjectStep(s, lathe::project::ProjectStep::Compile, options, progress);
         QVERIFY2(compiled.ok(), compiled.ok() ? "" : compiled.error().message.c_str());
         const lathe::compile::CompileSummary& c = compiled->compile;
         QCOMPARE(layers, c.layers);
@@ -237,29 +237,29 @@ private Q_SLOTS:
     void stepsCancel()
     {
         const QString out = m_dir.filePath("cancel-out");
-        lathe::ProjectSettings s = settings(out);
-        const lathe::ProjectLayout layout = lathe::projectLayout(s);
+        lathe::project::ProjectSettings s = settings(out);
+        const lathe::project::ProjectLayout layout = lathe::project::projectLayout(s);
         lathe::StopToken stopped;
         stopped.requestStop();
 
-        auto embedding = lathe::runProjectStep(s, lathe::ProjectStep::Embedding, {}, {}, stopped);
+        auto embedding = lathe::project::runProjectStep(s, lathe::project::ProjectStep::Embedding, {}, {}, stopped);
         QVERIFY(!embedding.ok());
         QCOMPARE(embedding.error().code, lathe::ErrorCode::Cancelled);
         QVERIFY(!QFileInfo::exists(q(layout.embeddingPath)));
 
-        QVERIFY(lathe::runProjectStep(s, lathe::ProjectStep::Embedding).ok());
-        auto calibration = lathe::runProjectStep(s, lathe::ProjectStep::Calibration, {}, {}, stopped);
+        QVERIFY(lathe::project::runProjectStep(s, lathe::project::ProjectStep::Embedding).ok());
+        auto calibration = lathe::project::runProjectStep(s, lathe::project::ProjectStep::Calibration, {}, {}, stopped);
         QVERIFY(!calibration.ok());
         QCOMPARE(calibration.error().code, lathe::ErrorCode::Cancelled);
         QVERIFY(!QFileInfo::exists(q(layout.calibManifestPath)));
 
         // Cancelled while compiling the first layer, on samples made by the step.
-        QVERIFY(lathe::runProjectStep(s, lathe::ProjectStep::Calibration).ok());
+        QVERIFY(lathe::project::runProjectStep(s, lathe::project::ProjectStep::Calibration).ok());
         lathe::StopToken stop;
         const lathe::ProgressFn progress = [stop](const lathe::Progress& p) {
             if (p.stage.rfind("layer ", 0) == 0) stop.requestStop();
         };
-        auto compiled = lathe::runProjectStep(s, lathe::ProjectStep::Compile, {}, progress, stop);
+        auto compiled = lathe::project::runProjectStep(s, lathe::project::ProjectStep::Compile, {}, progress, stop);
         QVERIFY(!compiled.ok());
         QCOMPARE(compiled.error().code, lathe::ErrorCode::Cancelled);
         for (const std::string& file : {layout.compiledPath, layout.reportPath, layout.reportCsvPath,
@@ -269,10 +269,10 @@ private Q_SLOTS:
 
     void stepWithoutTheModel()
     {
-        lathe::ProjectSettings s = settings(m_dir.filePath("missing-out"));
+        lathe::project::ProjectSettings s = settings(m_dir.filePath("missing-out"));
         s.model.localPath = m_dir.filePath("no-such-model").toStdString();
-        for (lathe::ProjectStep step : lathe::kProjectSteps) {
-            auto result = lathe::runProjectStep(s, step);
+        for (lathe::project::ProjectStep step : lathe::project::kProjectSteps) {
+            auto result = lathe::project::runProjectStep(s, step);
             QVERIFY(!result.ok());
             QCOMPARE(result.error().code, lathe::ErrorCode::NotFound);
         }

@@ -21,9 +21,9 @@ namespace {
 // plus fp32 reassociation in the forward pass; measured 6e-7 .. 1.7e-6).
 constexpr double kBound = 1e-5;
 
-ModelConfig smallConfig(const QString& variant)
+model::ModelConfig smallConfig(const QString& variant)
 {
-    ModelConfig c = test::tinyLlamaConfig({.hiddenSize = 64,
+    model::ModelConfig c = test::tinyLlamaConfig({.hiddenSize = 64,
                                            .intermediateSize = 96,
                                            .numLayers = 2,
                                            .numHeads = 4,
@@ -31,7 +31,7 @@ ModelConfig smallConfig(const QString& variant)
                                            .headDim = 16,
                                            .vocabSize = 50,
                                            .maxPositionEmbeddings = 128});
-    if (variant == "llama3") c.ropeScaling = RopeScaling{"llama3", 8.0, 1.0, 4.0, 32};
+    if (variant == "llama3") c.ropeScaling = model::RopeScaling{"llama3", 8.0, 1.0, 4.0, 32};
     if (variant == "bias") {
         c.architecture = "Qwen2ForCausalLM";
         c.modelType = "qwen2";
@@ -43,17 +43,17 @@ ModelConfig smallConfig(const QString& variant)
 }
 
 // Seeded weights; norm weights around 1 but far from it, so fusion has real work to do.
-WeightMap randomWeights(const ModelConfig& c, uint64_t seed)
+WeightMap randomWeights(const model::ModelConfig& c, uint64_t seed)
 {
     std::mt19937_64 rng(seed);
     return test::tinyWeights(c, {}, test::symmetricDraw(rng));
 }
 
-at::Tensor logits(const ModelConfig& c, const WeightMap& w, const at::Tensor& ids)
+at::Tensor logits(const model::ModelConfig& c, const WeightMap& w, const at::Tensor& ids)
 {
-    auto weights = loadDecoderWeights(c, mapSource(w));
+    auto weights = loadDecoderWeights(c, model::mapSource(w));
     if (!weights) qFatal("%s", weights.error().message.c_str());
-    return Decoder(c, std::move(weights).value()).forward(ids);
+    return model::Decoder(c, std::move(weights).value()).forward(ids);
 }
 
 double relativeDifference(const at::Tensor& a, const at::Tensor& b)
@@ -94,12 +94,12 @@ private Q_SLOTS:
     {
         QFETCH(QString, variant);
         QFETCH(QString, transforms);
-        const ModelConfig original = smallConfig(variant);
+        const model::ModelConfig original = smallConfig(variant);
         const WeightMap weights = randomWeights(original, 42);
         const auto ids = sampleIds(original.vocabSize);
         const auto before = logits(original, weights, ids);
 
-        ModelConfig c = original;
+        model::ModelConfig c = original;
         WeightMap w = weights;
         if (transforms == "untie") {
             QVERIFY(untieLmHead(c, w).ok());
@@ -135,7 +135,7 @@ private Q_SLOTS:
 
     void rotationsAreOrthogonal()
     {
-        ModelConfig c = smallConfig("plain");
+        model::ModelConfig c = smallConfig("plain");
         WeightMap w = randomWeights(c, 1);
         auto r = applyEquivalentTransforms(c, w, {});
         QVERIFY(r.ok());
@@ -153,7 +153,7 @@ private Q_SLOTS:
 
     void fusionLeavesUnitNorms()
     {
-        ModelConfig c = smallConfig("plain");
+        model::ModelConfig c = smallConfig("plain");
         const WeightMap original = randomWeights(c, 2);
         WeightMap w = original;
         QVERIFY(fuseNorms(c, w).ok());
@@ -176,7 +176,7 @@ private Q_SLOTS:
 
     void untieCopies()
     {
-        ModelConfig c = smallConfig("plain");
+        model::ModelConfig c = smallConfig("plain");
         WeightMap w = randomWeights(c, 3);
         QVERIFY(!w.count("lm_head.weight"));
         QVERIFY(untieLmHead(c, w).ok());
@@ -191,7 +191,7 @@ private Q_SLOTS:
 
     void badInputIsRejected()
     {
-        ModelConfig c = smallConfig("plain");
+        model::ModelConfig c = smallConfig("plain");
         WeightMap w = randomWeights(c, 4);
         auto r1 = randomHadamard(64, 0);
         QVERIFY(r1.ok());
@@ -218,16 +218,16 @@ private Q_SLOTS:
             test::runCli({"import", "--from", test::sharedData("models/stories260K/stories260K.gguf"), "--tokenizer",
                           test::sharedData("models/stories260K/tok512.model"), "--out", model});
         QVERIFY2(imported.exitCode == 0, imported.err.constData());
-        auto checkpoint = Checkpoint::open(model.toStdString());
+        auto checkpoint = model::Checkpoint::open(model.toStdString());
         QVERIFY2(checkpoint.ok(), checkpoint.ok() ? "" : checkpoint.error().message.c_str());
-        const ModelConfig original = checkpoint.value()->config();
+        const model::ModelConfig original = checkpoint.value()->config();
         WeightMap weights;
         for (const auto& info : checkpoint.value()->tensors()) {
             auto t = checkpoint.value()->load(info.name, at::kFloat);
             QVERIFY(t.ok());
             weights[info.name] = t.value();
         }
-        ModelConfig c = original;
+        model::ModelConfig c = original;
         WeightMap w = weights;
         TransformOptions o;
         o.seed = 1234;

@@ -24,7 +24,7 @@ std::vector<double> rms(const std::vector<double>& x, const std::vector<double>&
     return y;
 }
 
-double frequency(const ModelConfig& c, int i)
+double frequency(const model::ModelConfig& c, int i)
 {
     double f = 1.0 / std::pow(c.ropeTheta, 2.0 * i / c.headDim);
     if (!c.ropeScaling) return f;
@@ -41,7 +41,7 @@ double frequency(const ModelConfig& c, int i)
 }
 
 // rotate_half convention: pair (i, i + D/2).
-void rotate(std::vector<double>& v, size_t offset, const ModelConfig& c, int pos)
+void rotate(std::vector<double>& v, size_t offset, const model::ModelConfig& c, int pos)
 {
     const int half = c.headDim / 2;
     for (int i = 0; i < half; ++i) {
@@ -61,7 +61,7 @@ void addBias(std::vector<double>& y, const ReferenceWeights& w, const std::strin
 
 }  // namespace
 
-Matrix referenceLogits(const ModelConfig& c, const ReferenceWeights& w, const std::vector<int>& ids)
+Matrix referenceLogits(const model::ModelConfig& c, const ReferenceWeights& w, const std::vector<int>& ids)
 {
     const size_t T = ids.size();
     const int D = c.headDim, H = c.numHeads, KV = c.numKvHeads;

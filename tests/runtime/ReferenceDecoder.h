@@ -18,6 +18,6 @@ struct ReferenceWeights {
 };
 
 // Logits [T][vocab] for `ids` at positions 0..T-1.
-Matrix referenceLogits(const ModelConfig& config, const ReferenceWeights& weights, const std::vector<int>& ids);
+Matrix referenceLogits(const model::ModelConfig& config, const ReferenceWeights& weights, const std::vector<int>& ids);
 
 }  // namespace lathe::test

@@ -20,7 +20,7 @@ struct TinyModel {
 };
 
 // Seeded weights; the reference gets exactly the fp32 values the decoder sees, widened to double.
-TinyModel makeModel(const ModelConfig& c, uint64_t seed)
+TinyModel makeModel(const model::ModelConfig& c, uint64_t seed)
 {
     std::mt19937_64 rng(seed);
     // The spread is rounded to fp32 before the centre is added: the exact values the expectations were taken with.
@@ -42,11 +42,11 @@ TinyModel makeModel(const ModelConfig& c, uint64_t seed)
     return m;
 }
 
-Decoder makeDecoder(const ModelConfig& c, const TinyModel& m)
+model::Decoder makeDecoder(const model::ModelConfig& c, const TinyModel& m)
 {
-    auto weights = loadDecoderWeights(c, mapSource(m.tensors));
+    auto weights = loadDecoderWeights(c, model::mapSource(m.tensors));
     if (!weights) qFatal("%s", weights.error().message.c_str());
-    return Decoder(c, std::move(weights).value());
+    return model::Decoder(c, std::move(weights).value());
 }
 
 const std::vector<int> kIds = {3, 15, 0, 7, 7, 12, 1, 9, 4};
@@ -84,14 +84,14 @@ private Q_SLOTS:
     void matchesReference()
     {
         QFETCH(QString, variant);
-        ModelConfig c = tinyLlamaConfig();
+        model::ModelConfig c = tinyLlamaConfig();
         if (variant == "llama3") {
             // head_dim 8 and theta 100 give wavelengths 6.3, 19.9, 62.8, 199 against thresholds 8 and 32:
             // one frequency kept, one blended, two divided by the factor.
             c.hiddenSize = 16;
             c.headDim = 8;
             c.ropeTheta = 100.0;
-            c.ropeScaling = RopeScaling{"llama3", 8.0, 1.0, 4.0, 32};
+            c.ropeScaling = model::RopeScaling{"llama3", 8.0, 1.0, 4.0, 32};
         } else if (variant == "bias") {
             c.modelType = "qwen2";
             c.attentionBias = true;
@@ -118,11 +118,11 @@ private Q_SLOTS:
 
     void scalingChangesFrequencies()
     {
-        ModelConfig c = tinyLlamaConfig();
+        model::ModelConfig c = tinyLlamaConfig();
         c.headDim = 8;
         c.ropeTheta = 100.0;
-        c.ropeScaling = RopeScaling{"llama3", 8.0, 1.0, 4.0, 32};
-        const Rope rope(c);
+        c.ropeScaling = model::RopeScaling{"llama3", 8.0, 1.0, 4.0, 32};
+        const model::Rope rope(c);
         const auto& f = rope.inverseFrequencies();
         QCOMPARE(f.size(), size_t(4));
         QCOMPARE(f[0], 1.0);                       // wavelength 6.28 < 8: kept
@@ -142,14 +142,14 @@ private Q_SLOTS:
     void kvCacheMatchesFullSequence()
     {
         QFETCH(bool, bias);
-        ModelConfig c = tinyLlamaConfig();
+        model::ModelConfig c = tinyLlamaConfig();
         c.numLayers = 2;
         c.attentionBias = bias;
         const auto model = makeModel(c, 99);
         const auto decoder = makeDecoder(c, model);
         const auto full = decoder.forward(idTensor(kIds));
 
-        KvCache cache = decoder.makeCache(1, 16);
+        model::KvCache cache = decoder.makeCache(1, 16);
         const std::vector<int> prompt(kIds.begin(), kIds.begin() + 4);
         std::vector<at::Tensor> parts{decoder.forward(idTensor(prompt), cache)};
         for (size_t t = prompt.size(); t < kIds.size(); ++t) parts.push_back(decoder.forward(idTensor({kIds[t]}), cache));
@@ -163,7 +163,7 @@ private Q_SLOTS:
 
     void batchRowsAreIndependent()
     {
-        const ModelConfig c = tinyLlamaConfig();
+        const model::ModelConfig c = tinyLlamaConfig();
         const auto model = makeModel(c, 7);
         const auto decoder = makeDecoder(c, model);
         const std::vector<int> other = {5, 5, 2, 14, 0, 11, 8, 6, 13};
@@ -174,16 +174,16 @@ private Q_SLOTS:
 
     void wrongShapeIsReported()
     {
-        const ModelConfig c = tinyLlamaConfig();
+        const model::ModelConfig c = tinyLlamaConfig();
         auto model = makeModel(c, 1);
         model.tensors["model.layers.0.mlp.up_proj.weight"] = at::zeros({12, 9});
-        auto weights = loadDecoderWeights(c, mapSource(model.tensors));
+        auto weights = loadDecoderWeights(c, model::mapSource(model.tensors));
         QVERIFY(!weights);
         QCOMPARE(weights.error().code, ErrorCode::Corrupt);
         QVERIFY(weights.error().message.find("model.layers.0.mlp.up_proj.weight has shape [12, 9]") != std::string::npos);
         model.tensors.erase("model.norm.weight");
         model.tensors["model.layers.0.mlp.up_proj.weight"] = at::zeros({12, 8});
-        weights = loadDecoderWeights(c, mapSource(model.tensors));
+        weights = loadDecoderWeights(c, model::mapSource(model.tensors));
         QVERIFY(!weights);
         QCOMPARE(weights.error().code, ErrorCode::NotFound);
     }

@@ -18,7 +18,7 @@ struct Tiny {
     test::ReferenceWeights reference;
 };
 
-Tiny makeTiny(const ModelConfig& c)
+Tiny makeTiny(const model::ModelConfig& c)
 {
     std::mt19937_64 rng(42);
     Tiny m;
@@ -28,7 +28,7 @@ Tiny makeTiny(const ModelConfig& c)
 }
 
 // NLL of ids[i+1] given ids[0..i], for i = 0..n-2, from the double-precision reference.
-std::vector<double> referenceNll(const ModelConfig& c, const test::ReferenceWeights& w, const std::vector<int>& ids)
+std::vector<double> referenceNll(const model::ModelConfig& c, const test::ReferenceWeights& w, const std::vector<int>& ids)
 {
     const auto logits = test::referenceLogits(c, w, ids);
     std::vector<double> nll;
@@ -58,18 +58,18 @@ private Q_SLOTS:
     {
         QFETCH(bool, withBos);
         QFETCH(int, batch);
-        const ModelConfig c = test::tinyLlamaConfig();
+        const model::ModelConfig c = test::tinyLlamaConfig();
         const Tiny m = makeTiny(c);
-        auto weights = loadDecoderWeights(c, mapSource(m.tensors));
+        auto weights = loadDecoderWeights(c, model::mapSource(m.tensors));
         QVERIFY(weights.ok());
-        const Decoder decoder(c, std::move(weights).value());
+        const model::Decoder decoder(c, std::move(weights).value());
 
         // 23 text tokens, ctx 6: BOS windows take 5 text tokens (4 windows, 3 dropped); plain windows take
         // 6 (3 windows, 5 dropped).
         std::vector<int32_t> text;
         for (int i = 0; i < 23; ++i) text.push_back((i * 7 + 3) % 15 + 1);
         const int ctx = 6, bos = 0;
-        auto r = perplexityOfTokens(decoder, text, ctx, withBos ? std::optional<int32_t>(bos) : std::nullopt, batch,
+        auto r = runtime::perplexityOfTokens(decoder, text, ctx, withBos ? std::optional<int32_t>(bos) : std::nullopt, batch,
                                     {}, {});
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
         const int span = withBos ? 5 : 6;
@@ -93,24 +93,24 @@ private Q_SLOTS:
 
     void tooShortTextIsAnError()
     {
-        const ModelConfig c = test::tinyLlamaConfig();
+        const model::ModelConfig c = test::tinyLlamaConfig();
         const Tiny m = makeTiny(c);
-        auto weights = loadDecoderWeights(c, mapSource(m.tensors));
+        auto weights = loadDecoderWeights(c, model::mapSource(m.tensors));
         QVERIFY(weights.ok());
-        const Decoder decoder(c, std::move(weights).value());
-        auto r = perplexityOfTokens(decoder, {1, 2, 3}, 8, 0, 4, {}, {});
+        const model::Decoder decoder(c, std::move(weights).value());
+        auto r = runtime::perplexityOfTokens(decoder, {1, 2, 3}, 8, 0, 4, {}, {});
         QVERIFY(!r.ok());
         QCOMPARE(r.error().code, ErrorCode::InvalidArgument);
         StopToken stop;
         stop.requestStop();
-        r = perplexityOfTokens(decoder, std::vector<int32_t>(40, 3), 8, 0, 4, {}, stop);
+        r = runtime::perplexityOfTokens(decoder, std::vector<int32_t>(40, 3), 8, 0, 4, {}, stop);
         QVERIFY(!r.ok());
         QCOMPARE(r.error().code, ErrorCode::Cancelled);
     }
 
     void greedyPicksLowestIdOnTies()
     {
-        Sampler s(true, 1.0, 1.0, 0);
+        runtime::Sampler s(true, 1.0, 1.0, 0);
         auto logits = at::tensor({0.5f, 2.0f, -1.0f, 2.0f});
         QCOMPARE(s.next(logits), 1);
     }
@@ -123,7 +123,7 @@ private Q_SLOTS:
         for (int i = 0; i < 4; ++i) logits[i] = std::log(p[i]);
         const int draws = 40000;
         auto frequencies = [&](double temperature, double topP, uint64_t seed) {
-            Sampler s(false, temperature, topP, seed);
+            runtime::Sampler s(false, temperature, topP, seed);
             std::vector<double> f(4, 0.0);
             for (int i = 0; i < draws; ++i) f[s.next(logits)] += 1.0 / draws;
             return f;
@@ -148,7 +148,7 @@ private Q_SLOTS:
     void rngIsDocumentedMt19937_64()
     {
         // The 10000th output of a default-seeded mt19937_64 is fixed by the C++ standard.
-        Sampler s(false, 1.0, 1.0, 5489u);
+        runtime::Sampler s(false, 1.0, 1.0, 5489u);
         double last = 0;
         for (int i = 0; i < 10000; ++i) last = s.uniform();
         QCOMPARE(last, double(9981545732273789042ull >> 11) * 0x1.0p-53);

@@ -2,9 +2,9 @@
 
 namespace lathe::test {
 
-ModelConfig tinyLlamaConfig(const TinyShape& shape)
+model::ModelConfig tinyLlamaConfig(const TinyShape& shape)
 {
-    ModelConfig c;
+    model::ModelConfig c;
     c.architecture = "LlamaForCausalLM";
     c.modelType = "llama";
     c.hiddenSize = shape.hiddenSize;
@@ -21,7 +21,7 @@ ModelConfig tinyLlamaConfig(const TinyShape& shape)
     return c;
 }
 
-std::map<std::string, at::Tensor> tinyWeights(const ModelConfig& c, const TinyWeightScales& scales,
+std::map<std::string, at::Tensor> tinyWeights(const model::ModelConfig& c, const TinyWeightScales& scales,
                                               const WeightDraw& draw)
 {
     std::map<std::string, at::Tensor> w;

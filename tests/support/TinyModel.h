@@ -25,7 +25,7 @@ struct TinyShape {
 };
 
 // A "llama" LlamaForCausalLM config of `shape` with rms eps 1e-5, rope theta 10000 and tied embeddings.
-ModelConfig tinyLlamaConfig(const TinyShape& shape = {});
+model::ModelConfig tinyLlamaConfig(const TinyShape& shape = {});
 
 // How far each kind of weight spreads around its centre: norm weights centre on 1, everything else on 0.
 struct TinyWeightScales {
@@ -47,7 +47,7 @@ using WeightDraw = std::function<float(double center, double scale)>;
 // Every fp32 weight `config` needs (q/k/v biases when attentionBias, lm_head when untied), drawn element by
 // element in row-major order, tensor by tensor in checkpoint order: embeddings, then per layer the two norms,
 // q k v o, biases, gate up down, then the final norm and lm_head. Tests with exact expectations rely on that order.
-std::map<std::string, at::Tensor> tinyWeights(const ModelConfig& config, const TinyWeightScales& scales,
+std::map<std::string, at::Tensor> tinyWeights(const model::ModelConfig& config, const TinyWeightScales& scales,
                                               const WeightDraw& draw);
 
 // Uniform in [-1, 1) from the top 53 bits of one draw: the same on every standard library.

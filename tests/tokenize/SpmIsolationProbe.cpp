@@ -26,7 +26,7 @@ void printIds(const std::vector<int32_t>& ids)
 
 int viaCore(const char* model)
 {
-    auto tokenizer = lathe::Tokenizer::load(model);
+    auto tokenizer = lathe::tokenize::Tokenizer::load(model);
     if (!tokenizer) {
         std::printf("load failed: %s\n", tokenizer.error().message.c_str());
         return 1;

@@ -105,7 +105,7 @@ private Q_SLOTS:
         const QList<QByteArray> peerLines = linesOf(peer.out);
         QCOMPARE(peerLines.size(), lines.size());
 
-        auto tok = Tokenizer::load(modelFile.toStdString());
+        auto tok = tokenize::Tokenizer::load(modelFile.toStdString());
         QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().message.c_str());
         QByteArray ourIds;
         size_t totalIds = 0;

@@ -53,7 +53,7 @@ class TestSpmIsolation : public QObject {
 private Q_SLOTS:
     void encodeMatmulAndPickleInOneProcess()
     {
-        auto tokenizer = Tokenizer::load(sharedData(kTok512).toStdString());
+        auto tokenizer = tokenize::Tokenizer::load(sharedData(kTok512).toStdString());
         QVERIFY2(tokenizer.ok(), tokenizer.ok() ? "" : tokenizer.error().message.c_str());
         auto ids = (*tokenizer)->encode("Once upon a time", false);
         QVERIFY(ids.ok());
@@ -90,7 +90,7 @@ private Q_SLOTS:
         auto again = (*tokenizer)->encode("Once upon a time", false);
         QVERIFY(again.ok());
         QCOMPARE(*again, kOnceUponATime);
-        auto mistral = Tokenizer::load(sharedData("tokenizers/mistral-7b-v0.1/tokenizer.model").toStdString());
+        auto mistral = tokenize::Tokenizer::load(sharedData("tokenizers/mistral-7b-v0.1/tokenizer.model").toStdString());
         QVERIFY(mistral.ok());
         QCOMPARE(*(*mistral)->encode("Hello world", false), (std::vector<int32_t>{22557, 1526}));
     }

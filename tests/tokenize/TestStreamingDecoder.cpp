@@ -45,9 +45,9 @@ struct Streamed {
     bool allValid = true;
 };
 
-Streamed stream(const Tokenizer& tok, const std::vector<int32_t>& ids)
+Streamed stream(const tokenize::Tokenizer& tok, const std::vector<int32_t>& ids)
 {
-    StreamingDecoder decoder(tok);
+    tokenize::StreamingDecoder decoder(tok);
     Streamed out;
     for (int32_t id : ids) {
         auto piece = decoder.push(id);
@@ -81,7 +81,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, model);
         QFETCH(QString, language);
-        auto tok = Tokenizer::load(sharedData(model).toStdString());
+        auto tok = tokenize::Tokenizer::load(sharedData(model).toStdString());
         QVERIFY(tok.ok());
         auto text = lines(sharedData("text/multilingual/pud/" + language + ".txt"));
         QCOMPARE(text.size(), 1000);
@@ -102,12 +102,12 @@ private Q_SLOTS:
 
     void byteFallbackCharacterWaitsForItsLastByte()
     {
-        auto tok = Tokenizer::load(sharedData(kMistral).toStdString());
+        auto tok = tokenize::Tokenizer::load(sharedData(kMistral).toStdString());
         QVERIFY(tok.ok());
         // spm_encode: "𝄞 clef" -> ▁ <0xF0> <0x9D> <0x84> <0x9E> ▁cle f
         const std::vector<int32_t> ids = {1, 28705, 243, 160, 135, 161, 1544, 28722};
         QCOMPARE(*(*tok)->encode("𝄞 clef"), ids);
-        StreamingDecoder decoder(**tok);
+        tokenize::StreamingDecoder decoder(**tok);
         QStringList chunks;
         for (int32_t id : ids) chunks << QString::fromStdString(*decoder.push(id));
         chunks << QString::fromStdString(decoder.finish());
@@ -117,9 +117,9 @@ private Q_SLOTS:
 
     void incompleteTailComesOutOnFinish()
     {
-        auto tok = Tokenizer::load(sharedData(kMistral).toStdString());
+        auto tok = tokenize::Tokenizer::load(sharedData(kMistral).toStdString());
         QVERIFY(tok.ok());
-        StreamingDecoder decoder(**tok);
+        tokenize::StreamingDecoder decoder(**tok);
         QCOMPARE(*decoder.push(std::vector<int32_t>{1, 22557}), std::string("Hello"));
         QCOMPARE(*decoder.push(243), std::string());  // <0xF0> starts a 4-byte character
         QCOMPARE(*decoder.push(160), std::string());
@@ -131,7 +131,7 @@ private Q_SLOTS:
 
     void strayByteBeforeTextIsKept()
     {
-        auto tok = Tokenizer::load(sharedData(kMistral).toStdString());
+        auto tok = tokenize::Tokenizer::load(sharedData(kMistral).toStdString());
         QVERIFY(tok.ok());
         const std::vector<int32_t> ids = {1, 22557, 243, 1526};  // "Hello", <0xF0>, "▁world"
         const Streamed got = stream(**tok, ids);
@@ -141,9 +141,9 @@ private Q_SLOTS:
 
     void invalidIdLeavesDecoderUnchanged()
     {
-        auto tok = Tokenizer::load(sharedData(kTok512).toStdString());
+        auto tok = tokenize::Tokenizer::load(sharedData(kTok512).toStdString());
         QVERIFY(tok.ok());
-        StreamingDecoder decoder(**tok);
+        tokenize::StreamingDecoder decoder(**tok);
         QCOMPARE(*decoder.push(std::vector<int32_t>{1, 403}), std::string("Once"));
         auto bad = decoder.push(512);
         QVERIFY(!bad.ok());

@@ -42,9 +42,9 @@ QString makeModelDir(const QTemporaryDir& tmp, const QString& name, const QByteA
     return dir;
 }
 
-std::unique_ptr<Tokenizer> mustLoad(const QString& path)
+std::unique_ptr<tokenize::Tokenizer> mustLoad(const QString& path)
 {
-    auto loaded = Tokenizer::load(path.toStdString());
+    auto loaded = tokenize::Tokenizer::load(path.toStdString());
     if (!loaded) qWarning("load failed: %s", loaded.error().message.c_str());
     return loaded ? std::move(*loaded) : nullptr;
 }
@@ -201,7 +201,7 @@ private Q_SLOTS:
                                                              : QByteArray(R"({"bos_token": "<pad_bos>", "added_tokens_decoder": {"600": {"content": "<pad_bos>"}}})");
             path = makeModelDir(tmp, "model", config);
         }
-        auto loaded = Tokenizer::load(path.toStdString());
+        auto loaded = tokenize::Tokenizer::load(path.toStdString());
         QVERIFY(!loaded.ok());
         QCOMPARE(int(loaded.error().code), code);
         QVERIFY2(QString::fromStdString(loaded.error().message).contains(mentions), loaded.error().message.c_str());

@@ -73,14 +73,14 @@ QByteArray toyTokenizer(const QByteArray& merges, const QByteArray& extra = "", 
            R"(, "unk_token": "<unk>")" + extra + "}}";
 }
 
-std::unique_ptr<Tokenizer> loadJson(const QTemporaryDir& tmp, const QByteArray& json, const QByteArray& config = QByteArray(),
+std::unique_ptr<tokenize::Tokenizer> loadJson(const QTemporaryDir& tmp, const QByteArray& json, const QByteArray& config = QByteArray(),
                                     const QString& name = "tok")
 {
     const QString dir = tmp.filePath(name);
     QDir().mkpath(dir);
     writeFile(dir + "/tokenizer.json", json);
     if (!config.isNull()) writeFile(dir + "/tokenizer_config.json", config);
-    auto loaded = Tokenizer::load((dir + "/tokenizer.json").toStdString());
+    auto loaded = tokenize::Tokenizer::load((dir + "/tokenizer.json").toStdString());
     if (!loaded) qWarning("load failed: %s", loaded.error().message.c_str());
     return loaded ? std::move(*loaded) : nullptr;
 }
@@ -369,9 +369,9 @@ private Q_SLOTS:
 
     void mistralSpecialsAndBytes()
     {
-        auto loaded = Tokenizer::load(sharedData(kMistral).toStdString());  // the directory: tokenizer.json wins
+        auto loaded = tokenize::Tokenizer::load(sharedData(kMistral).toStdString());  // the directory: tokenizer.json wins
         QVERIFY(loaded.ok());
-        const Tokenizer& tok = **loaded;
+        const tokenize::Tokenizer& tok = **loaded;
         QCOMPARE(tok.engineName(), std::string("tokenizer.json"));
         // "<s>" in the text is the BOS token, not three characters; the section after it gets its own "▁".
         const std::vector<int32_t> ids = *tok.encode("Hello <s> world", false);
@@ -429,7 +429,7 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         writeFile(tmp.filePath("tokenizer.json"), json);
         if (!config.isNull()) writeFile(tmp.filePath("tokenizer_config.json"), config);
-        auto loaded = Tokenizer::load(tmp.path().toStdString());
+        auto loaded = tokenize::Tokenizer::load(tmp.path().toStdString());
         QVERIFY(!loaded.ok());
         QCOMPARE(int(loaded.error().code), code);
         for (const QString& m : mentions)
@@ -460,14 +460,14 @@ private Q_SLOTS:
     {
         QTemporaryDir tmp;
         QVERIFY(QFile::copy(sharedData(kMistral + "/tokenizer.model"), tmp.filePath("tokenizer.model")));
-        auto spmOnly = Tokenizer::load(tmp.path().toStdString());
+        auto spmOnly = tokenize::Tokenizer::load(tmp.path().toStdString());
         QVERIFY(spmOnly.ok());
         QCOMPARE((*spmOnly)->engineName(), std::string("sentencepiece"));
         QVERIFY(QFile::copy(sharedData(kMistral + "/tokenizer.json"), tmp.filePath("tokenizer.json")));
-        auto both = Tokenizer::load(tmp.path().toStdString());
+        auto both = tokenize::Tokenizer::load(tmp.path().toStdString());
         QVERIFY(both.ok());
         QCOMPARE((*both)->engineName(), std::string("tokenizer.json"));
-        auto explicitModel = Tokenizer::load(tmp.filePath("tokenizer.model").toStdString());
+        auto explicitModel = tokenize::Tokenizer::load(tmp.filePath("tokenizer.model").toStdString());
         QVERIFY(explicitModel.ok());
         QCOMPARE((*explicitModel)->engineName(), std::string("sentencepiece"));
     }
@@ -475,9 +475,9 @@ private Q_SLOTS:
     // Instances are immutable; encode keeps per-thread scratch only.
     void concurrentUse()
     {
-        auto loaded = Tokenizer::load((sharedData(kMistral) + "/tokenizer.json").toStdString());
+        auto loaded = tokenize::Tokenizer::load((sharedData(kMistral) + "/tokenizer.json").toStdString());
         QVERIFY(loaded.ok());
-        const Tokenizer& tok = **loaded;
+        const tokenize::Tokenizer& tok = **loaded;
         const QByteArray text = readAll(sharedData("text/multilingual/pud/ja.txt"));
         const std::string input(text.constData(), size_t(text.size()));
         const std::vector<int32_t> reference = *tok.encode(input);

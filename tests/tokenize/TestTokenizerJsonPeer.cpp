@@ -150,9 +150,9 @@ private Q_SLOTS:
         QString dir;
         for (const PeerTokenizer& tok : peerTokenizers())
             if (tok.name == tokenizer) dir = tok.dir;
-        auto loaded = Tokenizer::load(dir.toStdString());
+        auto loaded = tokenize::Tokenizer::load(dir.toStdString());
         QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
-        const Tokenizer& tok = **loaded;
+        const tokenize::Tokenizer& tok = **loaded;
         QCOMPARE(tok.engineName(), std::string("tokenizer.json"));
         const PeerResult& peer = peerResults()[tokenizer];
 
@@ -196,8 +196,8 @@ private Q_SLOTS:
     void mistralJsonMatchesSentencepiece()
     {
         QFETCH(QString, corpus);
-        auto json = Tokenizer::load(sharedData("tokenizers/mistral-7b-v0.1/tokenizer.json").toStdString());
-        auto spm = Tokenizer::load(sharedData("tokenizers/mistral-7b-v0.1/tokenizer.model").toStdString());
+        auto json = tokenize::Tokenizer::load(sharedData("tokenizers/mistral-7b-v0.1/tokenizer.json").toStdString());
+        auto spm = tokenize::Tokenizer::load(sharedData("tokenizers/mistral-7b-v0.1/tokenizer.model").toStdString());
         QVERIFY2(json.ok(), json.ok() ? "" : json.error().message.c_str());
         QVERIFY2(spm.ok(), spm.ok() ? "" : spm.error().message.c_str());
         QCOMPARE((*json)->engineName(), std::string("tokenizer.json"));

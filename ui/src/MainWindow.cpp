@@ -35,9 +35,9 @@ namespace {
 
 constexpr int kStatusTimeoutMs = 8000;
 
-ProjectSettings freshSettings()
+project::ProjectSettings freshSettings()
 {
-    ProjectSettings settings;
+    project::ProjectSettings settings;
     QString documents = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
     if (documents.isEmpty()) documents = QDir::homePath();
     settings.outputDir = QDir::cleanPath(documents + QStringLiteral("/Lathe")).toStdString();
@@ -278,7 +278,7 @@ bool MainWindow::openProject(const QString& requested)
                                  tr("Lathe projects (*.lathe);;All files (*)"));
         if (path.isEmpty()) return false;
     }
-    auto loaded = loadProject(path.toStdString());
+    auto loaded = project::loadProject(path.toStdString());
     if (!loaded) {
         showFileError(tr("Cannot open %1: %2")
                           .arg(QDir::toNativeSeparators(path), QString::fromStdString(loaded.error().message)));
@@ -319,9 +319,9 @@ bool MainWindow::saveProjectAs(const QString& requested)
         if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".lathe");
     }
     const QString absolute = QFileInfo(path).absoluteFilePath();
-    ProjectSettings settings = m_state->settings();
+    project::ProjectSettings settings = m_state->settings();
     if (settings.name.empty()) settings.name = QFileInfo(absolute).completeBaseName().toStdString();
-    if (auto saved = lathe::saveProject(settings, absolute.toStdString()); !saved) {
+    if (auto saved = lathe::project::saveProject(settings, absolute.toStdString()); !saved) {
         showFileError(tr("Cannot save %1: %2")
                           .arg(QDir::toNativeSeparators(absolute), QString::fromStdString(saved.error().message)));
         return false;

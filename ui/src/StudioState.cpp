@@ -6,7 +6,7 @@ namespace lathe::ui {
 
 StudioState::StudioState(QObject* parent) : QObject(parent) {}
 
-void StudioState::replaceSettings(const ProjectSettings& settings, const QString& projectPath)
+void StudioState::replaceSettings(const project::ProjectSettings& settings, const QString& projectPath)
 {
     m_settings = settings;
     setProjectPath(projectPath);
@@ -71,7 +71,7 @@ void StudioState::continueAnonymously()
     Q_EMIT accountChanged();
 }
 
-void StudioState::setModel(const QString& directory, const std::optional<ModelConfig>& config)
+void StudioState::setModel(const QString& directory, const std::optional<model::ModelConfig>& config)
 {
     m_modelDirectory = directory;
     m_modelConfig = config;

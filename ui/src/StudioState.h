@@ -24,10 +24,10 @@ public:
 
     explicit StudioState(QObject* parent = nullptr);
 
-    ProjectSettings& settings() { return m_settings; }
-    const ProjectSettings& settings() const { return m_settings; }
+    project::ProjectSettings& settings() { return m_settings; }
+    const project::ProjectSettings& settings() const { return m_settings; }
     // Replaces every setting (new/open project); pages reload their widgets on settingsReplaced().
-    void replaceSettings(const ProjectSettings& settings, const QString& projectPath);
+    void replaceSettings(const project::ProjectSettings& settings, const QString& projectPath);
 
     QString projectPath() const { return m_projectPath; }
     void setProjectPath(const QString& path);
@@ -47,8 +47,8 @@ public:
 
     // The model folder the later steps read (a cache snapshot or a local folder) and its config.json.
     QString modelDirectory() const { return m_modelDirectory; }
-    const std::optional<ModelConfig>& modelConfig() const { return m_modelConfig; }
-    void setModel(const QString& directory, const std::optional<ModelConfig>& config);
+    const std::optional<model::ModelConfig>& modelConfig() const { return m_modelConfig; }
+    void setModel(const QString& directory, const std::optional<model::ModelConfig>& config);
     void clearModel();
     // Names the calibration folder: the repo id, or the local model's name (projectModelTag).
     QString modelTag() const;
@@ -67,14 +67,14 @@ Q_SIGNALS:
     void outputsChanged();
 
 private:
-    ProjectSettings m_settings;
+    project::ProjectSettings m_settings;
     QString m_projectPath;
     bool m_modified = false;
     AccountMode m_accountMode = AccountMode::Implicit;
     QString m_sessionToken;
     std::optional<hub::WhoAmI> m_account;
     QString m_modelDirectory;
-    std::optional<ModelConfig> m_modelConfig;
+    std::optional<model::ModelConfig> m_modelConfig;
 };
 
 }  // namespace lathe::ui

@@ -28,8 +28,8 @@ namespace lathe::calib {
 namespace {
 
 struct Inputs {
-    std::unique_ptr<Tokenizer> tokenizer;
-    EmbeddingTable embedding;
+    std::unique_ptr<tokenize::Tokenizer> tokenizer;
+    exports::EmbeddingTable embedding;
     ModelLimits limits;
 };
 
@@ -51,7 +51,7 @@ Result<Inputs> loadInputs(const CalibrationOptions& o)
         if (!dir) return dir.error().withContext("--tokenizer_path");
         tokenizerPath = *dir;
     }
-    auto tokenizer = Tokenizer::load(tokenizerPath);
+    auto tokenizer = tokenize::Tokenizer::load(tokenizerPath);
     if (!tokenizer) return tokenizer.error().withContext("loading the tokenizer");
     const std::string dir = fs::is_directory(tokenizerPath, ec) ? tokenizerPath : fs::path(tokenizerPath).parent_path().string();
     auto limits = readModelLimits(dir.empty() ? "." : dir);
@@ -62,7 +62,7 @@ Result<Inputs> loadInputs(const CalibrationOptions& o)
                              "max_position_embeddings " + std::to_string(*limits->maxPositions) + " in " +
                              limits->configPath + ")");
 
-    auto embedding = EmbeddingTable::load(o.embeddingPath);
+    auto embedding = exports::EmbeddingTable::load(o.embeddingPath);
     if (!embedding) return embedding.error();
     const std::int64_t vocab = embedding->vocabSize(), hidden = embedding->hiddenSize();
     const std::string shape = "[" + std::to_string(vocab) + ", " + std::to_string(hidden) + "]";

@@ -25,13 +25,13 @@ namespace lathe::compile {
 namespace {
 
 // The tensors of a finished layer as the container stores them: its norms, then each linear in run order.
-Result<NamedTensors> layerTensors(const CompilePlan& plan, int layer, const LayerWeights& weights,
+Result<model::NamedTensors> layerTensors(const CompilePlan& plan, int layer, const model::LayerWeights& weights,
                                   const CompiledLayer& compiled)
 {
-    NamedTensors tensors;
-    tensors.emplace_back(layerTensorName(layer, "input_layernorm.weight"), weights.inputNorm);
-    tensors.emplace_back(layerTensorName(layer, "post_attention_layernorm.weight"), weights.postAttentionNorm);
-    for (Projection p : layerProjections())
+    model::NamedTensors tensors;
+    tensors.emplace_back(model::layerTensorName(layer, "input_layernorm.weight"), weights.inputNorm);
+    tensors.emplace_back(model::layerTensorName(layer, "post_attention_layernorm.weight"), weights.postAttentionNorm);
+    for (model::Projection p : quant::layerProjections())
         LATHE_TRY(appendLinearTensors(tensors, plan.linear(layer, p).module, compiled.linears.at(p)));
     return tensors;
 }
@@ -64,11 +64,11 @@ Result<CompileSummary> run(const CompileOptions& options, const ProgressFn& prog
 
     // Validation: everything that can be wrong is found before any work.
     validate("model " + options.modelPath);
-    auto modelDir = resolveModelPath(options.modelPath);
+    auto modelDir = model::resolveModelPath(options.modelPath);
     if (!modelDir) return modelDir.error();
-    auto checkpoint = Checkpoint::open(*modelDir);
+    auto checkpoint = model::Checkpoint::open(*modelDir);
     if (!checkpoint) return checkpoint.error();
-    const ModelConfig& config = (*checkpoint)->config();
+    const model::ModelConfig& config = (*checkpoint)->config();
     {
         // The container carries the tokenizer so that it runs on its own; a model without one could not be run.
         std::error_code ec;
@@ -150,7 +150,7 @@ Result<CompileSummary> run(const CompileOptions& options, const ProgressFn& prog
     report.bitMode = toString(options.bitMode);
     report.weightMethod = toString(options.weightMethod);
     report.activationMethod = toString(options.activationMethod);
-    report.percentile = options.activationMethod == ActivationMethod::Percentile ? options.percentile : 0.0;
+    report.percentile = options.activationMethod == quant::ActivationMethod::Percentile ? options.percentile : 0.0;
     report.rotated = plan.rotate;
     report.calibSamples = int(samples);
     report.calibTokens = calibration->tokens();

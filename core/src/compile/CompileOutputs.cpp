@@ -31,16 +31,16 @@ compiled::CompiledModelInfo containerInfo(const CompilePlan& plan, const std::st
     info.bitMode = o.bitMode;
     info.weightMethod = o.weightMethod;
     info.activationMethod = o.activationMethod;
-    info.percentile = o.activationMethod == ActivationMethod::Percentile ? o.percentile : 0.0;
+    info.percentile = o.activationMethod == quant::ActivationMethod::Percentile ? o.percentile : 0.0;
     info.rotation.fusedNorms = info.rotation.r1 = info.rotation.r2 = plan.rotate;
     info.rotation.kind = plan.rotate ? "random-hadamard" : "";
     info.rotation.seed = plan.rotate ? o.seed : 0;
     info.embeddingRotated = plan.rotate;
-    for (const LinearPlan& l : plan.linears) {
-        if (l.projection == Projection::Head) continue;  // addLinear records the head
+    for (const quant::LinearPlan& l : plan.linears) {
+        if (l.projection == model::Projection::Head) continue;  // addLinear records the head
         const bool bias =
             plan.config.attentionBias &&
-            (l.projection == Projection::Query || l.projection == Projection::Key || l.projection == Projection::Value);
+            (l.projection == model::Projection::Query || l.projection == model::Projection::Key || l.projection == model::Projection::Value);
         // The spec encodeLinear recorded when the layer's part file was written.
         info.linears[l.module] = compiled::linearSpec(l.weightBits, o.groupSize, l.activationBits, bias);
     }
@@ -104,7 +104,7 @@ Result<void> writeCompileOutputs(const OutputInputs& in, const ProgressFn& progr
             if (progress) progress({"write", "rotation " + plan.rotationPath, 0, 0, "bytes"});
             const at::Tensor& r = in.r1.matrix();
             std::vector<double> values(r.data_ptr<double>(), r.data_ptr<double>() + r.numel());
-            LATHE_TRY(writeRotationFile(partialName(plan.rotationPath), values, int(r.size(0))));
+            LATHE_TRY(exports::writeRotationFile(partialName(plan.rotationPath), values, int(r.size(0))));
             LATHE_TRY(cancelled());
             if (progress) progress({"write", "rotated embedding " + plan.rotatedEmbeddingPath, 0, 0, "bytes"});
             auto bytes = rotatedEmbeddingBytes(in.checkpoint, in.r1, plan.rowsPerBlock, stop);

@@ -11,7 +11,7 @@
 
 #include <string>
 
-namespace lathe {
+namespace lathe::model {
 class Checkpoint;
 }
 
@@ -19,7 +19,7 @@ namespace lathe::compile {
 
 struct OutputInputs {
     const CompilePlan& plan;
-    const Checkpoint& checkpoint;
+    const model::Checkpoint& checkpoint;
     const WorkState& state;  // the finished layers' part files
     const CompiledHead& head;
     const at::Tensor& finalNorm;  // fp32 [hidden]

@@ -80,9 +80,9 @@ CompileOutputPaths compileOutputPaths(const CompileOptions& o, const std::string
     return p;
 }
 
-QuantChoices quantChoices(const CompileOptions& o)
+quant::QuantChoices quantChoices(const CompileOptions& o)
 {
-    QuantChoices q;
+    quant::QuantChoices q;
     q.bitMode = o.bitMode;
     q.groupBits = o.groupBits;
     q.layerGroupBits = o.layerGroupBits;
@@ -91,15 +91,15 @@ QuantChoices quantChoices(const CompileOptions& o)
     return q;
 }
 
-const LinearPlan& CompilePlan::linear(int layer, Projection p) const
+const quant::LinearPlan& CompilePlan::linear(int layer, model::Projection p) const
 {
-    if (p == Projection::Head) return linears.back();
-    return linears.at(static_cast<size_t>(layer) * layerProjections().size() +
-                      static_cast<size_t>(std::find(layerProjections().begin(), layerProjections().end(), p) -
-                                          layerProjections().begin()));
+    if (p == model::Projection::Head) return linears.back();
+    return linears.at(static_cast<size_t>(layer) * quant::layerProjections().size() +
+                      static_cast<size_t>(std::find(quant::layerProjections().begin(), quant::layerProjections().end(), p) -
+                                          quant::layerProjections().begin()));
 }
 
-Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& modelDir, const ModelConfig& config)
+Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& modelDir, const model::ModelConfig& config)
 {
     CompilePlan plan;
     plan.options = o;
@@ -109,7 +109,7 @@ Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& 
     // Numbers; the enums are valid by construction.
     if (!(o.percentile > 0.0 && o.percentile <= 1.0))
         return invalid("percentile " + std::to_string(o.percentile) + " must be in (0, 1], e.g. 0.9999");
-    LATHE_TRY(checkGroupSize(o.groupSize));
+    LATHE_TRY(quant::checkGroupSize(o.groupSize));
     if (!(o.dampFraction >= 0.0 && o.dampFraction < 1e6))
         return invalid("GPTQ damping fraction must be a non-negative number such as 0.01");
     if (o.threads < 0) return invalid("threads must be 0 (all hardware threads) or positive");
@@ -118,7 +118,7 @@ Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& 
     const CompileOutputPaths paths = compileOutputPaths(o, modelDir);
     plan.rotate = paths.rotated;
 
-    // Bits: preset, then group overrides, then layer.group overrides (lathe/compile/QuantPlan.h).
+    // Bits: preset, then group overrides, then layer.group overrides (lathe/quant/QuantPlan.h).
     auto linears = planLinears(config, quantChoices(o));
     if (!linears) return linears.error();
     plan.linears = std::move(linears).value();

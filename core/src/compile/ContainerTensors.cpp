@@ -4,7 +4,7 @@
 
 namespace lathe::compile {
 
-Result<void> appendLinearTensors(NamedTensors& tensors, const std::string& module,
+Result<void> appendLinearTensors(model::NamedTensors& tensors, const std::string& module,
                                  const compiled::QuantizedLinear& linear)
 {
     auto encoded = compiled::encodeLinear(module, linear);

@@ -8,7 +8,7 @@
 namespace lathe::compile {
 namespace {
 
-Result<at::Tensor> fetch(const Checkpoint& checkpoint, const std::string& name)
+Result<at::Tensor> fetch(const model::Checkpoint& checkpoint, const std::string& name)
 {
     if (!checkpoint.has(name))
         return makeError(ErrorCode::NotFound,
@@ -26,10 +26,10 @@ quant::TransformOptions transformOptions(const CompilePlan& plan)
 
 }  // namespace
 
-Result<LayerWeights> loadLayerWeights(const Checkpoint& checkpoint, const CompilePlan& plan, int layer,
+Result<model::LayerWeights> loadLayerWeights(const model::Checkpoint& checkpoint, const CompilePlan& plan, int layer,
                                       const quant::Rotation& r1)
 {
-    const ModelConfig& c = plan.config;
+    const model::ModelConfig& c = plan.config;
     std::vector<std::string> suffixes{"input_layernorm.weight",  "post_attention_layernorm.weight",
                                       "self_attn.q_proj.weight", "self_attn.k_proj.weight",
                                       "self_attn.v_proj.weight", "self_attn.o_proj.weight",
@@ -40,16 +40,16 @@ Result<LayerWeights> loadLayerWeights(const Checkpoint& checkpoint, const Compil
             suffixes.emplace_back(b);
     quant::WeightMap w;
     for (const auto& suffix : suffixes) {
-        const std::string name = layerTensorName(layer, suffix);
+        const std::string name = model::layerTensorName(layer, suffix);
         auto t = fetch(checkpoint, name);
         if (!t) return t.error();
         w[name] = std::move(t).value();
     }
     if (plan.rotate) LATHE_TRY(quant::transformLayer(c, w, layer, transformOptions(plan), r1));
     auto take = [&](const char* suffix) {
-        return w.count(layerTensorName(layer, suffix)) ? w.at(layerTensorName(layer, suffix)) : at::Tensor();
+        return w.count(model::layerTensorName(layer, suffix)) ? w.at(model::layerTensorName(layer, suffix)) : at::Tensor();
     };
-    LayerWeights l;
+    model::LayerWeights l;
     l.inputNorm = take("input_layernorm.weight");
     l.postAttentionNorm = take("post_attention_layernorm.weight");
     l.qProj = take("self_attn.q_proj.weight");
@@ -65,9 +65,9 @@ Result<LayerWeights> loadLayerWeights(const Checkpoint& checkpoint, const Compil
     return l;
 }
 
-Result<HeadWeights> loadHeadWeights(const Checkpoint& checkpoint, const CompilePlan& plan, const quant::Rotation& r1)
+Result<HeadWeights> loadHeadWeights(const model::Checkpoint& checkpoint, const CompilePlan& plan, const quant::Rotation& r1)
 {
-    const ModelConfig& c = plan.config;
+    const model::ModelConfig& c = plan.config;
     HeadWeights head;
     auto norm = fetch(checkpoint, "model.norm.weight");
     if (!norm) return norm.error();
@@ -80,7 +80,7 @@ Result<HeadWeights> loadHeadWeights(const Checkpoint& checkpoint, const CompileP
     }
     // The head's transforms act on each row alone, so a block of rows is transformed as a model whose vocabulary
     // is that block.
-    ModelConfig block = c;
+    model::ModelConfig block = c;
     block.tieWordEmbeddings = false;
     const int64_t rows = plan.rowsPerBlock;
     for (int64_t r0 = 0; r0 < c.vocabSize; r0 += rows) {

@@ -8,7 +8,7 @@
 
 #include <ATen/ATen.h>
 
-namespace lathe {
+namespace lathe::model {
 class Checkpoint;
 }
 
@@ -19,7 +19,7 @@ namespace lathe::compile {
 // model: norms fused, R1 = `r1`, layer i's R2 = randomHadamard(head_dim, seed + 1 + i).
 
 // Layer `layer`'s fp32 weights. Errors: NotFound/Corrupt (checkpoint), InvalidArgument (transform).
-Result<LayerWeights> loadLayerWeights(const Checkpoint& checkpoint, const CompilePlan& plan, int layer,
+Result<model::LayerWeights> loadLayerWeights(const model::Checkpoint& checkpoint, const CompilePlan& plan, int layer,
                                       const quant::Rotation& r1);
 
 struct HeadWeights {
@@ -29,6 +29,6 @@ struct HeadWeights {
 
 // The head, transformed in blocks of plan.rowsPerBlock rows so that the fp64 intermediates stay small for large
 // vocabularies.
-Result<HeadWeights> loadHeadWeights(const Checkpoint& checkpoint, const CompilePlan& plan, const quant::Rotation& r1);
+Result<HeadWeights> loadHeadWeights(const model::Checkpoint& checkpoint, const CompilePlan& plan, const quant::Rotation& r1);
 
 }  // namespace lathe::compile

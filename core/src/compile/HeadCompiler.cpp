@@ -25,22 +25,22 @@ compiled::QuantizedLinear rowBlock(const compiled::QuantizedLinear& l, int64_t r
 Result<CompiledHead> run(const CompilePlan& plan, const HeadWeights& head, ActivationStore& store, size_t samples,
                          StepProgress& progress, const StopToken& stop)
 {
-    const ModelConfig& c = plan.config;
+    const model::ModelConfig& c = plan.config;
     const CompileOptions& options = plan.options;
-    const LinearPlan& lp = plan.linear(-1, Projection::Head);
+    const quant::LinearPlan& lp = plan.linear(-1, model::Projection::Head);
     const double eps = c.rmsNormEps;
     const int64_t vocab = c.vocabSize;
     const int64_t rowsPerBlock = plan.rowsPerBlock;
 
-    InputObserver input(c.hiddenSize, options.weightMethod == WeightMethod::Gptq, {lp.activationBits}, options,
+    InputObserver input(c.hiddenSize, options.weightMethod == quant::WeightMethod::Gptq, {lp.activationBits}, options,
                         {head.weight});
     LATHE_TRY(forEachSample(samples, progress, stop, "observing lm_head inputs", [&](size_t s) -> Result<void> {
         auto h = store.get(kQuantStream, s);
         if (!h) return h.error();
-        if (!input.wantsReference()) return input.add(rmsNorm(*h, head.finalNorm, eps));
+        if (!input.wantsReference()) return input.add(model::rmsNorm(*h, head.finalNorm, eps));
         auto f = store.get(kFloatStream, s);
         if (!f) return f.error();
-        return input.add(rmsNorm(*h, head.finalNorm, eps), rmsNorm(*f, head.finalNorm, eps));
+        return input.add(model::rmsNorm(*h, head.finalNorm, eps), model::rmsNorm(*f, head.finalNorm, eps));
     }));
     auto target = input.takeFloatTarget(options.dampFraction);
     if (!target) return target.error();
@@ -107,8 +107,8 @@ Result<CompiledHead> run(const CompilePlan& plan, const HeadWeights& head, Activ
             if (!f) return f.error();
             auto h = store.get(kQuantStream, s);
             if (!h) return h.error();
-            const at::Tensor xf = rmsNorm(*f, head.finalNorm, eps);
-            const at::Tensor xq = rmsNorm(*h, head.finalNorm, eps);
+            const at::Tensor xf = model::rmsNorm(*f, head.finalNorm, eps);
+            const at::Tensor xq = model::rmsNorm(*h, head.finalNorm, eps);
             clips.add(xq, out.linear.inputScale, out.linear.activationBits);
             for (int64_t t0 = 0; t0 < xf.size(1); t0 += batch) {
                 if (stop.stopRequested()) return compileCancelled();

@@ -19,9 +19,9 @@ InputObserver::InputObserver(int64_t columns, bool withHessian, const std::set<i
     if (withHessian) m_hessian.emplace(columns, m_wantsReference && !residualForm);
     if (residualForm) m_residuals.emplace(columns, std::move(readers));
     for (int bits : activationBits) {
-        if (bits >= 16 || options.activationMethod == ActivationMethod::Max)
+        if (bits >= 16 || options.activationMethod == quant::ActivationMethod::Max)
             m_observers[bits] = std::make_unique<quant::MaxObserver>(bits);
-        else if (options.activationMethod == ActivationMethod::Mse)
+        else if (options.activationMethod == quant::ActivationMethod::Mse)
             m_observers[bits] = std::make_unique<quant::MseObserver>(bits);
         else
             m_observers[bits] = std::make_unique<quant::PercentileObserver>(bits, options.percentile);

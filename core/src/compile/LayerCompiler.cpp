@@ -23,34 +23,34 @@ constexpr const char* kQuantOutputIn = "quant.o_proj.in";
 constexpr const char* kFloatDownIn = "float.down_proj.in";
 constexpr const char* kQuantDownIn = "quant.down_proj.in";
 
-const at::Tensor& weightOf(const LayerWeights& w, Projection p)
+const at::Tensor& weightOf(const model::LayerWeights& w, model::Projection p)
 {
     switch (p) {
-        case Projection::Query:
+        case model::Projection::Query:
             return w.qProj;
-        case Projection::Key:
+        case model::Projection::Key:
             return w.kProj;
-        case Projection::Value:
+        case model::Projection::Value:
             return w.vProj;
-        case Projection::Output:
+        case model::Projection::Output:
             return w.oProj;
-        case Projection::Gate:
+        case model::Projection::Gate:
             return w.gateProj;
-        case Projection::Up:
+        case model::Projection::Up:
             return w.upProj;
-        case Projection::Down:
+        case model::Projection::Down:
             return w.downProj;
-        case Projection::Head:
+        case model::Projection::Head:
             break;
     }
     throw std::invalid_argument("the head is not a projection of a decoder layer");
 }
 
-at::Tensor biasOf(const LayerWeights& w, Projection p)
+at::Tensor biasOf(const model::LayerWeights& w, model::Projection p)
 {
-    if (p == Projection::Query) return w.qBias;
-    if (p == Projection::Key) return w.kBias;
-    if (p == Projection::Value) return w.vBias;
+    if (p == model::Projection::Query) return w.qBias;
+    if (p == model::Projection::Key) return w.kBias;
+    if (p == model::Projection::Value) return w.vBias;
     return {};
 }
 
@@ -70,7 +70,7 @@ LayerCompiler::LayerCompiler(const CompilePlan& plan, ActivationStore& store, si
 {
 }
 
-Result<CompiledLayer> LayerCompiler::compile(int layer, const LayerWeights& weights)
+Result<CompiledLayer> LayerCompiler::compile(int layer, const model::LayerWeights& weights)
 {
     try {
         auto result = run(layer, weights);
@@ -84,15 +84,15 @@ Result<CompiledLayer> LayerCompiler::compile(int layer, const LayerWeights& weig
 
 struct LayerCompiler::Layer {
     int index = 0;
-    const LayerWeights& weights;
+    const model::LayerWeights& weights;
     CompiledLayer out;
-    std::map<Projection, LinearReport> reports;
-    std::map<Projection, SqnrAccumulator> isolated, propagated;
-    std::map<Projection, ClipCounter> clips;
+    std::map<model::Projection, LinearReport> reports;
+    std::map<model::Projection, SqnrAccumulator> isolated, propagated;
+    std::map<model::Projection, ClipCounter> clips;
     SqnrAccumulator block;
 };
 
-Result<CompiledLayer> LayerCompiler::run(int index, const LayerWeights& weights)
+Result<CompiledLayer> LayerCompiler::run(int index, const model::LayerWeights& weights)
 {
     const auto started = std::chrono::steady_clock::now();
     Layer layer{index, weights, {}, {}, {}, {}, {}, {}};
@@ -106,20 +106,20 @@ Result<CompiledLayer> LayerCompiler::run(int index, const LayerWeights& weights)
 
 bool LayerCompiler::withHessian() const
 {
-    return m_plan.options.weightMethod == WeightMethod::Gptq;
+    return m_plan.options.weightMethod == quant::WeightMethod::Gptq;
 }
 
 InputObserver LayerCompiler::observer(const Layer& layer, int64_t columns,
-                                      std::initializer_list<Projection> readers) const
+                                      std::initializer_list<model::Projection> readers) const
 {
     std::set<int> bits;
-    for (Projection p : readers) bits.insert(m_plan.linear(layer.index, p).activationBits);
+    for (model::Projection p : readers) bits.insert(m_plan.linear(layer.index, p).activationBits);
     std::vector<at::Tensor> weights;
-    for (Projection p : readers) weights.push_back(weightOf(layer.weights, p));
+    for (model::Projection p : readers) weights.push_back(weightOf(layer.weights, p));
     return InputObserver(columns, withHessian(), bits, m_plan.options, std::move(weights));
 }
 
-void LayerCompiler::countClips(Layer& layer, Projection p, const at::Tensor& x) const
+void LayerCompiler::countClips(Layer& layer, model::Projection p, const at::Tensor& x) const
 {
     const compiled::QuantizedLinear& linear = layer.out.linears.at(p);
     layer.clips[p].add(x, linear.inputScale, linear.activationBits);
@@ -128,17 +128,17 @@ void LayerCompiler::countClips(Layer& layer, Projection p, const at::Tensor& x) 
 // 1. q, k, v from the quantized stream's normed inputs.
 Result<void> LayerCompiler::compileQkv(Layer& layer)
 {
-    using P = Projection;
-    const LayerWeights& w = layer.weights;
+    using P = model::Projection;
+    const model::LayerWeights& w = layer.weights;
     const double eps = m_plan.config.rmsNormEps;
     InputObserver input = observer(layer, m_plan.config.hiddenSize, {P::Query, P::Key, P::Value});
     LATHE_TRY(forEachSample(m_samples, m_progress, m_stop, "observing q/k/v inputs", [&](size_t s) -> Result<void> {
         auto h = m_store.get(kQuantStream, s);
         if (!h) return h.error();
-        if (!input.wantsReference()) return input.add(rmsNorm(*h, w.inputNorm, eps));
+        if (!input.wantsReference()) return input.add(model::rmsNorm(*h, w.inputNorm, eps));
         auto f = m_store.get(kFloatStream, s);
         if (!f) return f.error();
-        return input.add(rmsNorm(*h, w.inputNorm, eps), rmsNorm(*f, w.inputNorm, eps));
+        return input.add(model::rmsNorm(*h, w.inputNorm, eps), model::rmsNorm(*f, w.inputNorm, eps));
     }));
     return quantize(layer, {P::Query, P::Key, P::Value}, input);
 }
@@ -146,13 +146,13 @@ Result<void> LayerCompiler::compileQkv(Layer& layer)
 // 2. o_proj's inputs through the quantized q, k, v; q/k/v measured on the way.
 Result<void> LayerCompiler::compileOutputProjection(Layer& layer)
 {
-    using P = Projection;
-    const ModelConfig& c = m_plan.config;
-    const LayerWeights& w = layer.weights;
+    using P = model::Projection;
+    const model::ModelConfig& c = m_plan.config;
+    const model::LayerWeights& w = layer.weights;
     InputObserver input = observer(layer, int64_t(c.numHeads) * c.headDim, {P::Output});
     LATHE_TRY(measureUpTo(
         layer, "observing o_proj inputs", kFloatStream, kQuantStream, w.inputNorm, {P::Query, P::Key, P::Value},
-        P::Output, kFloatOutputIn, kQuantOutputIn, input, [&](const ProjectionFn& project, const at::Tensor& x) {
+        P::Output, kFloatOutputIn, kQuantOutputIn, input, [&](const model::ProjectionFn& project, const at::Tensor& x) {
             return attentionResidual(c, w.inputNorm, project, x, makePositionContext(c, m_rope, 0, x.size(1)));
         }));
     return quantize(layer, {P::Output}, input);
@@ -161,8 +161,8 @@ Result<void> LayerCompiler::compileOutputProjection(Layer& layer)
 // 3. The attention residual of both streams, kept for the MLP passes; gate/up inputs; o_proj measured.
 Result<void> LayerCompiler::compileGateUp(Layer& layer)
 {
-    using P = Projection;
-    const LayerWeights& w = layer.weights;
+    using P = model::Projection;
+    const model::LayerWeights& w = layer.weights;
     const double eps = m_plan.config.rmsNormEps;
     InputObserver input = observer(layer, m_plan.config.hiddenSize, {P::Gate, P::Up});
     LATHE_TRY(forEachSample(m_samples, m_progress, m_stop, "observing gate/up inputs", [&](size_t s) -> Result<void> {
@@ -177,8 +177,8 @@ Result<void> LayerCompiler::compileGateUp(Layer& layer)
         auto [floatMid, quantMid] = finishBoth(layer, P::Output, *f, *h, *fo, *qo);
         LATHE_TRY(m_store.put(kFloatMid, s, floatMid, StreamPrecision::Exact));
         LATHE_TRY(m_store.put(kQuantMid, s, quantMid, StreamPrecision::Exact));
-        return input.add(rmsNorm(quantMid, w.postAttentionNorm, eps),
-                         input.wantsReference() ? rmsNorm(floatMid, w.postAttentionNorm, eps) : at::Tensor());
+        return input.add(model::rmsNorm(quantMid, w.postAttentionNorm, eps),
+                         input.wantsReference() ? model::rmsNorm(floatMid, w.postAttentionNorm, eps) : at::Tensor());
     }));
     // The MLP passes read only the residuals kept above.
     m_store.drop(kFloatStream);
@@ -191,13 +191,13 @@ Result<void> LayerCompiler::compileGateUp(Layer& layer)
 // 4. down_proj's inputs through the quantized gate/up; gate/up measured.
 Result<void> LayerCompiler::compileDownProjection(Layer& layer)
 {
-    using P = Projection;
-    const ModelConfig& c = m_plan.config;
-    const LayerWeights& w = layer.weights;
+    using P = model::Projection;
+    const model::ModelConfig& c = m_plan.config;
+    const model::LayerWeights& w = layer.weights;
     InputObserver input = observer(layer, c.intermediateSize, {P::Down});
     LATHE_TRY(measureUpTo(layer, "observing down_proj inputs", kFloatMid, kQuantMid, w.postAttentionNorm,
                           {P::Gate, P::Up}, P::Down, kFloatDownIn, kQuantDownIn, input,
-                          [&](const ProjectionFn& project, const at::Tensor& x) {
+                          [&](const model::ProjectionFn& project, const at::Tensor& x) {
                               return mlpResidual(c, w.postAttentionNorm, project, x);
                           }));
     return quantize(layer, {P::Down}, input);
@@ -215,7 +215,7 @@ Result<void> LayerCompiler::measureBlockOutput(Layer& layer)
         if (!fd) return fd.error();
         auto qd = m_store.take(kQuantDownIn, s);
         if (!qd) return qd.error();
-        auto [floatOut, quantOut] = finishBoth(layer, Projection::Down, *f, *h, *fd, *qd);
+        auto [floatOut, quantOut] = finishBoth(layer, model::Projection::Down, *f, *h, *fd, *qd);
         layer.block.add(floatOut, quantOut);
         LATHE_TRY(m_store.put(kFloatNext, s, floatOut));
         return m_store.put(kQuantNext, s, quantOut);
@@ -232,7 +232,7 @@ Result<void> LayerCompiler::measureBlockOutput(Layer& layer)
 CompiledLayer LayerCompiler::finish(Layer& layer, std::chrono::steady_clock::time_point started) const
 {
     CompiledLayer out = std::move(layer.out);
-    for (Projection p : layerProjections()) {
+    for (model::Projection p : quant::layerProjections()) {
         LinearReport r = layer.reports.at(p);
         r.sqnrIsolatedDb = layer.isolated[p].db();
         r.sqnrPropagatedDb = layer.propagated[p].db();
@@ -247,10 +247,10 @@ CompiledLayer LayerCompiler::finish(Layer& layer, std::chrono::steady_clock::tim
 
 // The float-output targets of all readers are formed first, so that the fit's matrices are freed before GPTQ
 // allocates its own.
-Result<void> LayerCompiler::quantize(Layer& layer, std::initializer_list<Projection> readers, InputObserver& input)
+Result<void> LayerCompiler::quantize(Layer& layer, std::initializer_list<model::Projection> readers, InputObserver& input)
 {
-    std::map<Projection, at::Tensor> aims;
-    for (Projection p : readers) aims[p] = weightOf(layer.weights, p);
+    std::map<model::Projection, at::Tensor> aims;
+    for (model::Projection p : readers) aims[p] = weightOf(layer.weights, p);
     {
         if (input.wantsReference())
             m_progress.report("fitting the float outputs of " + m_plan.linear(layer.index, *readers.begin()).module);
@@ -258,17 +258,17 @@ Result<void> LayerCompiler::quantize(Layer& layer, std::initializer_list<Project
         if (!target) return target.error();
         size_t reader = 0;
         if (*target)
-            for (Projection p : readers) aims[p] = (*target)->of(weightOf(layer.weights, p), reader++);
+            for (model::Projection p : readers) aims[p] = (*target)->of(weightOf(layer.weights, p), reader++);
     }
-    for (Projection p : readers) LATHE_TRY(quantizeOne(layer, p, input, p == *(readers.end() - 1), aims.at(p)));
+    for (model::Projection p : readers) LATHE_TRY(quantizeOne(layer, p, input, p == *(readers.end() - 1), aims.at(p)));
     return {};
 }
 
-Result<void> LayerCompiler::quantizeOne(Layer& layer, Projection p, InputObserver& input, bool lastReader,
+Result<void> LayerCompiler::quantizeOne(Layer& layer, model::Projection p, InputObserver& input, bool lastReader,
                                         const at::Tensor& aim)
 {
     if (m_stop.stopRequested()) return compileCancelled();
-    const LinearPlan& lp = m_plan.linear(layer.index, p);
+    const quant::LinearPlan& lp = m_plan.linear(layer.index, p);
     m_progress.report("quantizing " + lp.module);
     const at::Tensor& weight = weightOf(layer.weights, p);
     auto wq = quantizeWeights(lp.module, aim, lastReader ? input.takeHessian() : input.hessian(), lp.weightBits,
@@ -299,7 +299,7 @@ Result<void> LayerCompiler::quantizeOne(Layer& layer, Projection p, InputObserve
 // Ends one half of the layer on both streams from the inputs of its last projection `measured` (kept by the pass
 // that observed them): measures it, isolated against its float output on the float inputs and propagated against
 // the quantized stream's, and returns the float and quantized outputs.
-std::pair<at::Tensor, at::Tensor> LayerCompiler::finishBoth(Layer& layer, Projection measured,
+std::pair<at::Tensor, at::Tensor> LayerCompiler::finishBoth(Layer& layer, model::Projection measured,
                                                             const at::Tensor& floatResidual,
                                                             const at::Tensor& quantResidual, const at::Tensor& floatIn,
                                                             const at::Tensor& quantIn)
@@ -319,11 +319,11 @@ std::pair<at::Tensor, at::Tensor> LayerCompiler::finishBoth(Layer& layer, Projec
 // `quantNextIn`: the later half of the residual is not needed, so `next` returns zeros.
 Result<void> LayerCompiler::measureUpTo(Layer& layer, const char* step, const char* floatStream,
                                         const char* quantStream, const at::Tensor& norm,
-                                        std::initializer_list<Projection> measured, Projection next,
+                                        std::initializer_list<model::Projection> measured, model::Projection next,
                                         const char* floatNextIn, const char* quantNextIn, InputObserver& input,
                                         const Residual& residual)
 {
-    using P = Projection;
+    using P = model::Projection;
     const double eps = m_plan.config.rmsNormEps;
     const int64_t hidden = m_plan.config.hiddenSize;
     auto& q = layer.out.linears;
@@ -332,7 +332,7 @@ Result<void> LayerCompiler::measureUpTo(Layer& layer, const char* step, const ch
         if (!f) return f.error();
         auto h = m_store.get(quantStream, s);
         if (!h) return h.error();
-        const at::Tensor xf = rmsNorm(*f, norm, eps);
+        const at::Tensor xf = model::rmsNorm(*f, norm, eps);
         std::map<P, at::Tensor> reference;
         for (P p : measured) {
             reference[p] = floatProjection(layer.weights, p, xf);

@@ -26,7 +26,7 @@ inline constexpr const char* kFloatStream = "float";  // the (transformed) float
 inline constexpr const char* kQuantStream = "quant";  // the compiled model so far
 
 struct CompiledLayer {
-    std::map<Projection, compiled::QuantizedLinear> linears;
+    std::map<model::Projection, compiled::QuantizedLinear> linears;
     std::vector<LinearReport> reports;  // in run order: q k v o gate up down
     BlockReport block;
 };
@@ -41,16 +41,16 @@ public:
 
     // Errors: Cancelled (checked per sample and per GPTQ block), InvalidArgument (non-finite activations),
     // Unsupported (GPTQ could not factor a Hessian), Io (spilling activations), Internal.
-    Result<CompiledLayer> compile(int layer, const LayerWeights& weights);
+    Result<CompiledLayer> compile(int layer, const model::LayerWeights& weights);
 
 private:
     // One layer's compile in progress: its weights, and what the steps below fill in (quantized linears, reports,
     // error accumulators).
     struct Layer;
     // A residual half of the decoder layer (attentionResidual, mlpResidual) run with the given projections.
-    using Residual = std::function<at::Tensor(const ProjectionFn& project, const at::Tensor& x)>;
+    using Residual = std::function<at::Tensor(const model::ProjectionFn& project, const at::Tensor& x)>;
 
-    Result<CompiledLayer> run(int layer, const LayerWeights& weights);
+    Result<CompiledLayer> run(int layer, const model::LayerWeights& weights);
 
     // The five passes over the samples of docs/compiler.md, in order: the first four end by quantizing the linears
     // whose inputs they observed, the last replaces the layer's inputs by its outputs; then the reports.
@@ -62,19 +62,19 @@ private:
     CompiledLayer finish(Layer& layer, std::chrono::steady_clock::time_point started) const;
 
     // The observer of the input that `readers` share, `columns` wide.
-    InputObserver observer(const Layer& layer, int64_t columns, std::initializer_list<Projection> readers) const;
+    InputObserver observer(const Layer& layer, int64_t columns, std::initializer_list<model::Projection> readers) const;
     // Quantizes the linears that read `input`, the last of them taking over its Hessian.
-    Result<void> quantize(Layer& layer, std::initializer_list<Projection> readers, InputObserver& input);
+    Result<void> quantize(Layer& layer, std::initializer_list<model::Projection> readers, InputObserver& input);
     // `aim`: the weights GPTQ aims at, the float-output target or the linear's own weights.
-    Result<void> quantizeOne(Layer& layer, Projection p, InputObserver& input, bool lastReader, const at::Tensor& aim);
+    Result<void> quantizeOne(Layer& layer, model::Projection p, InputObserver& input, bool lastReader, const at::Tensor& aim);
     Result<void> measureUpTo(Layer& layer, const char* step, const char* floatStream, const char* quantStream,
-                             const at::Tensor& norm, std::initializer_list<Projection> measured, Projection next,
+                             const at::Tensor& norm, std::initializer_list<model::Projection> measured, model::Projection next,
                              const char* floatNextIn, const char* quantNextIn, InputObserver& input,
                              const Residual& residual);
-    std::pair<at::Tensor, at::Tensor> finishBoth(Layer& layer, Projection measured, const at::Tensor& floatResidual,
+    std::pair<at::Tensor, at::Tensor> finishBoth(Layer& layer, model::Projection measured, const at::Tensor& floatResidual,
                                                  const at::Tensor& quantResidual, const at::Tensor& floatIn,
                                                  const at::Tensor& quantIn);
-    void countClips(Layer& layer, Projection p, const at::Tensor& x) const;
+    void countClips(Layer& layer, model::Projection p, const at::Tensor& x) const;
     bool withHessian() const;
 
     const CompilePlan& m_plan;
@@ -82,7 +82,7 @@ private:
     size_t m_samples;
     StepProgress& m_progress;
     const StopToken& m_stop;
-    Rope m_rope;
+    model::Rope m_rope;
 };
 
 }  // namespace lathe::compile

@@ -34,7 +34,7 @@ OrderedJson optionsJson(const CompilePlan& plan)
     j["group_size"] = o.groupSize;
     j["act_order"] = o.actOrder;
     j["damp_fraction"] = o.dampFraction;
-    j["float_target"] = o.floatTarget && o.weightMethod == WeightMethod::Gptq;  // RTN has no target
+    j["float_target"] = o.floatTarget && o.weightMethod == quant::WeightMethod::Gptq;  // RTN has no target
     j["activation_method"] = toString(o.activationMethod);
     j["percentile"] = o.percentile;
     j["rotation"] = plan.rotate ? "random-hadamard" : "none";
@@ -87,7 +87,7 @@ std::string provenanceJson(const CompilePlan& plan, const CalibrationSet& calibr
 // so that a resumed compile never mixes layers of two revisions that share a version number.
 constexpr int kCompilerRevision = 2;
 
-std::string compileFingerprint(const CompilePlan& plan, const Checkpoint& checkpoint, const CalibrationSet& calibration)
+std::string compileFingerprint(const CompilePlan& plan, const model::Checkpoint& checkpoint, const CalibrationSet& calibration)
 {
     OrderedJson j;
     j["lathe_version"] = latheVersion();

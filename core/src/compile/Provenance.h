@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace lathe {
+namespace lathe::model {
 class Checkpoint;
 }
 
@@ -23,7 +23,7 @@ std::string provenanceJson(const CompilePlan& plan, const CalibrationSet& calibr
 // A digest of everything the compile's result depends on: the options above, config.json, the weight files
 // (name, size, modification time), the calibration digest and the compiler revision. A work folder is resumed only
 // with an equal one.
-std::string compileFingerprint(const CompilePlan& plan, const Checkpoint& checkpoint,
+std::string compileFingerprint(const CompilePlan& plan, const model::Checkpoint& checkpoint,
                                const CalibrationSet& calibration);
 
 }  // namespace lathe::compile

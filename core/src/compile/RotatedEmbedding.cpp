@@ -8,7 +8,7 @@
 
 namespace lathe::compile {
 
-Result<std::vector<char>> rotatedEmbeddingBytes(const Checkpoint& checkpoint, const quant::Rotation& r1,
+Result<std::vector<char>> rotatedEmbeddingBytes(const model::Checkpoint& checkpoint, const quant::Rotation& r1,
                                                 int64_t rowsPerBlock, const StopToken& stop)
 {
     const std::string name = "model.embed_tokens.weight";

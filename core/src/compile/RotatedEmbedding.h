@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 class Checkpoint;
 }
 
@@ -21,7 +21,7 @@ namespace lathe::compile {
 // Computed in blocks of `rowsPerBlock` rows, so the fp64 intermediates stay small for large vocabularies; the bytes
 // are returned as pickled, without a second copy (the embedding of a large vocabulary is hundreds of MB).
 // Errors: NotFound (no embedding), Cancelled, Internal.
-Result<std::vector<char>> rotatedEmbeddingBytes(const Checkpoint& checkpoint, const quant::Rotation& r1,
+Result<std::vector<char>> rotatedEmbeddingBytes(const model::Checkpoint& checkpoint, const quant::Rotation& r1,
                                                 int64_t rowsPerBlock, const StopToken& stop);
 
 }  // namespace lathe::compile

@@ -23,14 +23,14 @@ Result<at::ScalarType> scalarType(const std::string& dtype)
 
 }  // namespace
 
-Result<void> writeTensorFile(const std::string& path, const NamedTensors& tensors,
+Result<void> writeTensorFile(const std::string& path, const model::NamedTensors& tensors,
                              const std::map<std::string, std::string>& metadata)
 {
     try {
-        std::vector<SafetensorsHeaderEntry> entries;
+        std::vector<model::SafetensorsHeaderEntry> entries;
         std::vector<at::Tensor> contiguous;
         for (const auto& [name, tensor] : tensors) {
-            const char* dtype = safetensorsDtypeName(tensor.scalar_type());
+            const char* dtype = model::safetensorsDtypeName(tensor.scalar_type());
             if (!dtype)
                 return makeError(ErrorCode::InvalidArgument,
                                  "tensor " + name + " has a dtype safetensors cannot store");
@@ -52,7 +52,7 @@ Result<void> writeTensorFile(const std::string& path, const NamedTensors& tensor
 
 Result<TensorFile> TensorFile::open(const std::string& path)
 {
-    auto file = SafetensorsFile::open(path);
+    auto file = model::SafetensorsFile::open(path);
     if (!file) return file.error();
     uint64_t headerLength = 0;
     {
@@ -63,7 +63,7 @@ Result<TensorFile> TensorFile::open(const std::string& path)
     TensorFile out;
     out.m_path = path;
     out.m_file = *file;
-    for (const SafetensorsEntry& e : (*file)->entries())
+    for (const model::SafetensorsEntry& e : (*file)->entries())
         out.m_tensors.push_back({e.name, e.dtype, e.shape, 8 + headerLength + e.begin, e.end - e.begin});
     std::sort(out.m_tensors.begin(), out.m_tensors.end(),
               [](const StoredTensor& a, const StoredTensor& b) { return a.offset < b.offset; });
@@ -77,7 +77,7 @@ const std::map<std::string, std::string>& TensorFile::metadata() const
 
 Result<at::Tensor> TensorFile::load(const std::string& name) const
 {
-    const SafetensorsEntry* e = m_file->find(name);
+    const model::SafetensorsEntry* e = m_file->find(name);
     if (!e) return makeError(ErrorCode::NotFound, "tensor " + name + " is missing from " + m_path);
     auto type = scalarType(e->dtype);
     if (!type) return type.error().withContext(m_path);

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 class SafetensorsFile;
 }
 
@@ -23,7 +23,7 @@ namespace lathe::compile {
 
 // Writes `tensors` in order, streamed from their own memory (no copy of the whole file is built), under a
 // temporary name renamed when complete. Errors: InvalidArgument (dtype, duplicate name), Io.
-Result<void> writeTensorFile(const std::string& path, const NamedTensors& tensors,
+Result<void> writeTensorFile(const std::string& path, const model::NamedTensors& tensors,
                              const std::map<std::string, std::string>& metadata = {});
 
 // Where one tensor's bytes lie in a file: what CompiledModelWriter::addFileRange needs.
@@ -50,7 +50,7 @@ public:
 
 private:
     std::string m_path;
-    std::shared_ptr<const SafetensorsFile> m_file;
+    std::shared_ptr<const model::SafetensorsFile> m_file;
     std::vector<StoredTensor> m_tensors;
 };
 

@@ -16,7 +16,7 @@ Result<WeightQuantization> quantizeWeights(const std::string& module, const at::
     grid.groupSize = options.groupSize;
     grid.clipSearch = true;
     WeightQuantization out;
-    if (options.weightMethod == WeightMethod::Rtn) {
+    if (options.weightMethod == quant::WeightMethod::Rtn) {
         auto q = quant::quantizeRtn(weight, grid);
         if (!q) return q.error().withContext("quantizing " + module);
         out.weight = std::move(q).value();

@@ -140,7 +140,7 @@ Result<void> WorkState::restoreStreams(ActivationStore& store, size_t samples) c
     return {};
 }
 
-Result<void> WorkState::commitLayer(int layer, const NamedTensors& tensors, const std::vector<LinearReport>& linears,
+Result<void> WorkState::commitLayer(int layer, const model::NamedTensors& tensors, const std::vector<LinearReport>& linears,
                                     const BlockReport& block, const ActivationStore& store, size_t samples)
 {
     FinishedLayer finished;
@@ -149,7 +149,7 @@ Result<void> WorkState::commitLayer(int layer, const NamedTensors& tensors, cons
     finished.block = block;
     LATHE_TRY(writeTensorFile((fs::path(m_folder) / finished.partFile).string(), tensors));
 
-    NamedTensors streams;
+    model::NamedTensors streams;
     for (size_t s = 0; s < samples; ++s)
         for (const char* stream : {kFloatStream, kQuantStream}) {
             auto t = store.getStored(stream, s);

@@ -38,7 +38,7 @@ public:
     Result<void> restoreStreams(ActivationStore& store, size_t samples) const;
 
     // Records layer `layer` as finished: its part file (`tensors`), the streams now in `store`, then state.json.
-    Result<void> commitLayer(int layer, const NamedTensors& tensors, const std::vector<LinearReport>& linears,
+    Result<void> commitLayer(int layer, const model::NamedTensors& tensors, const std::vector<LinearReport>& linears,
                              const BlockReport& block, const ActivationStore& store, size_t samples);
 
     // Removes every file of this compile and the folder itself when nothing else is left in it.

@@ -20,7 +20,7 @@ std::string shapeText(const std::vector<int64_t>& shape)
 }
 
 // Copies a validated entry out of the mapping; memcpy because safetensors does not align tensors.
-at::Tensor copyOut(const SafetensorsFile& file, const SafetensorsEntry& e, at::ScalarType type)
+at::Tensor copyOut(const model::SafetensorsFile& file, const model::SafetensorsEntry& e, at::ScalarType type)
 {
     auto out = at::empty(e.shape, type);
     if (e.end > e.begin) std::memcpy(out.data_ptr(), file.data(e), e.end - e.begin);
@@ -37,7 +37,7 @@ bool isPlainFileName(const std::string& name)
 
 Result<std::shared_ptr<const CompiledModelFile>> CompiledModelFile::open(const std::string& path)
 {
-    auto file = SafetensorsFile::open(path);
+    auto file = model::SafetensorsFile::open(path);
     if (!file) {
         Error e = file.error();
         if (e.code == ErrorCode::Corrupt)
@@ -57,13 +57,13 @@ Result<std::shared_ptr<const CompiledModelFile>> CompiledModelFile::open(const s
 
 Result<void> CompiledModelFile::validate() const
 {
-    const ModelConfig& c = m_info.config;
+    const model::ModelConfig& c = m_info.config;
     auto corrupt = [&](const std::string& what) {
         return makeError(ErrorCode::Corrupt,
                          m_path + ": " + what + "; the compiled model is damaged or incomplete, compile it again");
     };
     auto expect = [&](const std::string& name, const std::string& dtype, const std::vector<int64_t>& shape) -> Result<void> {
-        const SafetensorsEntry* e = m_file->find(name);
+        const model::SafetensorsEntry* e = m_file->find(name);
         if (!e) return corrupt("tensor \"" + name + "\" is missing");
         if (e->dtype != dtype || e->shape != shape)
             return corrupt("tensor \"" + name + "\" is " + e->dtype + " " + shapeText(e->shape) + " but should be " +
@@ -102,7 +102,7 @@ Result<void> CompiledModelFile::validate() const
         if (!isPlainFileName(fileName))
             return corrupt("tokenizer file name \"" + fileName + "\" is not a plain file name");
         const std::string name = tokenizerTensorName(fileName);
-        const SafetensorsEntry* e = m_file->find(name);
+        const model::SafetensorsEntry* e = m_file->find(name);
         if (!e) return corrupt("tensor \"" + name + "\" is missing");
         if (e->dtype != "U8" || e->shape.size() != 1)
             return corrupt("tensor \"" + name + "\" is " + e->dtype + " " + shapeText(e->shape) + " but should be U8 bytes");
@@ -126,7 +126,7 @@ Result<QuantizedLinear> CompiledModelFile::linear(const std::string& module) con
     try {
         QuantizedLinear l;
         const std::string codesName = weightCodesName(module);
-        const SafetensorsEntry& codes = *m_file->find(codesName);
+        const model::SafetensorsEntry& codes = *m_file->find(codesName);
         if (spec.weightBits <= 4) {
             auto unpacked = quant::unpackInt4(copyOut(*m_file, codes, at::kByte));
             if (!unpacked) return unpacked.error();
@@ -159,7 +159,7 @@ Result<QuantizedLinear> CompiledModelFile::linear(const std::string& module) con
 
 Result<at::Tensor> CompiledModelFile::floatTensor(const std::string& name) const
 {
-    const SafetensorsEntry* e = m_file->find(name);
+    const model::SafetensorsEntry* e = m_file->find(name);
     if (!e) return makeError(ErrorCode::NotFound, m_path + " has no tensor \"" + name + "\"");
     if (e->dtype != "F32")
         return makeError(ErrorCode::Corrupt, m_path + ": tensor \"" + name + "\" is " + e->dtype + ", expected F32");
@@ -170,7 +170,7 @@ Result<std::string> CompiledModelFile::tokenizerFile(const std::string& fileName
 {
     if (!m_info.tokenizerFiles.count(fileName))
         return makeError(ErrorCode::NotFound, m_path + " stores no tokenizer file \"" + fileName + "\"");
-    const SafetensorsEntry& e = *m_file->find(tokenizerTensorName(fileName));
+    const model::SafetensorsEntry& e = *m_file->find(tokenizerTensorName(fileName));
     return std::string(reinterpret_cast<const char*>(m_file->data(e)), e.end - e.begin);
 }
 

@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-namespace lathe {
+namespace lathe::model {
 class SafetensorsFile;
 }
 
@@ -28,7 +28,7 @@ public:
 
     const std::string& path() const { return m_path; }
     const CompiledModelInfo& info() const { return m_info; }
-    const ModelConfig& config() const { return m_info.config; }
+    const model::ModelConfig& config() const { return m_info.config; }
 
     // The linear of `module` as the runtime runs it: codes unpacked to int8 [out, in], F32 scales, bias.
     // Errors: NotFound (no such module), Corrupt (codes outside the grid of its bits, scales that are not
@@ -45,7 +45,7 @@ private:
     Result<void> validate() const;
 
     std::string m_path;
-    std::shared_ptr<const SafetensorsFile> m_file;
+    std::shared_ptr<const model::SafetensorsFile> m_file;
     CompiledModelInfo m_info;
 };
 

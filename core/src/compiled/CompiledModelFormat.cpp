@@ -74,16 +74,16 @@ Result<void> parseQuantization(const Json& q, const std::string& path, CompiledM
 {
     const Fields f(q, "quantization", path);
     if (!q.is_object()) return f.bad("(root)", "must be a JSON object");
-    LATHE_READ_FIELD(info.bitMode, enumField(f, "bit_mode", compile::parseBitMode, compile::bitModeNames()));
+    LATHE_READ_FIELD(info.bitMode, enumField(f, "bit_mode", quant::parseBitMode, quant::bitModeNames()));
     LATHE_READ_FIELD(info.weightMethod,
-                     enumField(f, "weight_method", compile::parseWeightMethod, compile::weightMethodNames()));
+                     enumField(f, "weight_method", quant::parseWeightMethod, quant::weightMethodNames()));
     LATHE_READ_FIELD(info.embeddingRotated, f.boolean("embedding_rotated"));
 
     const Json* activation = nullptr;
     LATHE_READ_FIELD(activation, f.member("activation"));
     const Fields a(*activation, "quantization.activation", path);
     LATHE_READ_FIELD(info.activationMethod,
-                     enumField(a, "method", compile::parseActivationMethod, compile::activationMethodNames()));
+                     enumField(a, "method", quant::parseActivationMethod, quant::activationMethodNames()));
     LATHE_READ_FIELD(info.percentile, a.number("percentile"));
 
     const Json* rotation = nullptr;
@@ -117,24 +117,24 @@ std::string tokenizerTensorName(const std::string& fileName) { return "tokenizer
 std::vector<std::string> layerModules(int layer)
 {
     std::vector<std::string> names;
-    for (Projection p : compile::layerProjections()) names.push_back(compile::moduleName(layer, p));
+    for (model::Projection p : quant::layerProjections()) names.push_back(quant::moduleName(layer, p));
     return names;
 }
 
-std::vector<std::string> allModules(const ModelConfig& config)
+std::vector<std::string> allModules(const model::ModelConfig& config)
 {
-    return compile::allModuleNames(config);
+    return quant::allModuleNames(config);
 }
 
-std::vector<int64_t> linearShape(const ModelConfig& c, const std::string& module)
+std::vector<int64_t> linearShape(const model::ModelConfig& c, const std::string& module)
 {
-    const auto ref = compile::parseModuleName(module);
+    const auto ref = quant::parseModuleName(module);
     if (!ref || ref->layer >= c.numLayers) return {};
-    const compile::LinearShape shape = compile::linearShape(c, ref->projection);
+    const quant::LinearShape shape = quant::linearShape(c, ref->projection);
     return {shape.out, shape.in};
 }
 
-std::vector<std::string> normNames(const ModelConfig& config)
+std::vector<std::string> normNames(const model::ModelConfig& config)
 {
     std::vector<std::string> names;
     for (int i = 0; i < config.numLayers; ++i) {
@@ -181,9 +181,9 @@ std::map<std::string, std::string> toMetadata(const CompiledModelInfo& info)
                            {"activation_bits", spec.activationBits},
                            {"bias", spec.hasBias}};
     OrderedJson q;
-    q["bit_mode"] = compile::toString(info.bitMode);
-    q["weight_method"] = compile::toString(info.weightMethod);
-    q["activation"] = {{"method", compile::toString(info.activationMethod)}, {"percentile", info.percentile}};
+    q["bit_mode"] = quant::toString(info.bitMode);
+    q["weight_method"] = quant::toString(info.weightMethod);
+    q["activation"] = {{"method", quant::toString(info.activationMethod)}, {"percentile", info.percentile}};
     q["rotation"] = {{"fused_norms", info.rotation.fusedNorms},
                      {"r1", info.rotation.r1},
                      {"r2", info.rotation.r2},
@@ -232,7 +232,7 @@ Result<CompiledModelInfo> fromMetadata(const std::map<std::string, std::string>&
     auto configText = metadata.find("config");
     if (configText == metadata.end())
         return makeError(ErrorCode::Corrupt, path + ": metadata field \"config\" is missing; the compiled model is damaged");
-    auto config = parseModelConfig(configText->second, path + " (metadata field \"config\")");
+    auto config = model::parseModelConfig(configText->second, path + " (metadata field \"config\")");
     if (!config) return config.error();
     info.config = std::move(config).value();
 

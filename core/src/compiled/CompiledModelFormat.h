@@ -2,7 +2,7 @@
 // Private to core. The compiled container, format versions 1 and 2 (docs/compiled-model.md).
 
 #include "lathe/common/Result.h"
-#include "lathe/compile/QuantPlan.h"
+#include "lathe/quant/QuantPlan.h"
 #include "lathe/model/ModelConfig.h"
 
 #include <cstdint>
@@ -39,10 +39,10 @@ struct RotationInfo {
 // Everything in the safetensors metadata besides the magic and version.
 struct CompiledModelInfo {
     int formatVersion = kFormatVersion;        // as read; toMetadata writes requiredFormatVersion instead
-    ModelConfig config;                        // of the transformed model (untied when rotated)
-    compile::BitMode bitMode = compile::BitMode::W8;  // the preset, before overrides
-    compile::WeightMethod weightMethod = compile::WeightMethod::Gptq;
-    compile::ActivationMethod activationMethod = compile::ActivationMethod::Max;
+    model::ModelConfig config;                        // of the transformed model (untied when rotated)
+    quant::BitMode bitMode = quant::BitMode::W8;  // the preset, before overrides
+    quant::WeightMethod weightMethod = quant::WeightMethod::Gptq;
+    quant::ActivationMethod activationMethod = quant::ActivationMethod::Max;
     double percentile = 0;
     RotationInfo rotation;
     bool embeddingRotated = false;             // the runtime must be given the rotated embedding
@@ -63,16 +63,16 @@ std::string tokenizerTensorName(const std::string& fileName);
 // "lm_head".
 std::vector<std::string> layerModules(int layer);
 
-using compile::kHeadModule;
+using quant::kHeadModule;
 
 // Every linear a model of `config` has: layerModules(0..N-1), then "lm_head" (compile::allModuleNames).
-std::vector<std::string> allModules(const ModelConfig& config);
+std::vector<std::string> allModules(const model::ModelConfig& config);
 
 // [out, in] of a module of `config`; empty when the name is not one of allModules(config).
-std::vector<int64_t> linearShape(const ModelConfig& config, const std::string& module);
+std::vector<int64_t> linearShape(const model::ModelConfig& config, const std::string& module);
 
 // Norm tensors (Hugging Face names) a container of `config` stores, F32 [hidden] each.
-std::vector<std::string> normNames(const ModelConfig& config);
+std::vector<std::string> normNames(const model::ModelConfig& config);
 
 // Tokenizer files of a model folder worth storing, in the order Tokenizer::load looks for them; the compiler
 // stores those that exist, and the runtime rebuilds the folder from them.

@@ -41,7 +41,7 @@ void CompiledModelWriter::addTensor(const std::string& name, const at::Tensor& t
 {
     Entry e;
     e.name = name;
-    const char* dtype = tensor.defined() ? safetensorsDtypeName(tensor.scalar_type()) : nullptr;
+    const char* dtype = tensor.defined() ? model::safetensorsDtypeName(tensor.scalar_type()) : nullptr;
     if (!dtype) {
         e.problem = "tensor " + name + " is undefined or has a dtype safetensors cannot store";
     } else {
@@ -78,7 +78,7 @@ void CompiledModelWriter::addFileRange(const std::string& name, const std::strin
     e.bytes = bytes;
     e.file = file;
     e.offset = offset;
-    const size_t elementSize = safetensorsDtypeSize(dtype);
+    const size_t elementSize = model::safetensorsDtypeSize(dtype);
     uint64_t elements = 1;
     bool negative = false;
     for (int64_t d : shape) {
@@ -115,7 +115,7 @@ void CompiledModelWriter::addTokenizerFile(const std::string& fileName, const st
 
 Result<void> CompiledModelWriter::write(const std::string& path, const ProgressFn& progress, const StopToken& stop)
 {
-    std::vector<SafetensorsHeaderEntry> layout;
+    std::vector<model::SafetensorsHeaderEntry> layout;
     uint64_t total = 0;
     for (const Entry& e : m_entries) {
         if (!e.problem.empty())

@@ -7,13 +7,13 @@
 
 #include <filesystem>
 
-namespace lathe {
+namespace lathe::exports {
 
 Result<void> extractEmbedding(const std::string& modelDir, const std::string& outPath, const ProgressFn& progress,
                               const StopToken& stop)
 {
     try {
-        auto opened = Checkpoint::open(modelDir);
+        auto opened = model::Checkpoint::open(modelDir);
         if (!opened) return opened.error();
         if (stop.stopRequested()) return makeError(ErrorCode::Cancelled, "embedding extraction cancelled");
         if (progress) progress({"embedding", "reading embed_tokens", 0, 2, "steps"});
@@ -34,4 +34,4 @@ Result<void> extractEmbedding(const std::string& modelDir, const std::string& ou
     }
 }
 
-}  // namespace lathe
+}  // namespace lathe::exports

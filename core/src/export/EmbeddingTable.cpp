@@ -11,7 +11,7 @@
 #include <system_error>
 #include <filesystem>
 
-namespace lathe {
+namespace lathe::exports {
 
 namespace {
 
@@ -110,4 +110,4 @@ std::vector<float> EmbeddingTable::lookup(std::span<const std::int32_t> ids) con
     return out;
 }
 
-}  // namespace lathe
+}  // namespace lathe::exports

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::exports {
 
 // The input-embedding matrix [vocab, hidden] from an `embedding.pt` written by Python's torch.save (a tensor
 // or nn.Parameter, or a dict holding one) or by Lathe (torch::pickle_save), kept as contiguous float32.
@@ -33,4 +33,4 @@ private:
     std::string m_storedDtype;
 };
 
-}  // namespace lathe
+}  // namespace lathe::exports

@@ -9,7 +9,7 @@
 
 #include <filesystem>
 
-namespace lathe {
+namespace lathe::exports {
 
 namespace {
 
@@ -86,4 +86,4 @@ Result<void> rotateEmbedding(const std::string& embeddingPath, const std::string
     }
 }
 
-}  // namespace lathe
+}  // namespace lathe::exports

@@ -13,7 +13,7 @@
 #include <optional>
 #include <sstream>
 
-namespace lathe {
+namespace lathe::exports {
 
 namespace {
 
@@ -126,4 +126,4 @@ Result<RotationMatrix> readRotationFile(const std::string& path)
     }
 }
 
-}  // namespace lathe
+}  // namespace lathe::exports

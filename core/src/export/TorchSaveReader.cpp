@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace lathe {
+namespace lathe::exports {
 
 namespace {
 
@@ -314,4 +314,4 @@ Result<at::Tensor> readSavedTensor(const std::string& path)
     }
 }
 
-}  // namespace lathe
+}  // namespace lathe::exports

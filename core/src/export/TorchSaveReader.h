@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace lathe {
+namespace lathe::exports {
 
 // Reads the one tensor in a torch.save zip file with a small pickle interpreter. libtorch's pickle_load
 // rejects globals it does not know, and Python's torch.save(model.get_input_embeddings().weight) writes an
@@ -15,4 +15,4 @@ namespace lathe {
 // Errors: Corrupt (not a torch.save zip, malformed pickle), Unsupported (other objects), naming the file.
 Result<at::Tensor> readSavedTensor(const std::string& path);
 
-}  // namespace lathe
+}  // namespace lathe::exports

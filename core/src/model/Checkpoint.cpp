@@ -13,7 +13,7 @@
 #include <set>
 #include <sstream>
 
-namespace lathe {
+namespace lathe::model {
 
 std::string layerTensorName(int layer, const std::string& suffix)
 {
@@ -184,4 +184,4 @@ Result<std::unique_ptr<Checkpoint>> Checkpoint::open(const std::string& modelDir
     return std::unique_ptr<Checkpoint>(std::move(ckpt));
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 
 struct TensorInfo {
     std::string name;
@@ -43,4 +43,4 @@ public:
 // Canonical Hugging Face tensor names for layer `i`.
 std::string layerTensorName(int layer, const std::string& suffix);  // "model.layers.<i>.<suffix>"
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <tuple>
 
-namespace lathe {
+namespace lathe::model {
 
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps)
 {
@@ -176,4 +176,4 @@ at::Tensor decoderLayer(const ModelConfig& config, const at::Tensor& inputNorm, 
                        attentionResidual(config, inputNorm, project, h, ctx, cache, layerIndex));
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

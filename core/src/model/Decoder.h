@@ -11,7 +11,7 @@
 
 #include <memory>
 
-namespace lathe {
+namespace lathe::model {
 
 // Rope tables and causal mask for `count` new positions starting at `first`, shared by every layer of one pass.
 struct PositionContext {
@@ -74,4 +74,4 @@ private:
 // y = x * rsqrt(mean(x²) + eps) * weight, computed in fp32 as transformers' LlamaRMSNorm.
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
 
-}  // namespace lathe
+}  // namespace lathe::model

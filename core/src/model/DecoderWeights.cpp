@@ -4,7 +4,7 @@
 #include "common/TensorText.h"
 
 
-namespace lathe {
+namespace lathe::model {
 namespace {
 
 Result<at::Tensor> fetch(const TensorSource& source, const std::string& name, std::vector<int64_t> shape)
@@ -97,4 +97,4 @@ TensorSource mapSource(const std::map<std::string, at::Tensor>& tensors)
     };
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

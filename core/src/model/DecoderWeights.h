@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 
 class Checkpoint;
 
@@ -43,4 +43,4 @@ Result<DecoderWeights> loadDecoderWeights(const ModelConfig& config, const Tenso
 TensorSource checkpointSource(const Checkpoint& checkpoint);
 TensorSource mapSource(const std::map<std::string, at::Tensor>& tensors);
 
-}  // namespace lathe
+}  // namespace lathe::model

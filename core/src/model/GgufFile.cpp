@@ -4,7 +4,7 @@
 #include <set>
 #include <type_traits>
 
-namespace lathe {
+namespace lathe::model {
 
 bool GgufValue::isInteger() const
 {
@@ -247,4 +247,4 @@ Result<std::shared_ptr<const GgufFile>> GgufFile::open(const std::string& path)
     return std::shared_ptr<const GgufFile>(std::move(file));
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

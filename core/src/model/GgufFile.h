@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 
 enum class GgufType : uint32_t {
     UInt8 = 0, Int8 = 1, UInt16 = 2, Int16 = 3, UInt32 = 4, Int32 = 5, Float32 = 6, Bool = 7,
@@ -67,4 +67,4 @@ private:
     const uint8_t* m_dataStart = nullptr;
 };
 
-}  // namespace lathe
+}  // namespace lathe::model

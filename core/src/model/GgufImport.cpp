@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace lathe {
+namespace lathe::model {
 
 double shortestFloatAsDouble(float value)
 {
@@ -206,4 +206,4 @@ Result<ImportedModel> readGgufCheckpoint(const std::string& path, const StopToke
     return m;
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -7,7 +7,7 @@
 
 #include <string>
 
-namespace lathe {
+namespace lathe::model {
 
 // Reads an unquantized GGUF (architecture "llama") into Hugging Face terms. An `output.weight` that is
 // absent, or bit-identical to `token_embd.weight`, means tied embeddings.
@@ -19,4 +19,4 @@ Result<ImportedModel> readGgufCheckpoint(const std::string& path, const StopToke
 // 9.99999974e-06 and the config should say 1e-05 like the original.
 double shortestFloatAsDouble(float value);
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <unistd.h>
 
-namespace lathe {
+namespace lathe::model {
 namespace {
 
 namespace fs = std::filesystem;
@@ -97,4 +97,4 @@ Result<void> HfDirectoryWriter::commit()
     return {};
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace lathe {
+namespace lathe::model {
 
 // Builds a model folder next to its final place and moves it there in one rename, so `outDir` either
 // does not exist or is complete. Files are written into a hidden sibling folder; destroying the writer
@@ -35,4 +35,4 @@ private:
     bool m_committed = false;
 };
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace lathe {
+namespace lathe::model {
 namespace {
 
 namespace fs = std::filesystem;
@@ -145,4 +145,4 @@ Result<ImportSummary> importModel(const ImportOptions& options, const ProgressFn
     }
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 
 // The sentencepiece vocabulary a GGUF file carries (tokenizer.ggml.*), enough to rebuild tokenizer.model.
 struct EmbeddedVocabulary {
@@ -30,4 +30,4 @@ struct ImportedModel {
     std::optional<EmbeddedVocabulary> vocabulary;
 };
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <sstream>
 
-namespace lathe {
+namespace lathe::model {
 
 Result<ModelSummary> inspectModel(const std::string& modelDir)
 {
@@ -154,4 +154,4 @@ std::string modelSummaryToJson(const ModelSummary& s)
     return j.dump(2) + "\n";
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

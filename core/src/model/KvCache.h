@@ -5,7 +5,7 @@
 
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 
 // Keys and values of every layer for positions [0, length), preallocated to `capacity` so that a
 // generation step writes in place instead of concatenating.
@@ -16,4 +16,4 @@ struct KvCache {
     int64_t capacity = 0;
 };
 
-}  // namespace lathe
+}  // namespace lathe::model

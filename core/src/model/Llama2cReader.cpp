@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-namespace lathe {
+namespace lathe::model {
 
 Result<ImportedModel> readLlama2cCheckpoint(const std::string& path, const StopToken& stop)
 {
@@ -127,4 +127,4 @@ Result<ImportedModel> readLlama2cCheckpoint(const std::string& path, const StopT
     return m;
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

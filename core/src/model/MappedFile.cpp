@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace lathe {
+namespace lathe::model {
 
 Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& path)
 {
@@ -57,4 +57,4 @@ MappedFile::~MappedFile()
     if (m_mapping) ::munmap(m_mapping, m_size);
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-namespace lathe {
+namespace lathe::model {
 
 // A whole file mapped read-only. Checkpoints are mapped rather than read so that opening a model
 // costs address space only; pages are read when a tensor is converted.
@@ -37,4 +37,4 @@ private:
     void* m_mapping = nullptr;
 };
 
-}  // namespace lathe
+}  // namespace lathe::model

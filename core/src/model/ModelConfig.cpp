@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace lathe {
+namespace lathe::model {
 namespace {
 
 using Json = nlohmann::json;
@@ -256,4 +256,4 @@ std::vector<std::string> supportedArchitectures()
     return names;
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

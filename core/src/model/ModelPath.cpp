@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-namespace lathe {
+namespace lathe::model {
 
 Result<std::string> resolveModelPath(const std::string& modelPath)
 {
@@ -27,4 +27,4 @@ Result<std::string> resolveModelPath(const std::string& modelPath)
     return path.lexically_normal().string();
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-namespace lathe {
+namespace lathe::model {
 
 at::Tensor floatProjection(const LayerWeights& l, Projection p, const at::Tensor& x)
 {
@@ -21,4 +21,4 @@ at::Tensor floatProjection(const LayerWeights& l, Projection p, const at::Tensor
     throw std::invalid_argument("the lm_head is not a projection of a decoder layer");
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -1,17 +1,17 @@
 #pragma once
 // Private to core: exposes libtorch types.
 
-#include "lathe/compile/QuantPlan.h"
+#include "lathe/model/Projection.h"
 
 #include <ATen/ATen.h>
 
 #include <functional>
 
-namespace lathe {
+namespace lathe::model {
 
 struct LayerWeights;
 
-// Projection and projectionName() are public, in lathe/compile/QuantPlan.h.
+// Projection and projectionName() are public, in lathe/model/Projection.h.
 
 // x [..., in] → x·Wᵀ + b for one linear of one layer. The float runtime multiplies fp32 weights; the compiled
 // runtime quantizes the input and multiplies integer codes; the compiler observes inputs as they pass.
@@ -27,4 +27,4 @@ public:
 // at::linear with the layer's fp32 weight and bias (q/k/v biases when the config has them).
 at::Tensor floatProjection(const LayerWeights& layer, Projection p, const at::Tensor& x);
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <numbers>
 
-namespace lathe {
+namespace lathe::model {
 
 std::vector<double> llama3ScaledFrequencies(const std::vector<double>& invFreq, const RopeScaling& scaling)
 {
@@ -69,4 +69,4 @@ void Rope::apply(at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin)
     x.mul_(cos).addcmul_(rotated, sin);
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 
 // Rotary position embedding in Hugging Face's rotate_half convention: dimension i of a head is paired
 // with dimension i + headDim/2, and both share inverse frequency i.
@@ -33,4 +33,4 @@ private:
 // between. Mirrors transformers' _compute_llama3_parameters.
 std::vector<double> llama3ScaledFrequencies(const std::vector<double>& invFreq, const RopeScaling& scaling);
 
-}  // namespace lathe
+}  // namespace lathe::model

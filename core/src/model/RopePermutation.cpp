@@ -1,6 +1,6 @@
 #include "model/RopePermutation.h"
 
-namespace lathe {
+namespace lathe::model {
 
 at::Tensor interleavedToHalfRotary(const at::Tensor& weight, int64_t heads)
 {
@@ -9,4 +9,4 @@ at::Tensor interleavedToHalfRotary(const at::Tensor& weight, int64_t heads)
     return weight.reshape({heads, headDim / 2, 2, in}).transpose(1, 2).reshape({out, in}).contiguous();
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

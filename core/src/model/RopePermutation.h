@@ -3,7 +3,7 @@
 
 #include <ATen/ATen.h>
 
-namespace lathe {
+namespace lathe::model {
 
 // Meta's checkpoints (and llama.cpp's GGUF, and llama2.c) pair rotary dimensions (2i, 2i+1) within each
 // head; Hugging Face pairs (i, i + headDim/2). Reordering the output rows of W_q / W_k per head makes the
@@ -11,4 +11,4 @@ namespace lathe {
 // applies: w.view(heads, headDim/2, 2, in).transpose(1, 2).reshape(out, in).
 at::Tensor interleavedToHalfRotary(const at::Tensor& weight, int64_t heads);
 
-}  // namespace lathe
+}  // namespace lathe::model

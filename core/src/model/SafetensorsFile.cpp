@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace lathe {
+namespace lathe::model {
 namespace {
 
 using Json = nlohmann::json;
@@ -117,4 +117,4 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::open(const std::
     return std::shared_ptr<const SafetensorsFile>(std::move(file));
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

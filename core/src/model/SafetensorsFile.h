@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 
 struct SafetensorsEntry {
     std::string name;
@@ -51,4 +51,4 @@ private:
     std::map<std::string, std::string> m_metadata;
 };
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <set>
 
-namespace lathe {
+namespace lathe::model {
 
 const char* safetensorsDtypeName(at::ScalarType t)
 {
@@ -78,4 +78,4 @@ Result<void> writeSafetensors(const std::string& path, const NamedTensors& tenso
     return writeFileAtomically(path, *bytes);
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
@@ -40,4 +40,4 @@ Result<std::string> serializeSafetensors(const NamedTensors& tensors,
 Result<void> writeSafetensors(const std::string& path, const NamedTensors& tensors,
                               const std::map<std::string, std::string>& metadata = {});
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-namespace lathe {
+namespace lathe::model {
 namespace {
 
 // Protobuf wire format: key = field << 3 | wire type (0 varint, 2 length-delimited, 5 fixed32).
@@ -131,4 +131,4 @@ Result<int> countSentencepiecePieces(const std::string& bytes, const std::string
     return pieces;
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace lathe {
+namespace lathe::model {
 
 // Serialises a sentencepiece ModelProto (the tokenizer.model format) for a GGUF vocabulary, written
 // field by field so core needs no protobuf: pieces (piece=1, score=2, type=3), trainer_spec (model
@@ -18,4 +18,4 @@ Result<std::string> synthesizeSentencepieceModel(const EmbeddedVocabulary& vocab
 // Number of pieces in a serialized ModelProto. Errors: Corrupt when the bytes are not one.
 Result<int> countSentencepiecePieces(const std::string& bytes, const std::string& path);
 
-}  // namespace lathe
+}  // namespace lathe::model

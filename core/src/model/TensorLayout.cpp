@@ -2,7 +2,7 @@
 
 #include "model/Checkpoint.h"
 
-namespace lathe {
+namespace lathe::model {
 
 std::vector<ExpectedTensor> expectedLayerTensors(const ModelConfig& c)
 {
@@ -46,4 +46,4 @@ std::string shapeToString(const std::vector<int64_t>& shape)
     return s + "]";
 }
 
-}  // namespace lathe
+}  // namespace lathe::model

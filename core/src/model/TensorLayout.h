@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 
 struct ExpectedTensor {
     std::string name;  // Hugging Face name
@@ -23,4 +23,4 @@ std::vector<ExpectedTensor> expectedLayerTensors(const ModelConfig& config);
 
 std::string shapeToString(const std::vector<int64_t>& shape);  // "[4096, 4096]"
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 
-namespace lathe {
+namespace lathe::project {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -57,10 +57,10 @@ json toJson(const ProjectSettings& s, const fs::path& base)
           {"max_calib", c.maxCalib},
           {"merge", c.merge}}},
         {"quantization",
-         {{"bit_mode", compile::toString(q.bitMode)},
+         {{"bit_mode", quant::toString(q.bitMode)},
           {"rotation", q.rotation},
           {"gptq", q.gptq},
-          {"activation_method", compile::toString(q.activationMethod)},
+          {"activation_method", quant::toString(q.activationMethod)},
           {"percentile", q.percentile},
           {"group_size", q.groupSize},
           {"group_bits", q.groupBits},
@@ -93,7 +93,7 @@ template <typename E>
 Result<E> enumField(const JsonFields& f, const char* field, E fallback, std::optional<E> (*parse)(std::string_view),
                     const std::vector<std::string>& names, const std::string& what)
 {
-    auto text = f.string(field, compile::toString(fallback));
+    auto text = f.string(field, quant::toString(fallback));
     if (!text) return text.error();
     if (auto value = parse(*text)) return *value;
     std::string list;
@@ -144,12 +144,12 @@ Result<ProjectSettings> fromJson(json root, const fs::path& base)
     if (!q) return q.error();
     auto& qs = s.quantization;
     LATHE_READ_FIELD(qs.bitMode,
-                     enumField(*q, "bit_mode", qs.bitMode, compile::parseBitMode, compile::bitModeNames(), "bit mode"));
+                     enumField(*q, "bit_mode", qs.bitMode, quant::parseBitMode, quant::bitModeNames(), "bit mode"));
     LATHE_READ_FIELD(qs.rotation, q->boolean("rotation", qs.rotation));
     LATHE_READ_FIELD(qs.gptq, q->boolean("gptq", qs.gptq));
     LATHE_READ_FIELD(qs.activationMethod,
-                     enumField(*q, "activation_method", qs.activationMethod, compile::parseActivationMethod,
-                               compile::activationMethodNames(), "activation calibration"));
+                     enumField(*q, "activation_method", qs.activationMethod, quant::parseActivationMethod,
+                               quant::activationMethodNames(), "activation calibration"));
     LATHE_READ_FIELD(qs.percentile, q->number("percentile", qs.percentile));
     LATHE_READ_FIELD(qs.groupSize, q->int32("group_size", qs.groupSize));
     LATHE_READ_FIELD(qs.groupBits, q->intMap("group_bits", qs.groupBits));
@@ -191,9 +191,9 @@ Result<void> saveProject(const ProjectSettings& settings, const std::string& pat
     return {};
 }
 
-compile::QuantChoices quantChoices(const ProjectSettings::Quantization& q)
+quant::QuantChoices quantChoices(const ProjectSettings::Quantization& q)
 {
-    compile::QuantChoices choices;
+    quant::QuantChoices choices;
     choices.bitMode = q.bitMode;
     choices.groupBits = q.groupBits;
     choices.keep16BitActivations = q.keep16BitActivations;
@@ -213,7 +213,7 @@ Result<void> validateProject(const ProjectSettings& s)
     if (!(q.percentile > 0.0 && q.percentile <= 1.0))
         return invalid("the activation percentile must lie in (0, 1], e.g. 0.9999");
     // Bits and group size: the compiler's own rules.
-    LATHE_TRY(compile::validateQuantChoices(quantChoices(q)));
+    LATHE_TRY(quant::validateQuantChoices(quantChoices(q)));
     if (q.threads < 0) return invalid("thread count must be 0 (all cores) or positive");
     if (c.minSeqLen < 1) return invalid("minimum sequence length must be at least 1");
     if (c.minSeqLen > c.maxSeqLen)
@@ -225,4 +225,4 @@ Result<void> validateProject(const ProjectSettings& s)
     return {};
 }
 
-}  // namespace lathe
+}  // namespace lathe::project

@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace lathe {
+namespace lathe::project {
 
 // The names a project gives its own files under its output folder. The rest of ProjectLayout follows from the
 // step options built on these (calibrationOptionsFor, compileOptionsFor), so both read them from here.
@@ -18,4 +18,4 @@ struct ProjectFileNames {
 
 ProjectFileNames projectFileNames(const ProjectSettings& settings);
 
-}  // namespace lathe
+}  // namespace lathe::project

@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-namespace lathe {
+namespace lathe::project {
 
 namespace fs = std::filesystem;
 
@@ -41,7 +41,7 @@ ProjectFileNames projectFileNames(const ProjectSettings& s)
     ProjectFileNames n;
     n.embeddingPath = (out / "embedding.pt").string();
     n.calibDir = (out / "calib").string();
-    n.compiledPath = (out / (projectModelName(s) + "-" + compile::toString(s.quantization.bitMode) + ".compiled.safetensors")).string();
+    n.compiledPath = (out / (projectModelName(s) + "-" + quant::toString(s.quantization.bitMode) + ".compiled.safetensors")).string();
     n.reportPath = n.compiledPath + ".report.json";
     return n;
 }
@@ -75,4 +75,4 @@ ProjectLayout projectLayout(const ProjectSettings& s)
     return l;
 }
 
-}  // namespace lathe
+}  // namespace lathe::project

@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-namespace lathe {
+namespace lathe::project {
 
 namespace fs = std::filesystem;
 
@@ -59,13 +59,13 @@ compile::CompileOptions compileOptionsFor(const ProjectSettings& s, const std::s
     c.bitMode = q.bitMode;
     c.groupBits = q.groupBits;
     c.keep16BitActivations = q.keep16BitActivations;
-    c.weightMethod = q.gptq ? compile::WeightMethod::Gptq : compile::WeightMethod::Rtn;
+    c.weightMethod = q.gptq ? quant::WeightMethod::Gptq : quant::WeightMethod::Rtn;
     c.groupSize = q.groupSize;
     c.activationMethod = q.activationMethod;
     c.percentile = q.percentile;
-    using compile::RotationMode;
-    c.rotation = q.bitMode == compile::BitMode::W8 ? (q.rotation ? RotationMode::Auto : RotationMode::Off)
-                                                   : (q.rotation ? RotationMode::On : RotationMode::Off);
+    using quant::RotationMode;
+    c.rotation = q.bitMode == quant::BitMode::W8 ? (q.rotation ? quant::RotationMode::Auto : quant::RotationMode::Off)
+                                                   : (q.rotation ? quant::RotationMode::On : quant::RotationMode::Off);
     c.seed = static_cast<uint64_t>(q.seed);
     c.threads = q.threads;
     return c;
@@ -135,7 +135,7 @@ Result<ProjectStepResult> runProjectStep(const ProjectSettings& s, ProjectStep s
             break;
         case ProjectStep::Embedding: {
             result.embeddingPath = projectFileNames(s).embeddingPath;
-            LATHE_TRY(extractEmbedding(result.modelDir, result.embeddingPath, progress, stop));
+            LATHE_TRY(exports::extractEmbedding(result.modelDir, result.embeddingPath, progress, stop));
             break;
         }
         case ProjectStep::Calibration: {
@@ -185,4 +185,4 @@ Result<ProjectRunSummary> runProject(const ProjectSettings& s, const ProgressFn&
     return summary;
 }
 
-}  // namespace lathe
+}  // namespace lathe::project

@@ -105,7 +105,7 @@ Result<void> rotateWriter(WeightMap& weights, const std::string& name, int64_t c
 
 }  // namespace
 
-Result<void> untieLmHead(ModelConfig& c, WeightMap& weights)
+Result<void> untieLmHead(model::ModelConfig& c, WeightMap& weights)
 {
     return guarded("untying lm_head", [&]() -> Result<void> {
         if (!c.tieWordEmbeddings) return {};
@@ -116,7 +116,7 @@ Result<void> untieLmHead(ModelConfig& c, WeightMap& weights)
     });
 }
 
-Result<void> fuseLayerNorms(const ModelConfig& c, WeightMap& weights, int i)
+Result<void> fuseLayerNorms(const model::ModelConfig& c, WeightMap& weights, int i)
 {
     return guarded("fusing norms", [&]() -> Result<void> {
         if (i < 0 || i >= c.numLayers)
@@ -133,7 +133,7 @@ Result<void> fuseLayerNorms(const ModelConfig& c, WeightMap& weights, int i)
     });
 }
 
-Result<void> fuseFinalNorm(const ModelConfig& c, WeightMap& weights)
+Result<void> fuseFinalNorm(const model::ModelConfig& c, WeightMap& weights)
 {
     return guarded("fusing norms", [&]() -> Result<void> {
         if (c.tieWordEmbeddings)
@@ -143,7 +143,7 @@ Result<void> fuseFinalNorm(const ModelConfig& c, WeightMap& weights)
     });
 }
 
-Result<void> fuseNorms(ModelConfig& c, WeightMap& weights)
+Result<void> fuseNorms(model::ModelConfig& c, WeightMap& weights)
 {
     return guarded("fusing norms", [&]() -> Result<void> {
         LATHE_TRY(untieLmHead(c, weights));
@@ -152,7 +152,7 @@ Result<void> fuseNorms(ModelConfig& c, WeightMap& weights)
     });
 }
 
-Result<void> rotateEmbeddingResidual(const ModelConfig& c, WeightMap& weights, const Rotation& r1)
+Result<void> rotateEmbeddingResidual(const model::ModelConfig& c, WeightMap& weights, const Rotation& r1)
 {
     return guarded("rotating the residual stream", [&]() -> Result<void> {
         LATHE_TRY(checkRotation(r1, c.hiddenSize, "R1"));
@@ -160,7 +160,7 @@ Result<void> rotateEmbeddingResidual(const ModelConfig& c, WeightMap& weights, c
     });
 }
 
-Result<void> rotateHeadResidual(const ModelConfig& c, WeightMap& weights, const Rotation& r1)
+Result<void> rotateHeadResidual(const model::ModelConfig& c, WeightMap& weights, const Rotation& r1)
 {
     return guarded("rotating the residual stream", [&]() -> Result<void> {
         LATHE_TRY(checkRotation(r1, c.hiddenSize, "R1"));
@@ -171,7 +171,7 @@ Result<void> rotateHeadResidual(const ModelConfig& c, WeightMap& weights, const 
     });
 }
 
-Result<void> rotateLayerResidual(const ModelConfig& c, WeightMap& weights, int i, const Rotation& r1)
+Result<void> rotateLayerResidual(const model::ModelConfig& c, WeightMap& weights, int i, const Rotation& r1)
 {
     return guarded("rotating the residual stream", [&]() -> Result<void> {
         if (i < 0 || i >= c.numLayers)
@@ -191,7 +191,7 @@ Result<void> rotateLayerResidual(const ModelConfig& c, WeightMap& weights, int i
     });
 }
 
-Result<void> rotateResidual(const ModelConfig& c, WeightMap& weights, const Rotation& r1)
+Result<void> rotateResidual(const model::ModelConfig& c, WeightMap& weights, const Rotation& r1)
 {
     return guarded("rotating the residual stream", [&]() -> Result<void> {
         LATHE_TRY(checkRotation(r1, c.hiddenSize, "R1"));
@@ -208,7 +208,7 @@ Result<void> rotateResidual(const ModelConfig& c, WeightMap& weights, const Rota
     });
 }
 
-Result<void> rotateValues(const ModelConfig& c, WeightMap& weights, int layer, const at::Tensor& r2)
+Result<void> rotateValues(const model::ModelConfig& c, WeightMap& weights, int layer, const at::Tensor& r2)
 {
     return guarded("rotating the values", [&]() -> Result<void> {
         if (layer < 0 || layer >= c.numLayers)
@@ -232,7 +232,7 @@ Result<void> rotateValues(const ModelConfig& c, WeightMap& weights, int layer, c
     });
 }
 
-Result<Rotations> applyEquivalentTransforms(ModelConfig& c, WeightMap& weights, const TransformOptions& options)
+Result<Rotations> applyEquivalentTransforms(model::ModelConfig& c, WeightMap& weights, const TransformOptions& options)
 {
     return guarded("applying equivalent transforms", [&]() -> Result<Rotations> {
         Rotations out;
@@ -256,7 +256,7 @@ Result<Rotations> applyEquivalentTransforms(ModelConfig& c, WeightMap& weights, 
     });
 }
 
-Result<void> transformLayer(const ModelConfig& c, WeightMap& weights, int layer, const TransformOptions& options,
+Result<void> transformLayer(const model::ModelConfig& c, WeightMap& weights, int layer, const TransformOptions& options,
                             const Rotation& r1)
 {
     return guarded("applying equivalent transforms", [&]() -> Result<void> {

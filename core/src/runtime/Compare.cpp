@@ -9,7 +9,7 @@
 #include <chrono>
 #include <cmath>
 
-namespace lathe {
+namespace lathe::runtime {
 
 Result<CompareResult> compareModels(const EvalOptions& options, const ProgressFn& progress, StopToken stop)
 {
@@ -30,8 +30,8 @@ Result<CompareResult> compareModels(const EvalOptions& options, const ProgressFn
 
     return guarded<CompareResult>("comparing " + reference->directory + " with " + options.mxqPath,
                                   [&]() -> Result<CompareResult> {
-        const ModelConfig& fc = reference->decoder->config();
-        const ModelConfig& cc = compiled->decoder->config();
+        const model::ModelConfig& fc = reference->decoder->config();
+        const model::ModelConfig& cc = compiled->decoder->config();
         if (fc.vocabSize != cc.vocabSize || fc.hiddenSize != cc.hiddenSize || fc.numLayers != cc.numLayers)
             return makeError(ErrorCode::InvalidArgument,
                              options.mxqPath + " was not compiled from " + reference->directory + ": vocab " +
@@ -91,4 +91,4 @@ Result<CompareResult> compareModels(const EvalOptions& options, const ProgressFn
     });
 }
 
-}  // namespace lathe
+}  // namespace lathe::runtime

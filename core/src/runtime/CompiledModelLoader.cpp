@@ -9,7 +9,7 @@
 #include <fstream>
 #include <system_error>
 
-namespace lathe {
+namespace lathe::runtime {
 namespace {
 
 namespace fs = std::filesystem;
@@ -42,7 +42,7 @@ private:
 };
 
 // The tokenizer engines load from files, so the stored files are put back into a folder for the load only.
-Result<std::unique_ptr<Tokenizer>> loadStoredTokenizer(const compiled::CompiledModelFile& file)
+Result<std::unique_ptr<tokenize::Tokenizer>> loadStoredTokenizer(const compiled::CompiledModelFile& file)
 {
     if (file.info().tokenizerFiles.empty())
         return makeError(ErrorCode::NotFound, file.path() + " stores no tokenizer files; compile it again from a model "
@@ -58,7 +58,7 @@ Result<std::unique_ptr<Tokenizer>> loadStoredTokenizer(const compiled::CompiledM
         out.close();
         if (!out) return makeError(ErrorCode::Io, "cannot write the tokenizer file " + target + "; check TMPDIR");
     }
-    auto tokenizer = Tokenizer::load(folder->path());
+    auto tokenizer = tokenize::Tokenizer::load(folder->path());
     if (!tokenizer) return tokenizer.error().withContext("loading the tokenizer stored in " + file.path());
     return tokenizer;
 }
@@ -81,14 +81,14 @@ Result<LoadedModel> loadCompiledModel(const std::string& mxqPath, const std::str
     if (!file) return file.error();
     return guarded<LoadedModel>("loading compiled model " + mxqPath, [&]() -> Result<LoadedModel> {
         const compiled::CompiledModelFile& model = **file;
-        const ModelConfig& config = model.config();
+        const model::ModelConfig& config = model.config();
         const bool rotated = model.info().embeddingRotated;
         const std::string rotationHint =
             rotated ? " This model was compiled with an R1 rotation: pass the rotated embedding `lathe compile` wrote "
                       "(embedding_rotated.pt by default), not the model's plain embedding.pt."
                     : "";
 
-        auto embedding = EmbeddingTable::load(embeddingPath);
+        auto embedding = exports::EmbeddingTable::load(embeddingPath);
         if (!embedding) return embedding.error().withContext("loading the embedding for " + mxqPath);
         if (embedding->vocabSize() != config.vocabSize || embedding->hiddenSize() != config.hiddenSize)
             return makeError(ErrorCode::InvalidArgument,
@@ -109,7 +109,7 @@ Result<LoadedModel> loadCompiledModel(const std::string& mxqPath, const std::str
                                                      " tokens but the model's vocab_size is " +
                                                      std::to_string(config.vocabSize));
 
-        DecoderWeights weights;
+        model::DecoderWeights weights;
         weights.embedTokens = embedding->weights();
         weights.layers.resize(static_cast<size_t>(config.numLayers));
         for (int i = 0; i < config.numLayers; ++i) {
@@ -127,7 +127,7 @@ Result<LoadedModel> loadCompiledModel(const std::string& mxqPath, const std::str
 
         auto projections = CompiledProjections::load(model, progress, stop);
         if (!projections) return projections.error();
-        loaded.decoder = std::make_unique<Decoder>(config, std::move(weights), std::move(projections).value());
+        loaded.decoder = std::make_unique<model::Decoder>(config, std::move(weights), std::move(projections).value());
         return loaded;
     });
 }
@@ -147,4 +147,4 @@ Result<LoadedModel> loadModelForRun(const std::string& modelPath, const std::str
     return loadFloatModel(modelPath, progress, stop);
 }
 
-}  // namespace lathe
+}  // namespace lathe::runtime

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-namespace lathe {
+namespace lathe::runtime {
 
 Result<std::shared_ptr<const CompiledProjections>> CompiledProjections::load(const compiled::CompiledModelFile& file,
                                                                              const ProgressFn& progress,
@@ -29,17 +29,17 @@ Result<std::shared_ptr<const CompiledProjections>> CompiledProjections::load(con
     return std::shared_ptr<const CompiledProjections>(std::move(projections));
 }
 
-const compiled::QuantizedLinear& CompiledProjections::linear(int layer, Projection p) const
+const compiled::QuantizedLinear& CompiledProjections::linear(int layer, model::Projection p) const
 {
-    if (p == Projection::Head) return m_head;
+    if (p == model::Projection::Head) return m_head;
     if (layer < 0 || static_cast<size_t>(layer) >= m_layers.size())
         throw std::out_of_range("layer " + std::to_string(layer) + " is not a layer of the compiled model");
     return m_layers[static_cast<size_t>(layer)][static_cast<size_t>(p)];
 }
 
-at::Tensor CompiledProjections::apply(int layer, Projection p, const at::Tensor& x) const
+at::Tensor CompiledProjections::apply(int layer, model::Projection p, const at::Tensor& x) const
 {
     return linear(layer, p).forward(x);
 }
 
-}  // namespace lathe
+}  // namespace lathe::runtime

@@ -10,11 +10,11 @@
 #include <memory>
 #include <vector>
 
-namespace lathe {
+namespace lathe::runtime {
 
 // The linears of a compiled model: every projection runs as a compiled::QuantizedLinear (activation codes times
 // integer weight codes, exact integer sums, fp32 rescale), so a Decoder built on them computes what the NPU would.
-class CompiledProjections : public Projections {
+class CompiledProjections : public model::Projections {
 public:
     // Reads every linear of `file` (codes unpacked to int8). Errors: those of CompiledModelFile::linear,
     // Cancelled (checked between layers).
@@ -22,9 +22,9 @@ public:
                                                                    const ProgressFn& progress = {},
                                                                    const StopToken& stop = {});
 
-    at::Tensor apply(int layer, Projection p, const at::Tensor& x) const override;
+    at::Tensor apply(int layer, model::Projection p, const at::Tensor& x) const override;
 
-    const compiled::QuantizedLinear& linear(int layer, Projection p) const;
+    const compiled::QuantizedLinear& linear(int layer, model::Projection p) const;
 
 private:
     static constexpr size_t kLayerProjections = 7;  // Query .. Down
@@ -32,4 +32,4 @@ private:
     compiled::QuantizedLinear m_head;
 };
 
-}  // namespace lathe
+}  // namespace lathe::runtime

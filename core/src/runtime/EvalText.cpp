@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string_view>
 
-namespace lathe {
+namespace lathe::runtime {
 
 Result<std::string> readEvalText(const std::string& path)
 {
@@ -38,7 +38,7 @@ std::string dropMatchingLines(const std::string& text, const std::vector<std::st
     return out;
 }
 
-Result<int> evalWindowLength(int requested, const ModelConfig& config)
+Result<int> evalWindowLength(int requested, const model::ModelConfig& config)
 {
     if (requested < 0 || requested == 1)
         return makeError(ErrorCode::InvalidArgument, "--ctx must be at least 2, got " + std::to_string(requested));
@@ -50,4 +50,4 @@ Result<int> evalWindowLength(int requested, const ModelConfig& config)
     return ctx;
 }
 
-}  // namespace lathe
+}  // namespace lathe::runtime

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::runtime {
 
 // The whole file. Errors: NotFound, Io, naming it.
 Result<std::string> readEvalText(const std::string& path);
@@ -18,6 +18,6 @@ std::string dropMatchingLines(const std::string& text, const std::vector<std::st
 
 // The window length for a requested --ctx (0 = min(max_position_embeddings, 2048)). Errors: InvalidArgument
 // when it is 1 or negative, or exceeds max_position_embeddings.
-Result<int> evalWindowLength(int requested, const ModelConfig& config);
+Result<int> evalWindowLength(int requested, const model::ModelConfig& config);
 
-}  // namespace lathe
+}  // namespace lathe::runtime

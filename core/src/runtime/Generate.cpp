@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <chrono>
 
-namespace lathe {
+namespace lathe::runtime {
 
 Result<GenerateResult> generate(const GenerateOptions& options, const std::function<void(std::string_view)>& onText,
                                 StopToken stop)
@@ -25,7 +25,7 @@ Result<GenerateResult> generate(const GenerateOptions& options, const std::funct
 
     return guarded<GenerateResult>("generating with " + model->directory, [&]() -> Result<GenerateResult> {
         using Clock = std::chrono::steady_clock;
-        const ModelConfig& config = model->decoder->config();
+        const model::ModelConfig& config = model->decoder->config();
         auto prompt = model->tokenizer->encode(options.prompt, /*addSpecial=*/true);
         if (!prompt) return prompt.error().withContext("tokenizing the prompt");
         if (prompt->empty())
@@ -42,12 +42,12 @@ Result<GenerateResult> generate(const GenerateOptions& options, const std::funct
         GenerateResult result;
         result.promptTokens = static_cast<int>(prompt->size());
         const int64_t capacity = std::min<int64_t>(contextLimit, int64_t(prompt->size()) + options.maxNewTokens);
-        KvCache cache = model->decoder->makeCache(1, capacity);
+        model::KvCache cache = model->decoder->makeCache(1, capacity);
         Sampler sampler(options.greedy, options.temperature, options.topP, options.seed);
 
         // The prompt goes through the streaming decoder unprinted, so the continuation's first piece
         // keeps the leading space sentencepiece strips only at the start of a text.
-        StreamingDecoder text(*model->tokenizer);
+        tokenize::StreamingDecoder text(*model->tokenizer);
         auto primed = text.push(*prompt);
         if (!primed) return primed.error();
 
@@ -90,4 +90,4 @@ Result<GenerateResult> generate(const GenerateOptions& options, const std::funct
     });
 }
 
-}  // namespace lathe
+}  // namespace lathe::runtime

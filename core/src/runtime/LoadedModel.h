@@ -9,13 +9,13 @@
 #include <memory>
 #include <string>
 
-namespace lathe {
+namespace lathe::runtime {
 
 // A model directory opened for running: its tokenizer and the float decoder with all weights in fp32.
 struct LoadedModel {
     std::string directory;
-    std::unique_ptr<Tokenizer> tokenizer;
-    std::unique_ptr<Decoder> decoder;
+    std::unique_ptr<tokenize::Tokenizer> tokenizer;
+    std::unique_ptr<model::Decoder> decoder;
 };
 
 // Resolves the path, reads config and tokenizer, loads the weights layer by layer. Errors carry the model
@@ -48,4 +48,4 @@ Result<T> guarded(const std::string& what, F&& body)
     }
 }
 
-}  // namespace lathe
+}  // namespace lathe::runtime

@@ -7,7 +7,7 @@
 
 #include <chrono>
 
-namespace lathe {
+namespace lathe::runtime {
 
 Result<PerplexityResult> evaluatePerplexity(const EvalOptions& options, const ProgressFn& progress, StopToken stop)
 {
@@ -21,7 +21,7 @@ Result<PerplexityResult> evaluatePerplexity(const EvalOptions& options, const Pr
     setComputeThreads(options.threads, model->decoder->config().hiddenSize);
 
     return guarded<PerplexityResult>("evaluating " + model->directory, [&]() -> Result<PerplexityResult> {
-        const ModelConfig& config = model->decoder->config();
+        const model::ModelConfig& config = model->decoder->config();
         auto ctx = evalWindowLength(options.ctx, config);
         if (!ctx) return ctx.error();
         std::optional<int32_t> bos;
@@ -44,4 +44,4 @@ Result<PerplexityResult> evaluatePerplexity(const EvalOptions& options, const Pr
     });
 }
 
-}  // namespace lathe
+}  // namespace lathe::runtime

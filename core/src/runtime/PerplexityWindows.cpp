@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace lathe {
+namespace lathe::runtime {
 
 Result<PerplexityResult> planWindows(int64_t totalTokens, int ctx, bool bos)
 {
@@ -43,7 +43,7 @@ at::Tensor scoredTokenNll(const at::Tensor& logits, const at::Tensor& ids)
     return at::log_softmax(logits.narrow(1, 0, ctx - 1), -1).gather(-1, targets).squeeze(-1).neg();
 }
 
-Result<PerplexityResult> perplexityOfTokens(const Decoder& decoder, const std::vector<int32_t>& textTokens,
+Result<PerplexityResult> perplexityOfTokens(const model::Decoder& decoder, const std::vector<int32_t>& textTokens,
                                             int ctx, std::optional<int32_t> bos, int batchWindows,
                                             const ProgressFn& progress, const StopToken& stop)
 {
@@ -65,4 +65,4 @@ Result<PerplexityResult> perplexityOfTokens(const Decoder& decoder, const std::v
     return r;
 }
 
-}  // namespace lathe
+}  // namespace lathe::runtime

@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-namespace lathe {
+namespace lathe::runtime {
 
 // The window layout of the protocol for `totalTokens` text tokens: fills ctx, bosPrepended, textTokens, windows
 // and droppedTokens. Errors: InvalidArgument (ctx < 2, text shorter than one window).
@@ -25,8 +25,8 @@ at::Tensor scoredTokenNll(const at::Tensor& logits, const at::Tensor& ids);
 // The perplexity protocol of EvalOptions over already tokenized text (no specials). `bos` set = BOS
 // windows, unset = plain windows. Fills every PerplexityResult field except `seconds`.
 // Errors: InvalidArgument (ctx < 2, text shorter than one window), Cancelled.
-Result<PerplexityResult> perplexityOfTokens(const Decoder& decoder, const std::vector<int32_t>& textTokens,
+Result<PerplexityResult> perplexityOfTokens(const model::Decoder& decoder, const std::vector<int32_t>& textTokens,
                                             int ctx, std::optional<int32_t> bos, int batchWindows,
                                             const ProgressFn& progress, const StopToken& stop);
 
-}  // namespace lathe
+}  // namespace lathe::runtime

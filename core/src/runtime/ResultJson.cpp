@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace lathe {
+namespace lathe::runtime {
 namespace {
 
 nlohmann::ordered_json perplexityJson(const PerplexityResult& r)
@@ -33,4 +33,4 @@ std::string compareResultToJson(const CompareResult& result)
     return j.dump(2);
 }
 
-}  // namespace lathe
+}  // namespace lathe::runtime

@@ -5,7 +5,7 @@
 #include <numeric>
 #include <vector>
 
-namespace lathe {
+namespace lathe::runtime {
 
 Sampler::Sampler(bool greedy, double temperature, double topP, uint64_t seed)
     : m_greedy(greedy || temperature <= 0.0), m_temperature(temperature), m_topP(topP), m_rng(seed)
@@ -43,4 +43,4 @@ int32_t Sampler::next(const at::Tensor& logits)
     return order[keep - 1];
 }
 
-}  // namespace lathe
+}  // namespace lathe::runtime

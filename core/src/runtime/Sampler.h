@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <random>
 
-namespace lathe {
+namespace lathe::runtime {
 
 // Picks the next token from one row of logits; see GenerateOptions for the rules and the RNG.
 class Sampler {
@@ -25,4 +25,4 @@ private:
     std::mt19937_64 m_rng;
 };
 
-}  // namespace lathe
+}  // namespace lathe::runtime

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-namespace lathe {
+namespace lathe::tokenize {
 
 namespace {
 
@@ -77,4 +77,4 @@ void StreamingDecoder::reset()
     m_emitted = 0;
 }
 
-}  // namespace lathe
+}  // namespace lathe::tokenize

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <system_error>
 
-namespace lathe {
+namespace lathe::tokenize {
 
 namespace fs = std::filesystem;
 
@@ -59,4 +59,4 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::load(const std::string& path)
     }
 }
 
-}  // namespace lathe
+}  // namespace lathe::tokenize

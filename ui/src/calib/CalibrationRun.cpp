@@ -4,12 +4,12 @@
 
 namespace lathe::ui {
 
-Result<ProjectStepResult> runCalibration(const CalibrationRequest& request, const ProgressFn& progress,
+Result<project::ProjectStepResult> runCalibration(const CalibrationRequest& request, const ProgressFn& progress,
                                          const StopToken& stop)
 {
-    ProjectStepOptions options;
+    project::ProjectStepOptions options;
     options.modelDir = request.modelDirectory;
-    auto embedding = runProjectStep(request.settings, ProjectStep::Embedding, options, progress, stop);
+    auto embedding = runProjectStep(request.settings, project::ProjectStep::Embedding, options, progress, stop);
     if (!embedding) {
         const Error& error = embedding.error();
         std::error_code ec;
@@ -17,7 +17,7 @@ Result<ProjectStepResult> runCalibration(const CalibrationRequest& request, cons
             return Error{error.code, error.message + " (choose another folder on the Project page)"};
         return error.withContext("extracting the input embedding");
     }
-    return runProjectStep(request.settings, ProjectStep::Calibration, options, progress, stop);
+    return runProjectStep(request.settings, project::ProjectStep::Calibration, options, progress, stop);
 }
 
 }  // namespace lathe::ui

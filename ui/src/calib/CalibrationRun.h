@@ -11,7 +11,7 @@ namespace lathe::ui {
 
 // Everything one calibration run needs, copied from the GUI state so the worker owns it.
 struct CalibrationRequest {
-    ProjectSettings settings;
+    project::ProjectSettings settings;
     std::string modelDirectory;
 };
 
@@ -19,7 +19,7 @@ struct CalibrationRequest {
 // them (runProjectStep). The result is the calibration step's: its summary and manifest.json's samples.
 // Errors: the steps', worded for the Studio (an output folder to choose on the Project page, the embedding
 // extraction named).
-Result<ProjectStepResult> runCalibration(const CalibrationRequest& request, const ProgressFn& progress,
+Result<project::ProjectStepResult> runCalibration(const CalibrationRequest& request, const ProgressFn& progress,
                                          const StopToken& stop);
 
 }  // namespace lathe::ui

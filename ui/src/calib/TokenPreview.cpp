@@ -7,7 +7,7 @@
 
 namespace lathe::ui {
 
-Result<TokenPreview> previewTokens(const Tokenizer& tokenizer, const std::string& text, std::size_t maxPieces)
+Result<TokenPreview> previewTokens(const tokenize::Tokenizer& tokenizer, const std::string& text, std::size_t maxPieces)
 {
     auto ids = tokenizer.encode(text, true);
     if (!ids) return ids.error();
@@ -17,7 +17,7 @@ Result<TokenPreview> previewTokens(const Tokenizer& tokenizer, const std::string
     preview.bosId = tokenizer.bosId();
     preview.eosId = tokenizer.eosId();
     // Per-token decode would drop sentencepiece's word-initial spaces; the streaming decoder keeps them.
-    StreamingDecoder decoder(tokenizer);
+    tokenize::StreamingDecoder decoder(tokenizer);
     const std::size_t count = std::min(maxPieces, ids->size());
     for (std::size_t i = 0; i < count; ++i) {
         auto piece = decoder.push((*ids)[i]);

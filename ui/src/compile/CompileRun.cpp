@@ -33,7 +33,7 @@ CompileFeed::Batch CompileFeed::take()
 Result<compile::CompileSummary> runCompile(const CompileRequest& request, CompileFeed& feed,
                                            const std::function<void()>& wake, const StopToken& stop)
 {
-    ProjectStepOptions options;
+    project::ProjectStepOptions options;
     options.modelDir = request.modelDirectory;
     options.onLayerReport = [&feed, &wake](const compile::BlockReport& block,
                                            const std::vector<compile::LinearReport>& linears) {
@@ -46,7 +46,7 @@ Result<compile::CompileSummary> runCompile(const CompileRequest& request, Compil
         feed.addProgress(p);
         wake();
     };
-    auto result = runProjectStep(request.settings, ProjectStep::Compile, options, progress, stop);
+    auto result = runProjectStep(request.settings, project::ProjectStep::Compile, options, progress, stop);
     if (!result) return result.error();
     return std::move(result->compile);
 }

@@ -14,7 +14,7 @@ namespace lathe::ui {
 
 // Everything one compile needs, copied from the GUI state so the worker owns it.
 struct CompileRequest {
-    ProjectSettings settings;
+    project::ProjectSettings settings;
     std::string modelDirectory;
 };
 

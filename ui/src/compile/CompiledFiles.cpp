@@ -21,25 +21,25 @@ QString qPath(const std::string& path)
 
 }  // namespace
 
-QString compiledModelPath(const ProjectSettings& settings)
+QString compiledModelPath(const project::ProjectSettings& settings)
 {
     return qPath(projectLayout(settings).compiledPath);
 }
 
-QString compileReportPath(const ProjectSettings& settings)
+QString compileReportPath(const project::ProjectSettings& settings)
 {
     return qPath(projectLayout(settings).reportPath);
 }
 
-QString compiledEmbeddingPath(const ProjectSettings& settings, bool rotated)
+QString compiledEmbeddingPath(const project::ProjectSettings& settings, bool rotated)
 {
-    const ProjectLayout layout = projectLayout(settings);
+    const project::ProjectLayout layout = projectLayout(settings);
     return qPath(rotated ? layout.rotatedEmbeddingPath : layout.embeddingPath);
 }
 
-QList<CompiledFile> existingCompiledFiles(const ProjectSettings& settings)
+QList<CompiledFile> existingCompiledFiles(const project::ProjectSettings& settings)
 {
-    const ProjectLayout layout = projectLayout(settings);
+    const project::ProjectLayout layout = projectLayout(settings);
     const QList<CompiledFile> candidates = {
         {tr("Compiled model"), qPath(layout.compiledPath)},
         {tr("Report (JSON)"), qPath(layout.reportPath)},

@@ -13,12 +13,12 @@ struct CompiledFile {
     QString path;
 };
 
-QString compiledModelPath(const ProjectSettings& settings);
-QString compileReportPath(const ProjectSettings& settings);
+QString compiledModelPath(const project::ProjectSettings& settings);
+QString compileReportPath(const project::ProjectSettings& settings);
 // The input embedding the compiled model runs with: the rotated one for rotated compiles, else embedding.pt.
-QString compiledEmbeddingPath(const ProjectSettings& settings, bool rotated);
+QString compiledEmbeddingPath(const project::ProjectSettings& settings, bool rotated);
 
 // Every output of a compile of these settings that exists on disk, in a fixed order.
-QList<CompiledFile> existingCompiledFiles(const ProjectSettings& settings);
+QList<CompiledFile> existingCompiledFiles(const project::ProjectSettings& settings);
 
 }  // namespace lathe::ui

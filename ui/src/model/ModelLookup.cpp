@@ -41,7 +41,7 @@ Result<HubModelDetails> fetchHubModelDetails(const hub::HubConfig& config, const
         auto cached = hub::resolveModelDirectory(repoId, details.info.sha, client.config().cacheDir);
         if (cached) {
             details.cachedSnapshot = *cached;
-            auto modelConfig = loadModelConfig(*cached);
+            auto modelConfig = model::loadModelConfig(*cached);
             if (modelConfig)
                 details.cachedConfig = std::move(modelConfig.value());
             else
@@ -59,7 +59,7 @@ Result<DownloadedModel> findCachedModel(const hub::HubConfig& config, const std:
     DownloadedModel model;
     model.download.snapshotDir = *dir;
     model.download.commit = fs::path(*dir).filename().string();
-    auto modelConfig = loadModelConfig(*dir);
+    auto modelConfig = model::loadModelConfig(*dir);
     if (modelConfig)
         model.config = std::move(modelConfig.value());
     else
@@ -74,7 +74,7 @@ Result<LocalModelDetails> inspectLocalModel(const std::string& directory, const 
         return makeError(ErrorCode::NotFound, directory +
                                                   " is not a folder: choose a Hugging Face model folder "
                                                   "(config.json, *.safetensors, tokenizer files)");
-    auto summary = inspectModel(directory);
+    auto summary = model::inspectModel(directory);
     if (!summary) return summary.error();
     LocalModelDetails details;
     details.directory = directory;
@@ -101,7 +101,7 @@ Result<DownloadedModel> downloadHubModel(const hub::HubConfig& config, const std
     if (!result) return result.error();
     DownloadedModel model;
     model.download = std::move(result.value());
-    auto modelConfig = loadModelConfig(model.download.snapshotDir);
+    auto modelConfig = model::loadModelConfig(model.download.snapshotDir);
     if (modelConfig)
         model.config = std::move(modelConfig.value());
     else
@@ -111,7 +111,7 @@ Result<DownloadedModel> downloadHubModel(const hub::HubConfig& config, const std
 
 bool isSupportedArchitecture(const std::string& architecture)
 {
-    const auto names = supportedArchitectures();
+    const auto names = model::supportedArchitectures();
     return std::find(names.begin(), names.end(), architecture) != names.end();
 }
 

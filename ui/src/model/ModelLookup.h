@@ -21,7 +21,7 @@ struct HubModelDetails {
     std::string endpoint;                     // for the "request access" link
     std::int64_t totalBytes = 0;              // sum of the file sizes the Hub lists (-1 when some are unknown)
     std::string cachedSnapshot;               // snapshots/<commit> for info.sha, empty when not cached
-    std::optional<ModelConfig> cachedConfig;  // its config.json, when it reads
+    std::optional<model::ModelConfig> cachedConfig;  // its config.json, when it reads
     std::string cachedConfigError;
 };
 
@@ -30,13 +30,13 @@ struct LocalModelDetails {
     std::string directory;
     std::int64_t parameterCount = 0;
     std::int64_t bytesOnDisk = 0;  // every file in the folder
-    std::optional<ModelConfig> config;
+    std::optional<model::ModelConfig> config;
 };
 
 // A completed (or already cached) download and the config.json it contains.
 struct DownloadedModel {
     hub::DownloadResult download;
-    std::optional<ModelConfig> config;
+    std::optional<model::ModelConfig> config;
     std::string configError;  // e.g. an unsupported architecture, to flag on the page
 };
 

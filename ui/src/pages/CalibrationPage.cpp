@@ -38,7 +38,7 @@ const QString kLocal = QStringLiteral("local");
 constexpr std::size_t kPreviewTokens = 200;
 
 struct PreviewOutcome {
-    std::shared_ptr<const Tokenizer> tokenizer;
+    std::shared_ptr<const tokenize::Tokenizer> tokenizer;
     TokenPreview preview;
 };
 
@@ -507,9 +507,9 @@ void CalibrationPage::runPreview()
             const StopToken&, const Job::Report&) -> Result<std::pair<PreviewOutcome, std::string>> {
             PreviewOutcome outcome{tokenizer, {}};
             if (!outcome.tokenizer) {
-                auto loaded = Tokenizer::load(dir);
+                auto loaded = tokenize::Tokenizer::load(dir);
                 if (!loaded) return loaded.error();
-                outcome.tokenizer = std::shared_ptr<const Tokenizer>(std::move(loaded.value()));
+                outcome.tokenizer = std::shared_ptr<const tokenize::Tokenizer>(std::move(loaded.value()));
             }
             std::string sample = text;
             if (!textFile.empty()) {
@@ -565,11 +565,11 @@ void CalibrationPage::startCalibration()
     m_histogram->clear();
     m_progress->setRange(0, 0);
     m_status->setText(tr("Extracting the input embedding…"));
-    m_job->start<ProjectStepResult>(
+    m_job->start<project::ProjectStepResult>(
         [request](const StopToken& stop, const Job::Report& report) {
             return runCalibration(request, progressReporter(report), stop);
         },
-        [this, request](Result<ProjectStepResult> outcome) {
+        [this, request](Result<project::ProjectStepResult> outcome) {
             m_progress->setRange(0, 100);
             if (!outcome) {
                 m_progress->setValue(0);

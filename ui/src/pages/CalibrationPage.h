@@ -85,7 +85,7 @@ private:
     Job* m_previewJob = nullptr;
     bool m_previewAgain = false;
     bool m_previewTextFromCorpus = false;
-    std::shared_ptr<const Tokenizer> m_tokenizer;
+    std::shared_ptr<const tokenize::Tokenizer> m_tokenizer;
     QString m_tokenizerDir;
 };
 

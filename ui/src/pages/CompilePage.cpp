@@ -226,7 +226,7 @@ bool CompilePage::isRunning() const
 
 QString CompilePage::validationMessage() const
 {
-    const ProjectSettings& s = state().settings();
+    const project::ProjectSettings& s = state().settings();
     QStringList problems;
     if (state().modelDirectory().isEmpty())
         problems << tr("Choose a model on the Model page (download it, or pick a local folder) first.");
@@ -245,7 +245,7 @@ bool CompilePage::outputsExist() const
 
 void CompilePage::refresh()
 {
-    const ProjectSettings& s = state().settings();
+    const project::ProjectSettings& s = state().settings();
     const auto& q = s.quantization;
     QStringList plan;
     plan << tr("Model: %1")
@@ -256,9 +256,9 @@ void CompilePage::refresh()
     plan << tr("Calibration samples: %1").arg(nativePath(projectLayout(s).calibSamplesDir));
     QString method =
         tr("%1, %2 weights, %3 activation scales")
-            .arg(QString::fromLatin1(compile::toString(q.bitMode)), q.gptq ? tr("GPTQ") : tr("round-to-nearest"),
-                 QString::fromLatin1(compile::toString(q.activationMethod)));
-    if (q.activationMethod == compile::ActivationMethod::Percentile) method += tr(" (percentile %1)").arg(q.percentile);
+            .arg(QString::fromLatin1(quant::toString(q.bitMode)), q.gptq ? tr("GPTQ") : tr("round-to-nearest"),
+                 QString::fromLatin1(quant::toString(q.activationMethod)));
+    if (q.activationMethod == quant::ActivationMethod::Percentile) method += tr(" (percentile %1)").arg(q.percentile);
     method += q.rotation ? tr(", rotated (seed %1)").arg(q.seed) : tr(", not rotated");
     if (q.groupSize > 0) method += tr(", groups of %1").arg(q.groupSize);
     if (!q.keep16BitActivations.empty())
@@ -321,7 +321,7 @@ void CompilePage::startCompile()
     m_latest = Progress();
     appendLog(tr("Compiling %1 (%2) into %3")
                   .arg(state().modelTag(),
-                       QString::fromLatin1(compile::toString(request.settings.quantization.bitMode)),
+                       QString::fromLatin1(quant::toString(request.settings.quantization.bitMode)),
                        QDir::toNativeSeparators(compiledModelPath(request.settings))));
     appendLog(saved ? tr("Project saved to %1").arg(QDir::toNativeSeparators(state().projectPath()))
                     : tr("The project is not saved: an interrupted compile can still continue from this page."));

@@ -517,7 +517,7 @@ void ModelPage::flagArchitecture(const std::vector<std::string>& architectures, 
     } else if (!isSupportedArchitecture(architectures.front())) {
         supported = false;
         QStringList names;
-        for (const auto& n : supportedArchitectures()) names << QString::fromStdString(n);
+        for (const auto& n : model::supportedArchitectures()) names << QString::fromStdString(n);
         text = tr("no: Lathe compiles %1, not %2")
                    .arg(names.join(QStringLiteral(", ")), QString::fromStdString(architectures.front()));
     } else {

@@ -2,7 +2,7 @@
 
 #include "Format.h"
 #include "StudioState.h"
-#include "lathe/compile/QuantPlan.h"
+#include "lathe/quant/QuantPlan.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -28,7 +28,7 @@ const QStringList& groups()
 {
     static const QStringList names = [] {
         QStringList out;
-        for (const std::string& group : compile::projectionGroups()) out << QString::fromStdString(group);
+        for (const std::string& group : quant::projectionGroups()) out << QString::fromStdString(group);
         return out;
     }();
     return names;
@@ -38,9 +38,9 @@ const QStringList& groups()
 QString groupDescription(const QString& group)
 {
     QStringList names;
-    for (Projection p : compile::layerProjections())
-        if (group == QLatin1String(compile::projectionGroup(p))) names << QString::fromLatin1(projectionName(p));
-    if (names.isEmpty()) names << QString::fromLatin1(projectionName(Projection::Head));
+    for (model::Projection p : quant::layerProjections())
+        if (group == QLatin1String(quant::projectionGroup(p))) names << QString::fromLatin1(projectionName(p));
+    if (names.isEmpty()) names << QString::fromLatin1(projectionName(model::Projection::Head));
     return names.join(QStringLiteral(", "));
 }
 
@@ -69,7 +69,7 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
     auto* modeForm = new QFormLayout(modeBox);
     m_bitMode = new QComboBox(modeBox);
     m_bitMode->setObjectName(QStringLiteral("bitModeCombo"));
-    for (const std::string& mode : compile::bitModeNames())
+    for (const std::string& mode : quant::bitModeNames())
         m_bitMode->addItem(QString::fromStdString(mode), QString::fromStdString(mode));
     addBuddyRow(modeForm, tr("&Bit mode:"), m_bitMode);
     m_explanation = new QLabel(modeBox);
@@ -100,11 +100,11 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
     auto* activationRow = new QHBoxLayout();
     m_activation = new QComboBox(methodBox);
     m_activation->setObjectName(QStringLiteral("activationMethodCombo"));
-    using compile::ActivationMethod;
-    m_activation->addItem(tr("max (largest value seen)"), QString::fromLatin1(toString(ActivationMethod::Max)));
+    using quant::ActivationMethod;
+    m_activation->addItem(tr("max (largest value seen)"), QString::fromLatin1(toString(quant::ActivationMethod::Max)));
     m_activation->addItem(tr("percentile (clip rare outliers)"),
-                          QString::fromLatin1(toString(ActivationMethod::Percentile)));
-    m_activation->addItem(tr("mse (minimise squared error)"), QString::fromLatin1(toString(ActivationMethod::Mse)));
+                          QString::fromLatin1(toString(quant::ActivationMethod::Percentile)));
+    m_activation->addItem(tr("mse (minimise squared error)"), QString::fromLatin1(toString(quant::ActivationMethod::Mse)));
     m_percentile = new QDoubleSpinBox(methodBox);
     m_percentile->setObjectName(QStringLiteral("percentileSpin"));
     m_percentile->setDecimals(6);
@@ -142,7 +142,7 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
         bits->setAccessibleName(tr("Bits for %1").arg(group));
         // Weights are integers of 2..8 bits; 16 bits is for activations (the next column).
         bits->addItem(tr("preset"), 0);
-        for (int b : compile::allowedWeightBits()) bits->addItem(QString::number(b), b);
+        for (int b : quant::allowedWeightBits()) bits->addItem(QString::number(b), b);
         m_groups->setCellWidget(row, 3, bits);
         m_groupBits.insert(group, bits);
         connect(bits, &QComboBox::currentIndexChanged, this, &QuantizationPage::writeGroupBits);
@@ -174,8 +174,8 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
     body()->addStretch(1);
 
     connect(m_bitMode, &QComboBox::currentIndexChanged, this, [this] {
-        const auto mode = compile::parseBitMode(m_bitMode->currentData().toString().toStdString());
-        edit([&] { state().settings().quantization.bitMode = mode.value_or(compile::BitMode::W4V8); });
+        const auto mode = quant::parseBitMode(m_bitMode->currentData().toString().toStdString());
+        edit([&] { state().settings().quantization.bitMode = mode.value_or(quant::BitMode::W4V8); });
         m_explanation->setText(bitModeExplanation(m_bitMode->currentData().toString()));
         updatePresetColumn();
         updateEstimate();
@@ -189,9 +189,9 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
             [this](bool on) { edit([&] { state().settings().quantization.gptq = on; }); });
     connect(m_activation, &QComboBox::currentIndexChanged, this, [this] {
         const QString method = m_activation->currentData().toString();
-        const auto parsed = compile::parseActivationMethod(method.toStdString());
+        const auto parsed = quant::parseActivationMethod(method.toStdString());
         edit([&] {
-            state().settings().quantization.activationMethod = parsed.value_or(compile::ActivationMethod::Percentile);
+            state().settings().quantization.activationMethod = parsed.value_or(quant::ActivationMethod::Percentile);
         });
         m_percentile->setEnabled(method == QLatin1String("percentile"));
         validate();
@@ -235,14 +235,14 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
 void QuantizationPage::loadSettings()
 {
     const auto& q = state().settings().quantization;
-    m_bitMode->setCurrentIndex(std::max(0, m_bitMode->findData(QString::fromLatin1(compile::toString(q.bitMode)))));
+    m_bitMode->setCurrentIndex(std::max(0, m_bitMode->findData(QString::fromLatin1(quant::toString(q.bitMode)))));
     m_explanation->setText(bitModeExplanation(m_bitMode->currentData().toString()));
     m_rotation->setChecked(q.rotation);
     m_gptq->setChecked(q.gptq);
     m_activation->setCurrentIndex(
-        std::max(0, m_activation->findData(QString::fromLatin1(compile::toString(q.activationMethod)))));
+        std::max(0, m_activation->findData(QString::fromLatin1(quant::toString(q.activationMethod)))));
     m_percentile->setValue(q.percentile);
-    m_percentile->setEnabled(q.activationMethod == compile::ActivationMethod::Percentile);
+    m_percentile->setEnabled(q.activationMethod == quant::ActivationMethod::Percentile);
     for (const QString& group : groups()) {
         const auto it = q.groupBits.find(group.toStdString());
         QComboBox* combo = m_groupBits[group];
@@ -274,11 +274,11 @@ Qt::CheckState QuantizationPage::keep16State(const QString& group) const
     const std::string name = group.toStdString();
     const auto& kept = state().settings().quantization.keep16BitActivations;
     const auto listed = std::count_if(kept.begin(), kept.end(),
-                                      [&](const std::string& module) { return compile::moduleGroup(module) == name; });
+                                      [&](const std::string& module) { return quant::moduleGroup(module) == name; });
     if (listed == 0) return Qt::Unchecked;
     const auto& config = state().modelConfig();
     if (!config) return Qt::Checked;  // which linears the model has is not known yet
-    for (const std::string& module : compile::groupModuleNames(*config, name))
+    for (const std::string& module : quant::groupModuleNames(*config, name))
         if (std::find(kept.begin(), kept.end(), module) == kept.end()) return Qt::PartiallyChecked;
     return Qt::Checked;
 }
@@ -290,9 +290,9 @@ void QuantizationPage::toggleKeep16(const QString& group)
     const bool keep = keep16State(group) != Qt::Checked;
     std::vector<std::string> kept;
     for (const std::string& module : state().settings().quantization.keep16BitActivations)
-        if (compile::moduleGroup(module) != name) kept.push_back(module);
+        if (quant::moduleGroup(module) != name) kept.push_back(module);
     if (keep && config)
-        for (std::string& module : compile::groupModuleNames(*config, name)) kept.push_back(std::move(module));
+        for (std::string& module : quant::groupModuleNames(*config, name)) kept.push_back(std::move(module));
     edit([&] { state().settings().quantization.keep16BitActivations = kept; });
     updateKeep16();
     validate();
@@ -317,10 +317,10 @@ void QuantizationPage::updateKeep16()
 
 void QuantizationPage::updatePresetColumn()
 {
-    const auto mode = compile::parseBitMode(m_bitMode->currentData().toString().toStdString());
+    const auto mode = quant::parseBitMode(m_bitMode->currentData().toString().toStdString());
     for (int row = 0; row < groups().size(); ++row)
         m_groups->item(row, 2)->setText(
-            QString::number(compile::presetBits(mode.value_or(compile::BitMode::W4V8), groups()[row].toStdString())));
+            QString::number(quant::presetBits(mode.value_or(quant::BitMode::W4V8), groups()[row].toStdString())));
 }
 
 void QuantizationPage::updateEstimate()
@@ -331,8 +331,8 @@ void QuantizationPage::updateEstimate()
         m_estimate->setText(tr("known once a model is chosen"));
         m_estimate->setProperty("estimatedBytes", QVariant());
     } else {
-        const qint64 bytes = compile::estimateCompiledBytes(*config, quantChoices(q));
-        const qint64 reference = compile::bfloat16Bytes(*config);
+        const qint64 bytes = quant::estimateCompiledBytes(*config, quantChoices(q));
+        const qint64 reference = quant::bfloat16Bytes(*config);
         m_estimate->setText(tr("%1 — %2 of the bfloat16 weights (%3)")
                                 .arg(formatBytesExact(bytes))
                                 .arg(reference > 0 ? QStringLiteral("%1 %").arg(100.0 * bytes / reference, 0, 'f', 1)
@@ -346,17 +346,17 @@ void QuantizationPage::updateEstimate()
 void QuantizationPage::collectProblems(QStringList* errors, QStringList* warnings) const
 {
     const auto& q = state().settings().quantization;
-    if (q.activationMethod == compile::ActivationMethod::Percentile && !(q.percentile > 0.0 && q.percentile <= 1.0))
+    if (q.activationMethod == quant::ActivationMethod::Percentile && !(q.percentile > 0.0 && q.percentile <= 1.0))
         *errors << tr("The activation percentile must lie in (0, 1], e.g. 0.9999.");
-    else if (q.activationMethod == compile::ActivationMethod::Percentile && q.percentile < 0.99)
+    else if (q.activationMethod == quant::ActivationMethod::Percentile && q.percentile < 0.99)
         *warnings << tr("A percentile below 0.99 clips more than 1 % of activations; 0.9999 is the usual choice.");
     if (q.seed < 0) *errors << tr("The rotation seed must be 0 or more.");
     // Bits and group size: the compiler's own rules (a file may hold 16-bit weights, which no compile accepts).
-    if (auto valid = compile::validateQuantChoices(quantChoices(q)); !valid)
+    if (auto valid = quant::validateQuantChoices(quantChoices(q)); !valid)
         *errors << QString::fromStdString(valid.error().message);
     const auto& config = state().modelConfig();
     if (config) {
-        const std::vector<std::string> known = compile::allModuleNames(*config);
+        const std::vector<std::string> known = quant::allModuleNames(*config);
         for (const std::string& module : q.keep16BitActivations) {
             if (std::find(known.begin(), known.end(), module) != known.end()) continue;
             *errors << tr("16-bit activations are set for %1, which this model does not have: untick and tick "
@@ -365,9 +365,9 @@ void QuantizationPage::collectProblems(QStringList* errors, QStringList* warning
             break;
         }
     }
-    if (!q.rotation && q.bitMode != compile::BitMode::W8)
+    if (!q.rotation && q.bitMode != quant::BitMode::W8)
         *warnings << tr("Without rotation, 4-bit weights usually lose much more accuracy; keep it on for %1.")
-                         .arg(QString::fromLatin1(compile::toString(q.bitMode)));
+                         .arg(QString::fromLatin1(quant::toString(q.bitMode)));
 }
 
 QString QuantizationPage::validationMessage() const

@@ -1,6 +1,6 @@
 #include "report/LayerSeries.h"
 
-#include "lathe/compile/QuantPlan.h"
+#include "lathe/quant/QuantPlan.h"
 
 #include <QCoreApplication>
 
@@ -20,8 +20,8 @@ const QStringList& chartProjections()
 {
     static const QStringList names = [] {
         QStringList out;
-        for (Projection p : compile::layerProjections()) out << QString::fromLatin1(projectionName(p));
-        out << QString::fromLatin1(projectionName(Projection::Head));
+        for (model::Projection p : quant::layerProjections()) out << QString::fromLatin1(projectionName(p));
+        out << QString::fromLatin1(projectionName(model::Projection::Head));
         return out;
     }();
     return names;
@@ -29,8 +29,8 @@ const QStringList& chartProjections()
 
 QString projectionLabel(const QString& projection)
 {
-    if (projection == QLatin1String(compile::kHeadModule))
-        return QString::fromLatin1(compile::projectionGroup(Projection::Head));
+    if (projection == QLatin1String(quant::kHeadModule))
+        return QString::fromLatin1(quant::projectionGroup(model::Projection::Head));
     return QString(projection).remove(QStringLiteral("_proj"));
 }
 

@@ -3,7 +3,7 @@
 #include "lathe/common/Progress.h"
 #include "lathe/common/Result.h"
 #include "lathe/compile/CompileReport.h"
-#include "lathe/compile/QuantPlan.h"
+#include "lathe/quant/QuantPlan.h"
 
 #include <cstdint>
 #include <functional>
@@ -19,27 +19,27 @@ struct CompileOptions {
     std::string modelPath;         // model directory or a repo id found in the HF cache
     std::string calibDataPath;     // folder of inputs_embeds_<i>.npy (searched recursively), float32 [1, seq, hidden]
     std::string savePath;          // compiled container; any extension
-    BitMode bitMode = BitMode::W4V8;
+    quant::BitMode bitMode = quant::BitMode::W4V8;
 
     // Overrides on top of the preset: group → bits (2..8), and "<layer>.<group>" → bits for one layer
     // (e.g. "0.ffn"). Linears named here ("model.layers.3.mlp.down_proj", "lm_head") keep 16-bit activations
-    // (a static scale max|x|/32767 instead of an 8-bit one). The rules: lathe/compile/QuantPlan.h.
+    // (a static scale max|x|/32767 instead of an 8-bit one). The rules: lathe/quant/QuantPlan.h.
     std::map<std::string, int> groupBits;
     std::map<std::string, int> layerGroupBits;
     std::vector<std::string> keep16BitActivations;
 
-    WeightMethod weightMethod = WeightMethod::Gptq;
+    quant::WeightMethod weightMethod = quant::WeightMethod::Gptq;
     int64_t groupSize = 0;  // 0 = per output channel
     bool actOrder = true;
     double dampFraction = 0.01;
     // GPTQ aims each linear at the float model's outputs rather than at its own on the compiled model's inputs
     // (quant/FloatTarget.h): corrects the error the layers before it left in its inputs.
     bool floatTarget = true;
-    ActivationMethod activationMethod = ActivationMethod::Percentile;
+    quant::ActivationMethod activationMethod = quant::ActivationMethod::Percentile;
     double percentile = 0.9999;
 
     // Equivalent transforms (R1 + R2 random Hadamards, with norm fusion): Auto = on for w4/w4v8, off for w8.
-    RotationMode rotation = RotationMode::Auto;
+    quant::RotationMode rotation = quant::RotationMode::Auto;
     uint64_t seed = 0;
 
     // Where spinWeight/<model>/R1/global_rotation.pth and the rotated embedding go; empty = the save path's folder.
@@ -60,7 +60,7 @@ struct CompileOptions {
 };
 
 // The options that decide how each linear is quantized, for planLinears() and estimateCompiledBytes().
-QuantChoices quantChoices(const CompileOptions& options);
+quant::QuantChoices quantChoices(const CompileOptions& options);
 
 struct CompileSummary {
     std::string savePath;

@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace lathe {
+namespace lathe::exports {
 
 // Writes the input-embedding matrix (model.embed_tokens.weight) of the Hugging Face model folder
 // `modelDir` to `outPath` as a float32 tensor [vocab, hidden] in torch.save's format, so Python's
@@ -14,4 +14,4 @@ namespace lathe {
 Result<void> extractEmbedding(const std::string& modelDir, const std::string& outPath,
                               const ProgressFn& progress = {}, const StopToken& stop = {});
 
-}  // namespace lathe
+}  // namespace lathe::exports

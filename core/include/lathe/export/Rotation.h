@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::exports {
 
 // A square rotation matrix, row-major, as read back from a rotation file.
 struct RotationMatrix {
@@ -37,4 +37,4 @@ Result<void> rotateEmbedding(const std::string& embeddingPath, const std::string
                              const std::string& outputPath, const ProgressFn& progress = {},
                              const StopToken& stop = {});
 
-}  // namespace lathe
+}  // namespace lathe::exports

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 
 struct ImportOptions {
     std::string sourcePath;     // a .gguf file (F32/F16/BF16) or a llama2.c .bin checkpoint
@@ -36,4 +36,4 @@ struct ImportSummary {
 Result<ImportSummary> importModel(const ImportOptions& options, const ProgressFn& progress = {},
                                   const StopToken& stop = {});
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 
 struct TensorSummary {
     std::string name;  // for layer tensors, the part after "model.layers.<i>."
@@ -39,4 +39,4 @@ std::string formatModelSummary(const ModelSummary& summary);
 // The same as a JSON document (stable keys, for scripts and tests).
 std::string modelSummaryToJson(const ModelSummary& summary);
 
-}  // namespace lathe
+}  // namespace lathe::model

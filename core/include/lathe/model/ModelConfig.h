@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::model {
 
 // Llama-3.x "rope_scaling": {"rope_type": "llama3", ...}. Other types are rejected as Unsupported.
 struct RopeScaling {
@@ -55,4 +55,4 @@ Result<ModelConfig> parseModelConfig(const std::string& jsonText, const std::str
 // Serialises a config as a Hugging Face config.json (used by import).
 std::string modelConfigToJson(const ModelConfig& config);
 
-}  // namespace lathe
+}  // namespace lathe::model

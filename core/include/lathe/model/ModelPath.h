@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace lathe {
+namespace lathe::model {
 
 // Turns what the user typed as a model (today: a local Hugging Face model directory) into the directory
 // that holds config.json and the weights. Every runtime entry point goes through here, so resolving Hub
@@ -12,4 +12,4 @@ namespace lathe {
 // Errors: NotFound when the directory or its config.json is missing, naming the path.
 Result<std::string> resolveModelPath(const std::string& modelPath);
 
-}  // namespace lathe
+}  // namespace lathe::model

@@ -1,13 +1,13 @@
 #pragma once
 
 #include "lathe/common/Result.h"
-#include "lathe/compile/QuantPlan.h"
+#include "lathe/quant/QuantPlan.h"
 
 #include <map>
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::project {
 
 // Every setting of the Studio wizard, as stored in a `.lathe` project file (JSON, schema documented in
 // docs/project-file.md). Paths are stored relative to the project file's folder; in memory they are absolute
@@ -29,11 +29,11 @@ struct ProjectSettings {
         bool merge = true;
     };
     struct Quantization {
-        // Stored as "w8", "w4", "w4v8" and "max", "percentile", "mse" (lathe/compile/QuantPlan.h).
-        compile::BitMode bitMode = compile::BitMode::W4V8;
+        // Stored as "w8", "w4", "w4v8" and "max", "percentile", "mse" (lathe/quant/QuantPlan.h).
+        quant::BitMode bitMode = quant::BitMode::W4V8;
         bool rotation = true;  // R1/R2 random Hadamard (w4, w4v8)
         bool gptq = true;      // false = RTN
-        compile::ActivationMethod activationMethod = compile::ActivationMethod::Percentile;
+        quant::ActivationMethod activationMethod = quant::ActivationMethod::Percentile;
         double percentile = 0.9999;
         int groupSize = 0;                              // 0 = per output channel
         std::map<std::string, int> groupBits;           // weight bits (2..8) per group: query key value output ffn head
@@ -64,6 +64,6 @@ Result<void> saveProject(const ProjectSettings& settings, const std::string& pat
 Result<void> validateProject(const ProjectSettings& settings);
 
 // The project's bit choices, as the compiler and the size estimate take them.
-compile::QuantChoices quantChoices(const ProjectSettings::Quantization& quantization);
+quant::QuantChoices quantChoices(const ProjectSettings::Quantization& quantization);
 
-}  // namespace lathe
+}  // namespace lathe::project

@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace lathe {
+namespace lathe::project {
 
 // Every path a project's steps write, all under ProjectSettings::outputDir. The steps take their paths from the
 // same rules (runProjectStep, `lathe run-project`, the Studio), so what is listed here is what gets written:
@@ -47,4 +47,4 @@ std::string projectModelTag(const ProjectSettings& settings);
 // snapshot of the Hugging Face cache). Empty when no model is set.
 std::string projectModelName(const ProjectSettings& settings);
 
-}  // namespace lathe
+}  // namespace lathe::project

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::project {
 
 // The step options a project implies, with the paths of projectLayout. `modelDir` is the resolved model folder.
 calib::CalibrationOptions calibrationOptionsFor(const ProjectSettings& settings, const std::string& modelDir);
@@ -72,4 +72,4 @@ struct ProjectRunSummary {
 Result<ProjectRunSummary> runProject(const ProjectSettings& settings, const ProgressFn& progress = {},
                                      const StopToken& stop = {});
 
-}  // namespace lathe
+}  // namespace lathe::project

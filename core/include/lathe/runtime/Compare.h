@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-namespace lathe {
+namespace lathe::runtime {
 
 // A float model and its compiled model on the same perplexity windows.
 struct CompareResult {
@@ -31,4 +31,4 @@ Result<CompareResult> compareModels(const EvalOptions& options, const ProgressFn
 //  "agreeing_positions": n}
 std::string compareResultToJson(const CompareResult& result);
 
-}  // namespace lathe
+}  // namespace lathe::runtime

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace lathe {
+namespace lathe::runtime {
 
 struct GenerateOptions {
     std::string modelPath;   // see resolveModelPath()
@@ -49,4 +49,4 @@ struct GenerateResult {
 Result<GenerateResult> generate(const GenerateOptions& options, const std::function<void(std::string_view)>& onText,
                                 StopToken stop = {});
 
-}  // namespace lathe
+}  // namespace lathe::runtime

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::runtime {
 
 // Perplexity protocol (docs/runtime.md): the whole text is tokenized once without special tokens; it is
 // cut into non-overlapping windows and the tail that does not fill a window is dropped; every window is
@@ -53,4 +53,4 @@ Result<PerplexityResult> evaluatePerplexity(const EvalOptions& options, const Pr
 // The result as a JSON object (keys as the field names in snake_case, e.g. "perplexity", "scored_tokens").
 std::string perplexityResultToJson(const PerplexityResult& result);
 
-}  // namespace lathe
+}  // namespace lathe::runtime

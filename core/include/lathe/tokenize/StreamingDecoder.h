@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace lathe {
+namespace lathe::tokenize {
 
 // Turns ids arriving one by one (generation) into text pieces whose concatenation is exactly
 // tokenizer.decode(all ids). Per-token decoding is wrong for sentencepiece: the first piece loses its
@@ -43,4 +43,4 @@ private:
     size_t m_emitted = 0;    // bytes of m_text already returned
 };
 
-}  // namespace lathe
+}  // namespace lathe::tokenize

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace lathe {
+namespace lathe::tokenize {
 
 // One interface over the tokenizer engines Lathe supports. Instances are immutable after load and
 // safe to use from several threads.
@@ -37,4 +37,4 @@ public:
     virtual std::string engineName() const = 0;  // "sentencepiece", "tokenizer.json"
 };
 
-}  // namespace lathe
+}  // namespace lathe::tokenize

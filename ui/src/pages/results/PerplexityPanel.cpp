@@ -141,7 +141,7 @@ void PerplexityPanel::chooseTextFile()
 void PerplexityPanel::startCompare()
 {
     if (!m_report || m_compareJob->isRunning() || m_state.modelDirectory().isEmpty()) return;
-    EvalOptions options;
+    runtime::EvalOptions options;
     options.modelPath = m_state.modelDirectory().toStdString();
     options.mxqPath = compiledModelPath(m_state.settings()).toStdString();
     options.embeddingPath = compiledEmbeddingPath(m_state.settings(), m_report->rotated).toStdString();
@@ -154,11 +154,11 @@ void PerplexityPanel::startCompare()
         label->setProperty("value", QVariant());
     }
     m_compareProgress->setValue(0);
-    m_compareJob->start<CompareResult>(
+    m_compareJob->start<runtime::CompareResult>(
         [options](const StopToken& stop, const Job::Report& report) {
             return compareModels(options, progressReporter(report), stop);
         },
-        [this](Result<CompareResult> result) {
+        [this](Result<runtime::CompareResult> result) {
             if (!result) {
                 for (QLabel* label : {m_floatPpl, m_compiledPpl, m_ratio, m_agreement})
                     label->setText(QStringLiteral("—"));
@@ -169,7 +169,7 @@ void PerplexityPanel::startCompare()
                 return;
             }
             m_compareProgress->setValue(100);
-            const PerplexityResult& f = result->floatResult;
+            const runtime::PerplexityResult& f = result->floatResult;
             m_floatPpl->setText(tr("%1 (%2 windows of %3 tokens, %4 tokens scored)")
                                     .arg(fourDecimals(f.perplexity))
                                     .arg(f.windows)

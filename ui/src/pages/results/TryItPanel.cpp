@@ -131,11 +131,11 @@ void TryItPanel::updateButtons()
 void TryItPanel::startGenerate()
 {
     if (!m_report || m_generateJob->isRunning() || m_state.modelDirectory().isEmpty()) return;
-    GenerateOptions floatOptions;
+    runtime::GenerateOptions floatOptions;
     floatOptions.modelPath = m_state.modelDirectory().toStdString();
     floatOptions.prompt = m_prompt->text().toStdString();
     floatOptions.maxNewTokens = m_maxTokens->value();
-    GenerateOptions compiledOptions = floatOptions;
+    runtime::GenerateOptions compiledOptions = floatOptions;
     compiledOptions.mxqPath = compiledModelPath(m_state.settings()).toStdString();
     compiledOptions.embeddingPath = compiledEmbeddingPath(m_state.settings(), m_report->rotated).toStdString();
     m_floatOutput->clear();
@@ -144,7 +144,7 @@ void TryItPanel::startGenerate()
     auto text = std::make_shared<GeneratedText>();
     m_generateJob->start<QStringList>(
         [floatOptions, compiledOptions, text](const StopToken& stop, const Job::Report& report) -> Result<QStringList> {
-            auto run = [&](const GenerateOptions& options, std::string GeneratedText::*target) -> Result<void> {
+            auto run = [&](const runtime::GenerateOptions& options, std::string GeneratedText::*target) -> Result<void> {
                 auto generated = generate(
                     options,
                     [&](std::string_view piece) {

@@ -1,38 +1,13 @@
-#include "lathe/compile/QuantPlan.h"
+#include "lathe/quant/QuantPlan.h"
 
 #include <algorithm>
 #include <array>
 #include <set>
 #include <utility>
 
-namespace lathe {
+namespace lathe::quant {
 
-const char* projectionName(Projection p)
-{
-    switch (p) {
-        case Projection::Query:
-            return "q_proj";
-        case Projection::Key:
-            return "k_proj";
-        case Projection::Value:
-            return "v_proj";
-        case Projection::Output:
-            return "o_proj";
-        case Projection::Gate:
-            return "gate_proj";
-        case Projection::Up:
-            return "up_proj";
-        case Projection::Down:
-            return "down_proj";
-        case Projection::Head:
-            return "lm_head";
-    }
-    return "?";
-}
-
-}  // namespace lathe
-
-namespace lathe::compile {
+using model::Projection;
 namespace {
 
 // One table per enum: the value and its spelling, in the order the *Names() functions list them.
@@ -89,9 +64,9 @@ bool isGroup(const std::string& name)
     return std::find(groups.begin(), groups.end(), name) != groups.end();
 }
 
-bool isAttention(Projection p)
+bool isAttention(model::Projection p)
 {
-    return p == Projection::Query || p == Projection::Key || p == Projection::Value || p == Projection::Output;
+    return p == model::Projection::Query || p == model::Projection::Key || p == model::Projection::Value || p == model::Projection::Output;
 }
 
 // "3.ffn" → (3, "ffn").
@@ -184,44 +159,44 @@ const std::vector<std::string>& projectionGroups()
     return groups;
 }
 
-const char* projectionGroup(Projection p)
+const char* projectionGroup(model::Projection p)
 {
     switch (p) {
-        case Projection::Query:
+        case model::Projection::Query:
             return "query";
-        case Projection::Key:
+        case model::Projection::Key:
             return "key";
-        case Projection::Value:
+        case model::Projection::Value:
             return "value";
-        case Projection::Output:
+        case model::Projection::Output:
             return "output";
-        case Projection::Gate:
-        case Projection::Up:
-        case Projection::Down:
+        case model::Projection::Gate:
+        case model::Projection::Up:
+        case model::Projection::Down:
             return "ffn";
-        case Projection::Head:
+        case model::Projection::Head:
             return "head";
     }
     return "?";
 }
 
-const std::vector<Projection>& layerProjections()
+const std::vector<model::Projection>& layerProjections()
 {
-    static const std::vector<Projection> order{Projection::Query,  Projection::Key,  Projection::Value,
-                                               Projection::Output, Projection::Gate, Projection::Up,
-                                               Projection::Down};
+    static const std::vector<model::Projection> order{model::Projection::Query,  model::Projection::Key,  model::Projection::Value,
+                                               model::Projection::Output, model::Projection::Gate, model::Projection::Up,
+                                               model::Projection::Down};
     return order;
 }
 
-std::string moduleName(int layer, Projection p)
+std::string moduleName(int layer, model::Projection p)
 {
-    if (p == Projection::Head) return kHeadModule;
+    if (p == model::Projection::Head) return kHeadModule;
     return "model.layers." + std::to_string(layer) + (isAttention(p) ? ".self_attn." : ".mlp.") + projectionName(p);
 }
 
 std::optional<ModuleRef> parseModuleName(const std::string& module)
 {
-    if (module == kHeadModule) return ModuleRef{-1, Projection::Head};
+    if (module == kHeadModule) return ModuleRef{-1, model::Projection::Head};
     const std::string prefix = "model.layers.";
     if (module.rfind(prefix, 0) != 0) return std::nullopt;
     const std::size_t dot = module.find('.', prefix.size());
@@ -229,7 +204,7 @@ std::optional<ModuleRef> parseModuleName(const std::string& module)
     for (std::size_t i = prefix.size(); i < dot; ++i)
         if (module[i] < '0' || module[i] > '9') return std::nullopt;
     const int layer = std::stoi(module.substr(prefix.size(), dot - prefix.size()));
-    for (Projection p : layerProjections())
+    for (model::Projection p : layerProjections())
         if (moduleName(layer, p) == module) return ModuleRef{layer, p};
     return std::nullopt;
 }
@@ -240,43 +215,43 @@ std::string moduleGroup(const std::string& module)
     return ref ? projectionGroup(ref->projection) : std::string();
 }
 
-std::vector<std::string> groupModuleNames(const ModelConfig& config, const std::string& group)
+std::vector<std::string> groupModuleNames(const model::ModelConfig& config, const std::string& group)
 {
     if (group == "head") return {kHeadModule};
     std::vector<std::string> names;
     for (int layer = 0; layer < config.numLayers; ++layer)
-        for (Projection p : layerProjections())
+        for (model::Projection p : layerProjections())
             if (group == projectionGroup(p)) names.push_back(moduleName(layer, p));
     return names;
 }
 
-std::vector<std::string> allModuleNames(const ModelConfig& config)
+std::vector<std::string> allModuleNames(const model::ModelConfig& config)
 {
     std::vector<std::string> names;
     for (int layer = 0; layer < config.numLayers; ++layer)
-        for (Projection p : layerProjections()) names.push_back(moduleName(layer, p));
+        for (model::Projection p : layerProjections()) names.push_back(moduleName(layer, p));
     names.emplace_back(kHeadModule);
     return names;
 }
 
-LinearShape linearShape(const ModelConfig& config, Projection p)
+LinearShape linearShape(const model::ModelConfig& config, model::Projection p)
 {
     const int64_t hidden = config.hiddenSize, ffn = config.intermediateSize;
     const int64_t qDim = int64_t(config.numHeads) * config.headDim, kvDim = int64_t(config.numKvHeads) * config.headDim;
     switch (p) {
-        case Projection::Query:
+        case model::Projection::Query:
             return {hidden, qDim};
-        case Projection::Key:
-        case Projection::Value:
+        case model::Projection::Key:
+        case model::Projection::Value:
             return {hidden, kvDim};
-        case Projection::Output:
+        case model::Projection::Output:
             return {qDim, hidden};
-        case Projection::Gate:
-        case Projection::Up:
+        case model::Projection::Gate:
+        case model::Projection::Up:
             return {hidden, ffn};
-        case Projection::Down:
+        case model::Projection::Down:
             return {ffn, hidden};
-        case Projection::Head:
+        case model::Projection::Head:
             return {hidden, config.vocabSize};
     }
     return {};
@@ -330,7 +305,7 @@ Result<void> validateQuantChoices(const QuantChoices& choices)
     return checkGroupSize(choices.groupSize);
 }
 
-Result<std::vector<LinearPlan>> planLinears(const ModelConfig& config, const QuantChoices& choices)
+Result<std::vector<LinearPlan>> planLinears(const model::ModelConfig& config, const QuantChoices& choices)
 {
     LATHE_TRY(validateQuantChoices(choices));
     std::map<std::pair<int, std::string>, int> layerBits;
@@ -343,7 +318,7 @@ Result<std::vector<LinearPlan>> planLinears(const ModelConfig& config, const Qua
     const std::set<std::string> keep16(choices.keep16BitActivations.begin(), choices.keep16BitActivations.end());
     std::set<std::string> known;
     std::vector<LinearPlan> plan;
-    auto add = [&](int layer, Projection p) -> Result<void> {
+    auto add = [&](int layer, model::Projection p) -> Result<void> {
         LinearPlan l;
         l.layer = layer;
         l.projection = p;
@@ -362,8 +337,8 @@ Result<std::vector<LinearPlan>> planLinears(const ModelConfig& config, const Qua
         return {};
     };
     for (int i = 0; i < config.numLayers; ++i)
-        for (Projection p : layerProjections()) LATHE_TRY(add(i, p));
-    LATHE_TRY(add(-1, Projection::Head));
+        for (model::Projection p : layerProjections()) LATHE_TRY(add(i, p));
+    LATHE_TRY(add(-1, model::Projection::Head));
     for (const auto& name : keep16)
         if (!known.count(name))
             return invalid("--keep-16bit-act names \"" + name +
@@ -377,12 +352,12 @@ int storedWeightBits(int bits)
     return bits <= 4 ? 4 : 8;
 }
 
-int64_t estimateCompiledBytes(const ModelConfig& config, const QuantChoices& choices)
+int64_t estimateCompiledBytes(const model::ModelConfig& config, const QuantChoices& choices)
 {
     std::map<std::pair<int, std::string>, int> layerBits;
     for (const auto& [key, bits] : choices.layerGroupBits)
         if (auto parsed = parseLayerGroup(key, config.numLayers)) layerBits[*parsed] = bits;
-    auto bytesOf = [&](int layer, Projection p) {
+    auto bytesOf = [&](int layer, model::Projection p) {
         const std::string group = projectionGroup(p);
         int bits = resolvedBits(choices, layerBits, layer, group);
         if (bits < kMinWeightBits || bits > kMaxWeightBits) bits = presetBits(choices.bitMode, group);
@@ -393,19 +368,19 @@ int64_t estimateCompiledBytes(const ModelConfig& config, const QuantChoices& cho
     };
     int64_t total = 0;
     for (int layer = 0; layer < config.numLayers; ++layer)
-        for (Projection p : layerProjections()) total += bytesOf(layer, p);
-    return total + bytesOf(-1, Projection::Head);
+        for (model::Projection p : layerProjections()) total += bytesOf(layer, p);
+    return total + bytesOf(-1, model::Projection::Head);
 }
 
-int64_t bfloat16Bytes(const ModelConfig& config)
+int64_t bfloat16Bytes(const model::ModelConfig& config)
 {
     int64_t total = 0;
-    for (Projection p : layerProjections()) {
+    for (model::Projection p : layerProjections()) {
         const LinearShape s = linearShape(config, p);
         total += s.out * s.in * 2 * config.numLayers;
     }
-    const LinearShape head = linearShape(config, Projection::Head);
+    const LinearShape head = linearShape(config, model::Projection::Head);
     return total + head.out * head.in * 2;
 }
 
-}  // namespace lathe::compile
+}  // namespace lathe::quant

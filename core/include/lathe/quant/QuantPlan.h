@@ -6,6 +6,7 @@
 
 #include "lathe/common/Result.h"
 #include "lathe/model/ModelConfig.h"
+#include "lathe/model/Projection.h"
 
 #include <cstdint>
 #include <map>
@@ -14,17 +15,7 @@
 #include <string_view>
 #include <vector>
 
-namespace lathe {
-
-// The linear layers of a decoder, in the order a layer runs them; Head is the lm_head after the final norm.
-enum class Projection { Query, Key, Value, Output, Gate, Up, Down, Head };
-
-// Hugging Face module names: "q_proj" ... "down_proj", "lm_head".
-const char* projectionName(Projection p);
-
-}  // namespace lathe
-
-namespace lathe::compile {
+namespace lathe::quant {
 
 // Weight presets: w8 = every linear 8-bit; w4 = every linear 4-bit; w4v8 = 4-bit with 8-bit value projections.
 enum class BitMode { W8, W4, W4V8 };
@@ -57,20 +48,20 @@ bool rotates(BitMode mode, RotationMode rotation);
 const std::vector<std::string>& projectionGroups();
 
 // The group a projection belongs to ("query" ... "head").
-const char* projectionGroup(Projection projection);
+const char* projectionGroup(model::Projection projection);
 
 // The seven projections of a decoder layer in the order a layer runs them.
-const std::vector<Projection>& layerProjections();
+const std::vector<model::Projection>& layerProjections();
 
 // The module name of a projection: "model.layers.<layer>.self_attn.q_proj", ..., "model.layers.<layer>.mlp.down_proj",
 // "lm_head" (layer ignored).
-std::string moduleName(int layer, Projection projection);
+std::string moduleName(int layer, model::Projection projection);
 inline constexpr const char* kHeadModule = "lm_head";
 
 // The inverse of moduleName: layer (-1 for lm_head) and projection; nullopt when `module` names no linear.
 struct ModuleRef {
     int layer = -1;
-    Projection projection = Projection::Head;
+    model::Projection projection = model::Projection::Head;
 };
 std::optional<ModuleRef> parseModuleName(const std::string& module);
 
@@ -78,17 +69,17 @@ std::optional<ModuleRef> parseModuleName(const std::string& module);
 std::string moduleGroup(const std::string& module);
 
 // The module names of group `group` in a model of `config`, in layer order.
-std::vector<std::string> groupModuleNames(const ModelConfig& config, const std::string& group);
+std::vector<std::string> groupModuleNames(const model::ModelConfig& config, const std::string& group);
 
 // Every linear of a model of `config` in run order: layer 0's seven projections, ..., then lm_head.
-std::vector<std::string> allModuleNames(const ModelConfig& config);
+std::vector<std::string> allModuleNames(const model::ModelConfig& config);
 
 // Input and output width of a projection of `config`.
 struct LinearShape {
     int64_t in = 0;
     int64_t out = 0;
 };
-LinearShape linearShape(const ModelConfig& config, Projection projection);
+LinearShape linearShape(const model::ModelConfig& config, model::Projection projection);
 
 // Weights are integers of kMinWeightBits..kMaxWeightBits bits; there is no float (16-bit) weight group. What
 // stays at 16 bits is a linear's *activations* (keep16BitActivations).
@@ -127,7 +118,7 @@ Result<void> validateQuantChoices(const QuantChoices& choices);
 struct LinearPlan {
     std::string module;  // "model.layers.3.self_attn.q_proj", "lm_head"
     int layer = -1;      // -1 for lm_head
-    Projection projection = Projection::Query;
+    model::Projection projection = model::Projection::Query;
     std::string group;  // "query" "key" "value" "output" "ffn" "head"
     int weightBits = 8;
     int activationBits = 8;
@@ -138,7 +129,7 @@ struct LinearPlan {
 // The plan of every linear of `config`, layer by layer in run order, then lm_head. Validates everything
 // validateQuantChoices does, plus the layer overrides and keep16BitActivations against the model and the
 // packing of <= 4-bit codes (an even input width). Errors: InvalidArgument.
-Result<std::vector<LinearPlan>> planLinears(const ModelConfig& config, const QuantChoices& choices);
+Result<std::vector<LinearPlan>> planLinears(const model::ModelConfig& config, const QuantChoices& choices);
 
 // Bits one weight code of a `bits`-bit linear takes in the container: 4 for <= 4 bits (packed two per byte),
 // otherwise 8 (one int8).
@@ -148,9 +139,9 @@ int storedWeightBits(int bits);
 // float32 scale per output channel (per channel and group of `groupSize` inputs when groupSize > 0). Group
 // overrides apply, layer overrides too. Invalid bits count as their preset. Norms, activation scales and
 // metadata (a few kB) are left out.
-int64_t estimateCompiledBytes(const ModelConfig& config, const QuantChoices& choices);
+int64_t estimateCompiledBytes(const model::ModelConfig& config, const QuantChoices& choices);
 
 // The same linears in bfloat16, for the "x smaller than bf16" comparison.
-int64_t bfloat16Bytes(const ModelConfig& config);
+int64_t bfloat16Bytes(const model::ModelConfig& config);
 
-}  // namespace lathe::compile
+}  // namespace lathe::quant
