@@ -60,7 +60,7 @@ void addGenerateCommand(CLI::App& app, int& exitCode)
         }
         const char* reason = result->stopReason == runtime::StopReason::EndOfSequence ? "end of sequence"
                              : result->stopReason == runtime::StopReason::ContextFull ? "context full"
-                                                                             : "max new tokens";
+                                                                                      : "max new tokens";
         const double rate = result->secondsDecode > 0 ? result->generatedTokens / result->secondsDecode : 0.0;
         std::fprintf(stderr, "lathe: %d prompt tokens, %d generated (%s), %.1f tokens/s\n", result->promptTokens,
                      result->generatedTokens, reason, rate);

@@ -32,7 +32,8 @@ void addInspectCommand(CLI::App& app, int& exitCode)
             exitCode = reportError(summary.error());
             return;
         }
-        const std::string text = options->json ? model::modelSummaryToJson(*summary) : model::formatModelSummary(*summary);
+        const std::string text =
+            options->json ? model::modelSummaryToJson(*summary) : model::formatModelSummary(*summary);
         std::fwrite(text.data(), 1, text.size(), stdout);
         exitCode = 0;
     });

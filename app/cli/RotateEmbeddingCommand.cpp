@@ -35,7 +35,7 @@ void addRotateEmbeddingCommand(CLI::App& app, int& exitCode)
         ->required();
     cmd->callback([options, &exitCode] {
         auto written = exports::rotateEmbedding(options->embeddingPath, options->rotationPath, options->outputPath,
-                                       stderrProgress(), interruptToken());
+                                                stderrProgress(), interruptToken());
         if (!written) {
             exitCode = reportError(written.error());
             return;

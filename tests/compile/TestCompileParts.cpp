@@ -251,8 +251,8 @@ private Q_SLOTS:
         }
         QVERIFY(!at::equal(on.linears.at(model::Projection::Output).weight.codes,
                            off.linears.at(model::Projection::Output).weight.codes));
-        QVERIFY(
-            !at::equal(on.linears.at(model::Projection::Down).weight.codes, off.linears.at(model::Projection::Down).weight.codes));
+        QVERIFY(!at::equal(on.linears.at(model::Projection::Down).weight.codes,
+                           off.linears.at(model::Projection::Down).weight.codes));
     }
 
     // The streams a layer hands on are the decoder layer itself: the float model's on the float stream, the compiled
@@ -299,10 +299,12 @@ private Q_SLOTS:
             const auto ctx = makePositionContext(c, rope, 0, floatIn[s].size(1));
             const at::Tensor wantFloat = decoderLayer(
                 c, weights->inputNorm, weights->postAttentionNorm,
-                [&](model::Projection p, const at::Tensor& x) { return floatProjection(*weights, p, x); }, floatIn[s], ctx);
+                [&](model::Projection p, const at::Tensor& x) { return floatProjection(*weights, p, x); }, floatIn[s],
+                ctx);
             const at::Tensor wantQuant = decoderLayer(
                 c, weights->inputNorm, weights->postAttentionNorm,
-                [&](model::Projection p, const at::Tensor& x) { return layer->linears.at(p).forward(x); }, quantIn[s], ctx);
+                [&](model::Projection p, const at::Tensor& x) { return layer->linears.at(p).forward(x); }, quantIn[s],
+                ctx);
             QVERIFY(near(*store.get(kFloatStream, s), wantFloat));
             QVERIFY(near(*store.get(kQuantStream, s), wantQuant));
             QVERIFY(!near(*store.get(kQuantStream, s), wantFloat));

@@ -235,7 +235,8 @@ private Q_SLOTS:
 
         // The rotation is the seeded random Hadamard, and the rotated embedding is what the reference flow's
         // rotate_embedding step (lathe rotate-embedding) makes from embedding.pt and that rotation file.
-        auto rotation = exports::readRotationFile(out("w4v8/spinWeight/stories260K/R1/global_rotation.pth").toStdString());
+        auto rotation =
+            exports::readRotationFile(out("w4v8/spinWeight/stories260K/R1/global_rotation.pth").toStdString());
         QVERIFY(rotation.ok());
         QCOMPARE(rotation->size, 64);
         const auto rot = at::from_blob(rotation->values.data(), {64, 64}, at::kDouble);
@@ -354,7 +355,8 @@ private Q_SLOTS:
         qInfo("w8 layer 0 q_proj isolated SQNR: report %.6f dB, recomputed %.6f dB", reportedW8, w8);
         QVERIFY2(std::abs(w8 - reportedW8) < 1e-3, qPrintable(QString::number(w8 - reportedW8)));
 
-        auto rotation = exports::readRotationFile(out("w4v8/spinWeight/stories260K/R1/global_rotation.pth").toStdString());
+        auto rotation =
+            exports::readRotationFile(out("w4v8/spinWeight/stories260K/R1/global_rotation.pth").toStdString());
         QVERIFY(rotation.ok());
         const auto r1 = at::from_blob(rotation->values.data(), {64, 64}, at::kDouble).clone();
         const double w4 = recomputedQuerySqnr(out("w4v8/stories.lathe"), r1);

@@ -28,8 +28,9 @@ using namespace lathe::test;
 
 namespace {
 
-constexpr model::Projection kLayerProjections[] = {model::Projection::Query, model::Projection::Key,  model::Projection::Value, model::Projection::Output,
-                                            model::Projection::Gate,  model::Projection::Up,   model::Projection::Down};
+constexpr model::Projection kLayerProjections[] = {
+    model::Projection::Query, model::Projection::Key, model::Projection::Value, model::Projection::Output,
+    model::Projection::Gate,  model::Projection::Up,  model::Projection::Down};
 
 // The float linears, with a max observer on every input.
 class ObservedProjections : public model::Projections {
@@ -52,14 +53,22 @@ private:
 at::Tensor floatWeight(const model::LayerWeights& l, model::Projection p)
 {
     switch (p) {
-    case model::Projection::Query: return l.qProj;
-    case model::Projection::Key: return l.kProj;
-    case model::Projection::Value: return l.vProj;
-    case model::Projection::Output: return l.oProj;
-    case model::Projection::Gate: return l.gateProj;
-    case model::Projection::Up: return l.upProj;
-    case model::Projection::Down: return l.downProj;
-    case model::Projection::Head: break;
+        case model::Projection::Query:
+            return l.qProj;
+        case model::Projection::Key:
+            return l.kProj;
+        case model::Projection::Value:
+            return l.vProj;
+        case model::Projection::Output:
+            return l.oProj;
+        case model::Projection::Gate:
+            return l.gateProj;
+        case model::Projection::Up:
+            return l.upProj;
+        case model::Projection::Down:
+            return l.downProj;
+        case model::Projection::Head:
+            break;
     }
     return {};
 }

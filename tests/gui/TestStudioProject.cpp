@@ -368,7 +368,8 @@ private Q_SLOTS:
         answers.questionAnswer = QMessageBox::Discard;
         QVERIFY(other.close());
         QCOMPARE(answers.questions.size(), 3);
-        QCOMPARE(QString::fromStdString(lathe::project::loadProject(project.toStdString())->name), QStringLiteral("unsaved"));
+        QCOMPARE(QString::fromStdString(lathe::project::loadProject(project.toStdString())->name),
+                 QStringLiteral("unsaved"));
     }
 
     void newProjectAsksToo()

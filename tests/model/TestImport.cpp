@@ -83,12 +83,13 @@ private Q_SLOTS:
         m_fromBin = m_dir.filePath(QStringLiteral("bin"));
         m_fromGguf = m_dir.filePath(QStringLiteral("gguf"));
         model::ImportOptions a{sharedData("models/stories260K/stories260K.bin").toStdString(),
-                        sharedData("models/stories260K/tok512.model").toStdString(), m_fromBin.toStdString()};
+                               sharedData("models/stories260K/tok512.model").toStdString(), m_fromBin.toStdString()};
         auto ra = importModel(a);
         QVERIFY2(ra.ok(), ra.ok() ? "" : ra.error().message.c_str());
         QCOMPARE(ra->format, std::string("llama2.c"));
         QCOMPARE(ra->tokenizer, std::string("copied"));
-        model::ImportOptions b{sharedData("models/stories260K/stories260K.gguf").toStdString(), "", m_fromGguf.toStdString()};
+        model::ImportOptions b{sharedData("models/stories260K/stories260K.gguf").toStdString(), "",
+                               m_fromGguf.toStdString()};
         auto rb = importModel(b);
         QVERIFY2(rb.ok(), rb.ok() ? "" : rb.error().message.c_str());
         QCOMPARE(rb->format, std::string("gguf"));
@@ -222,7 +223,7 @@ private Q_SLOTS:
         f.close();
         const QString out = dir.filePath("tiny");
         model::ImportOptions options{src.toStdString(), sharedData("models/stories260K/tok512.model").toStdString(),
-                              out.toStdString()};
+                                     out.toStdString()};
         auto imported = importModel(options);
         // tok512 has 512 pieces, the model 5 tokens: refused, nothing written.
         QVERIFY(!imported.ok());

@@ -34,7 +34,10 @@ class TestModelConfig : public QObject {
         f.write(json);
         return path;
     }
-    Result<model::ModelConfig> load(const QByteArray& json) { return model::loadModelConfig(write(json).toStdString()); }
+    Result<model::ModelConfig> load(const QByteArray& json)
+    {
+        return model::loadModelConfig(write(json).toStdString());
+    }
     static QByteArray llamaWith(const QByteArray& extra)
     {
         QByteArray base = R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64, "intermediate_size": 172,

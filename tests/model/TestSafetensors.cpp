@@ -164,8 +164,8 @@ private Q_SLOTS:
     void writerRoundTripAndAlignment()
     {
         model::NamedTensors t = {{"a", at::tensor({1.5f, -2.25f, 3.0f})},
-                          {"b", at::tensor({int64_t(7), int64_t(-9)})},
-                          {"c", at::ones({2, 3}, at::kHalf)}};
+                                 {"b", at::tensor({int64_t(7), int64_t(-9)})},
+                                 {"c", at::ones({2, 3}, at::kHalf)}};
         const QString path = m_dir.filePath(QStringLiteral("written.safetensors"));
         QVERIFY(model::writeSafetensors(path.toStdString(), t, {{"format", "pt"}}).ok());
         const QByteArray bytes = lathe::test::readAll(path);

@@ -157,7 +157,8 @@ private Q_SLOTS:
         const QJsonObject ref = runReference({"perplexity", gguf(), tokensFile, QString::number(ctx),
                                               QString::number(windows)}, 300000);
         QVERIFY(!ref.isEmpty());
-        auto ours = runtime::perplexityOfTokens(*m_loaded.decoder, *tokens, ctx, m_loaded.tokenizer->bosId(), 4, {}, {});
+        auto ours =
+            runtime::perplexityOfTokens(*m_loaded.decoder, *tokens, ctx, m_loaded.tokenizer->bosId(), 4, {}, {});
         QVERIFY(ours.ok());
         QCOMPARE(ours->windows, int64_t(windows));
         QCOMPARE(ours->scoredTokens, int64_t(ref["scored"].toInteger()));

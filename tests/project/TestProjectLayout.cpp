@@ -4,9 +4,9 @@
 
 #include "lathe/calib/Calibration.h"
 #include "lathe/compile/Compile.h"
-#include "lathe/quant/QuantPlan.h"
 #include "lathe/project/ProjectLayout.h"
 #include "lathe/project/ProjectRun.h"
+#include "lathe/quant/QuantPlan.h"
 
 #include <QDir>
 #include <QFile>
@@ -30,7 +30,7 @@ class TestProjectLayout : public QObject {
     Q_OBJECT
 private:
     static lathe::project::ProjectSettings settings(const QString& source, const QString& model, const QString& bitMode,
-                                           bool rotation, bool merge)
+                                                    bool rotation, bool merge)
     {
         lathe::project::ProjectSettings s;
         s.outputDir = "/work/out";
@@ -324,7 +324,8 @@ private Q_SLOTS:
     void stepNames()
     {
         QStringList names;
-        for (lathe::project::ProjectStep step : lathe::project::kProjectSteps) names << lathe::project::projectStepName(step);
+        for (lathe::project::ProjectStep step : lathe::project::kProjectSteps)
+            names << lathe::project::projectStepName(step);
         QCOMPARE(names, QStringList({"model", "embedding", "calibration", "compile"}));
     }
 };

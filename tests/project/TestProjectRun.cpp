@@ -90,7 +90,8 @@ private Q_SLOTS:
                  QString("/tmp/out/stories260K-w4v8.compiled.safetensors.report.json"));
         s.model.source = "hub";
         s.model.repoId = "meta-llama/Llama-3.2-1B-Instruct";
-        QCOMPARE(QString::fromStdString(lathe::project::projectModelTag(s)), QString("meta-llama/Llama-3.2-1B-Instruct"));
+        QCOMPARE(QString::fromStdString(lathe::project::projectModelTag(s)),
+                 QString("meta-llama/Llama-3.2-1B-Instruct"));
         QCOMPARE(QString::fromStdString(lathe::project::projectLayout(s).compiledPath),
                  QString("/tmp/out/Llama-3.2-1B-Instruct-w4v8.compiled.safetensors"));
     }
@@ -193,7 +194,8 @@ private Q_SLOTS:
 
         lathe::project::ProjectStepOptions options;
         options.modelDir = model->modelDir;
-        auto calibration = lathe::project::runProjectStep(s, lathe::project::ProjectStep::Calibration, options, progress);
+        auto calibration =
+            lathe::project::runProjectStep(s, lathe::project::ProjectStep::Calibration, options, progress);
         QVERIFY2(calibration.ok(), calibration.ok() ? "" : calibration.error().message.c_str());
         QCOMPARE(q(calibration->calibration.tagFolder), q(layout.calibTagFolder));
         QCOMPARE(q(calibration->calibration.mergedFolder), q(layout.calibMergedFolder));

@@ -37,21 +37,28 @@ private Q_SLOTS:
         QCOMPARE(quant::weightMethodNames(), (std::vector<std::string>{"gptq", "rtn"}));
         QCOMPARE(quant::activationMethodNames(), (std::vector<std::string>{"max", "percentile", "mse"}));
         QCOMPARE(quant::rotationModeNames(), (std::vector<std::string>{"auto", "on", "off"}));
-        for (quant::BitMode m : {quant::BitMode::W8, quant::BitMode::W4, quant::BitMode::W4V8}) QVERIFY(quant::parseBitMode(toString(m)) == m);
-        for (quant::WeightMethod m : {quant::WeightMethod::Gptq, quant::WeightMethod::Rtn}) QVERIFY(quant::parseWeightMethod(toString(m)) == m);
-        for (quant::ActivationMethod m : {quant::ActivationMethod::Max, quant::ActivationMethod::Percentile, quant::ActivationMethod::Mse})
+        for (quant::BitMode m : {quant::BitMode::W8, quant::BitMode::W4, quant::BitMode::W4V8})
+            QVERIFY(quant::parseBitMode(toString(m)) == m);
+        for (quant::WeightMethod m : {quant::WeightMethod::Gptq, quant::WeightMethod::Rtn})
+            QVERIFY(quant::parseWeightMethod(toString(m)) == m);
+        for (quant::ActivationMethod m :
+             {quant::ActivationMethod::Max, quant::ActivationMethod::Percentile, quant::ActivationMethod::Mse})
             QVERIFY(quant::parseActivationMethod(toString(m)) == m);
         for (quant::RotationMode r : {quant::RotationMode::Auto, quant::RotationMode::On, quant::RotationMode::Off})
             QVERIFY(quant::parseRotationMode(toString(r)) == r);
         QVERIFY(!quant::parseBitMode("W8") && !quant::parseBitMode("w16") && !quant::parseBitMode(""));
-        QVERIFY(!quant::parseActivationMethod("minmax") && !quant::parseWeightMethod("awq") && !quant::parseRotationMode("yes"));
-        QVERIFY(!rotates(quant::BitMode::W8, quant::RotationMode::Auto) && rotates(quant::BitMode::W4, quant::RotationMode::Auto));
-        QVERIFY(rotates(quant::BitMode::W8, quant::RotationMode::On) && !rotates(quant::BitMode::W4V8, quant::RotationMode::Off));
+        QVERIFY(!quant::parseActivationMethod("minmax") && !quant::parseWeightMethod("awq") &&
+                !quant::parseRotationMode("yes"));
+        QVERIFY(!rotates(quant::BitMode::W8, quant::RotationMode::Auto) &&
+                rotates(quant::BitMode::W4, quant::RotationMode::Auto));
+        QVERIFY(rotates(quant::BitMode::W8, quant::RotationMode::On) &&
+                !rotates(quant::BitMode::W4V8, quant::RotationMode::Off));
     }
 
     void groupsAndModuleNames()
     {
-        QCOMPARE(quant::projectionGroups(), (std::vector<std::string>{"query", "key", "value", "output", "ffn", "head"}));
+        QCOMPARE(quant::projectionGroups(),
+                 (std::vector<std::string>{"query", "key", "value", "output", "ffn", "head"}));
         QCOMPARE(quant::moduleName(3, model::Projection::Query), std::string("model.layers.3.self_attn.q_proj"));
         QCOMPARE(quant::moduleName(0, model::Projection::Output), std::string("model.layers.0.self_attn.o_proj"));
         QCOMPARE(quant::moduleName(12, model::Projection::Down), std::string("model.layers.12.mlp.down_proj"));

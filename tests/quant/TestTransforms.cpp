@@ -24,13 +24,13 @@ constexpr double kBound = 1e-5;
 model::ModelConfig smallConfig(const QString& variant)
 {
     model::ModelConfig c = test::tinyLlamaConfig({.hiddenSize = 64,
-                                           .intermediateSize = 96,
-                                           .numLayers = 2,
-                                           .numHeads = 4,
-                                           .numKvHeads = 2,
-                                           .headDim = 16,
-                                           .vocabSize = 50,
-                                           .maxPositionEmbeddings = 128});
+                                                  .intermediateSize = 96,
+                                                  .numLayers = 2,
+                                                  .numHeads = 4,
+                                                  .numKvHeads = 2,
+                                                  .headDim = 16,
+                                                  .vocabSize = 50,
+                                                  .maxPositionEmbeddings = 128});
     if (variant == "llama3") c.ropeScaling = model::RopeScaling{"llama3", 8.0, 1.0, 4.0, 32};
     if (variant == "bias") {
         c.architecture = "Qwen2ForCausalLM";

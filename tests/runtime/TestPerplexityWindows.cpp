@@ -28,7 +28,8 @@ Tiny makeTiny(const model::ModelConfig& c)
 }
 
 // NLL of ids[i+1] given ids[0..i], for i = 0..n-2, from the double-precision reference.
-std::vector<double> referenceNll(const model::ModelConfig& c, const test::ReferenceWeights& w, const std::vector<int>& ids)
+std::vector<double> referenceNll(const model::ModelConfig& c, const test::ReferenceWeights& w,
+                                 const std::vector<int>& ids)
 {
     const auto logits = test::referenceLogits(c, w, ids);
     std::vector<double> nll;
@@ -69,8 +70,8 @@ private Q_SLOTS:
         std::vector<int32_t> text;
         for (int i = 0; i < 23; ++i) text.push_back((i * 7 + 3) % 15 + 1);
         const int ctx = 6, bos = 0;
-        auto r = runtime::perplexityOfTokens(decoder, text, ctx, withBos ? std::optional<int32_t>(bos) : std::nullopt, batch,
-                                    {}, {});
+        auto r = runtime::perplexityOfTokens(decoder, text, ctx, withBos ? std::optional<int32_t>(bos) : std::nullopt,
+                                             batch, {}, {});
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
         const int span = withBos ? 5 : 6;
         QCOMPARE(r->windows, int64_t(23 / span));

@@ -90,7 +90,8 @@ private Q_SLOTS:
         auto again = (*tokenizer)->encode("Once upon a time", false);
         QVERIFY(again.ok());
         QCOMPARE(*again, kOnceUponATime);
-        auto mistral = tokenize::Tokenizer::load(sharedData("tokenizers/mistral-7b-v0.1/tokenizer.model").toStdString());
+        auto mistral =
+            tokenize::Tokenizer::load(sharedData("tokenizers/mistral-7b-v0.1/tokenizer.model").toStdString());
         QVERIFY(mistral.ok());
         QCOMPARE(*(*mistral)->encode("Hello world", false), (std::vector<int32_t>{22557, 1526}));
     }

@@ -73,8 +73,8 @@ QByteArray toyTokenizer(const QByteArray& merges, const QByteArray& extra = "", 
            R"(, "unk_token": "<unk>")" + extra + "}}";
 }
 
-std::unique_ptr<tokenize::Tokenizer> loadJson(const QTemporaryDir& tmp, const QByteArray& json, const QByteArray& config = QByteArray(),
-                                    const QString& name = "tok")
+std::unique_ptr<tokenize::Tokenizer> loadJson(const QTemporaryDir& tmp, const QByteArray& json,
+                                              const QByteArray& config = QByteArray(), const QString& name = "tok")
 {
     const QString dir = tmp.filePath(name);
     QDir().mkpath(dir);
@@ -369,7 +369,8 @@ private Q_SLOTS:
 
     void mistralSpecialsAndBytes()
     {
-        auto loaded = tokenize::Tokenizer::load(sharedData(kMistral).toStdString());  // the directory: tokenizer.json wins
+        auto loaded =
+            tokenize::Tokenizer::load(sharedData(kMistral).toStdString());  // the directory: tokenizer.json wins
         QVERIFY(loaded.ok());
         const tokenize::Tokenizer& tok = **loaded;
         QCOMPARE(tok.engineName(), std::string("tokenizer.json"));

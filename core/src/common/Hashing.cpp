@@ -4,9 +4,15 @@
 
 namespace lathe {
 
-Hasher::Hasher(Kind kind) : m_kind(kind), m_ctx(EVP_MD_CTX_new()) { reset(); }
+Hasher::Hasher(Kind kind) : m_kind(kind), m_ctx(EVP_MD_CTX_new())
+{
+    reset();
+}
 
-Hasher::~Hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(m_ctx)); }
+Hasher::~Hasher()
+{
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(m_ctx));
+}
 
 void Hasher::reset()
 {

@@ -55,18 +55,29 @@ std::string expandVars(const std::string& path)
             bool braced = path[start] == '{';
             if (braced) {
                 end = path.find('}', start + 1);
-                if (end == std::string::npos) { out += path.substr(i); break; }
+                if (end == std::string::npos) {
+                    out += path.substr(i);
+                    break;
+                }
                 const std::string name = path.substr(start + 1, end - start - 1);
-                if (const char* v = std::getenv(name.c_str())) out += v;
-                else out += path.substr(i, end + 1 - i);
+                if (const char* v = std::getenv(name.c_str()))
+                    out += v;
+                else
+                    out += path.substr(i, end + 1 - i);
                 i = end + 1;
                 continue;
             }
             while (end < path.size() && isNameChar(path[end])) ++end;
-            if (end == start) { out += c; ++i; continue; }
+            if (end == start) {
+                out += c;
+                ++i;
+                continue;
+            }
             const std::string name = path.substr(start, end - start);
-            if (const char* v = std::getenv(name.c_str())) out += v;
-            else out += path.substr(i, end - i);
+            if (const char* v = std::getenv(name.c_str()))
+                out += v;
+            else
+                out += path.substr(i, end - i);
             i = end;
             continue;
         }
@@ -75,7 +86,11 @@ std::string expandVars(const std::string& path)
             const auto end = path.find('%', i + 1);
             if (end != std::string::npos && end > i + 1) {
                 const std::string name = path.substr(i + 1, end - i - 1);
-                if (const char* v = std::getenv(name.c_str())) { out += v; i = end + 1; continue; }
+                if (const char* v = std::getenv(name.c_str())) {
+                    out += v;
+                    i = end + 1;
+                    continue;
+                }
             }
         }
 #endif

@@ -26,7 +26,7 @@ namespace {
 
 // The tensors of a finished layer as the container stores them: its norms, then each linear in run order.
 Result<model::NamedTensors> layerTensors(const CompilePlan& plan, int layer, const model::LayerWeights& weights,
-                                  const CompiledLayer& compiled)
+                                         const CompiledLayer& compiled)
 {
     model::NamedTensors tensors;
     tensors.emplace_back(model::layerTensorName(layer, "input_layernorm.weight"), weights.inputNorm);

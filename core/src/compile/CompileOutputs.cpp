@@ -38,9 +38,9 @@ compiled::CompiledModelInfo containerInfo(const CompilePlan& plan, const std::st
     info.embeddingRotated = plan.rotate;
     for (const quant::LinearPlan& l : plan.linears) {
         if (l.projection == model::Projection::Head) continue;  // addLinear records the head
-        const bool bias =
-            plan.config.attentionBias &&
-            (l.projection == model::Projection::Query || l.projection == model::Projection::Key || l.projection == model::Projection::Value);
+        const bool bias = plan.config.attentionBias &&
+                          (l.projection == model::Projection::Query || l.projection == model::Projection::Key ||
+                           l.projection == model::Projection::Value);
         // The spec encodeLinear recorded when the layer's part file was written.
         info.linears[l.module] = compiled::linearSpec(l.weightBits, o.groupSize, l.activationBits, bias);
     }

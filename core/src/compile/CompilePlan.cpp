@@ -94,12 +94,14 @@ quant::QuantChoices quantChoices(const CompileOptions& o)
 const quant::LinearPlan& CompilePlan::linear(int layer, model::Projection p) const
 {
     if (p == model::Projection::Head) return linears.back();
-    return linears.at(static_cast<size_t>(layer) * quant::layerProjections().size() +
-                      static_cast<size_t>(std::find(quant::layerProjections().begin(), quant::layerProjections().end(), p) -
-                                          quant::layerProjections().begin()));
+    return linears.at(
+        static_cast<size_t>(layer) * quant::layerProjections().size() +
+        static_cast<size_t>(std::find(quant::layerProjections().begin(), quant::layerProjections().end(), p) -
+                            quant::layerProjections().begin()));
 }
 
-Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& modelDir, const model::ModelConfig& config)
+Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& modelDir,
+                                    const model::ModelConfig& config)
 {
     CompilePlan plan;
     plan.options = o;

@@ -27,7 +27,7 @@ quant::TransformOptions transformOptions(const CompilePlan& plan)
 }  // namespace
 
 Result<model::LayerWeights> loadLayerWeights(const model::Checkpoint& checkpoint, const CompilePlan& plan, int layer,
-                                      const quant::Rotation& r1)
+                                             const quant::Rotation& r1)
 {
     const model::ModelConfig& c = plan.config;
     std::vector<std::string> suffixes{"input_layernorm.weight",  "post_attention_layernorm.weight",
@@ -47,7 +47,8 @@ Result<model::LayerWeights> loadLayerWeights(const model::Checkpoint& checkpoint
     }
     if (plan.rotate) LATHE_TRY(quant::transformLayer(c, w, layer, transformOptions(plan), r1));
     auto take = [&](const char* suffix) {
-        return w.count(model::layerTensorName(layer, suffix)) ? w.at(model::layerTensorName(layer, suffix)) : at::Tensor();
+        return w.count(model::layerTensorName(layer, suffix)) ? w.at(model::layerTensorName(layer, suffix))
+                                                              : at::Tensor();
     };
     model::LayerWeights l;
     l.inputNorm = take("input_layernorm.weight");
@@ -65,7 +66,8 @@ Result<model::LayerWeights> loadLayerWeights(const model::Checkpoint& checkpoint
     return l;
 }
 
-Result<HeadWeights> loadHeadWeights(const model::Checkpoint& checkpoint, const CompilePlan& plan, const quant::Rotation& r1)
+Result<HeadWeights> loadHeadWeights(const model::Checkpoint& checkpoint, const CompilePlan& plan,
+                                    const quant::Rotation& r1)
 {
     const model::ModelConfig& c = plan.config;
     HeadWeights head;

@@ -20,7 +20,7 @@ namespace lathe::compile {
 
 // Layer `layer`'s fp32 weights. Errors: NotFound/Corrupt (checkpoint), InvalidArgument (transform).
 Result<model::LayerWeights> loadLayerWeights(const model::Checkpoint& checkpoint, const CompilePlan& plan, int layer,
-                                      const quant::Rotation& r1);
+                                             const quant::Rotation& r1);
 
 struct HeadWeights {
     at::Tensor finalNorm;  // fp32 [hidden] (ones when fused)
@@ -29,6 +29,7 @@ struct HeadWeights {
 
 // The head, transformed in blocks of plan.rowsPerBlock rows so that the fp64 intermediates stay small for large
 // vocabularies.
-Result<HeadWeights> loadHeadWeights(const model::Checkpoint& checkpoint, const CompilePlan& plan, const quant::Rotation& r1);
+Result<HeadWeights> loadHeadWeights(const model::Checkpoint& checkpoint, const CompilePlan& plan,
+                                    const quant::Rotation& r1);
 
 }  // namespace lathe::compile

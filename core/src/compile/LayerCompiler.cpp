@@ -247,7 +247,8 @@ CompiledLayer LayerCompiler::finish(Layer& layer, std::chrono::steady_clock::tim
 
 // The float-output targets of all readers are formed first, so that the fit's matrices are freed before GPTQ
 // allocates its own.
-Result<void> LayerCompiler::quantize(Layer& layer, std::initializer_list<model::Projection> readers, InputObserver& input)
+Result<void> LayerCompiler::quantize(Layer& layer, std::initializer_list<model::Projection> readers,
+                                     InputObserver& input)
 {
     std::map<model::Projection, at::Tensor> aims;
     for (model::Projection p : readers) aims[p] = weightOf(layer.weights, p);

@@ -66,14 +66,15 @@ private:
     // Quantizes the linears that read `input`, the last of them taking over its Hessian.
     Result<void> quantize(Layer& layer, std::initializer_list<model::Projection> readers, InputObserver& input);
     // `aim`: the weights GPTQ aims at, the float-output target or the linear's own weights.
-    Result<void> quantizeOne(Layer& layer, model::Projection p, InputObserver& input, bool lastReader, const at::Tensor& aim);
+    Result<void> quantizeOne(Layer& layer, model::Projection p, InputObserver& input, bool lastReader,
+                             const at::Tensor& aim);
     Result<void> measureUpTo(Layer& layer, const char* step, const char* floatStream, const char* quantStream,
-                             const at::Tensor& norm, std::initializer_list<model::Projection> measured, model::Projection next,
-                             const char* floatNextIn, const char* quantNextIn, InputObserver& input,
-                             const Residual& residual);
-    std::pair<at::Tensor, at::Tensor> finishBoth(Layer& layer, model::Projection measured, const at::Tensor& floatResidual,
-                                                 const at::Tensor& quantResidual, const at::Tensor& floatIn,
-                                                 const at::Tensor& quantIn);
+                             const at::Tensor& norm, std::initializer_list<model::Projection> measured,
+                             model::Projection next, const char* floatNextIn, const char* quantNextIn,
+                             InputObserver& input, const Residual& residual);
+    std::pair<at::Tensor, at::Tensor> finishBoth(Layer& layer, model::Projection measured,
+                                                 const at::Tensor& floatResidual, const at::Tensor& quantResidual,
+                                                 const at::Tensor& floatIn, const at::Tensor& quantIn);
     void countClips(Layer& layer, model::Projection p, const at::Tensor& x) const;
     bool withHessian() const;
 

@@ -87,7 +87,8 @@ std::string provenanceJson(const CompilePlan& plan, const CalibrationSet& calibr
 // so that a resumed compile never mixes layers of two revisions that share a version number.
 constexpr int kCompilerRevision = 2;
 
-std::string compileFingerprint(const CompilePlan& plan, const model::Checkpoint& checkpoint, const CalibrationSet& calibration)
+std::string compileFingerprint(const CompilePlan& plan, const model::Checkpoint& checkpoint,
+                               const CalibrationSet& calibration)
 {
     OrderedJson j;
     j["lathe_version"] = latheVersion();

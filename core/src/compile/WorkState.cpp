@@ -140,8 +140,9 @@ Result<void> WorkState::restoreStreams(ActivationStore& store, size_t samples) c
     return {};
 }
 
-Result<void> WorkState::commitLayer(int layer, const model::NamedTensors& tensors, const std::vector<LinearReport>& linears,
-                                    const BlockReport& block, const ActivationStore& store, size_t samples)
+Result<void> WorkState::commitLayer(int layer, const model::NamedTensors& tensors,
+                                    const std::vector<LinearReport>& linears, const BlockReport& block,
+                                    const ActivationStore& store, size_t samples)
 {
     FinishedLayer finished;
     finished.partFile = "layer-" + std::to_string(layer) + ".safetensors";

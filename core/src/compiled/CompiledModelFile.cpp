@@ -62,7 +62,8 @@ Result<void> CompiledModelFile::validate() const
         return makeError(ErrorCode::Corrupt,
                          m_path + ": " + what + "; the compiled model is damaged or incomplete, compile it again");
     };
-    auto expect = [&](const std::string& name, const std::string& dtype, const std::vector<int64_t>& shape) -> Result<void> {
+    auto expect = [&](const std::string& name, const std::string& dtype,
+                      const std::vector<int64_t>& shape) -> Result<void> {
         const model::SafetensorsEntry* e = m_file->find(name);
         if (!e) return corrupt("tensor \"" + name + "\" is missing");
         if (e->dtype != dtype || e->shape != shape)

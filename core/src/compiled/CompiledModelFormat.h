@@ -2,8 +2,8 @@
 // Private to core. The compiled container, format versions 1 and 2 (docs/compiled-model.md).
 
 #include "lathe/common/Result.h"
-#include "lathe/quant/QuantPlan.h"
 #include "lathe/model/ModelConfig.h"
+#include "lathe/quant/QuantPlan.h"
 
 #include <cstdint>
 #include <map>
@@ -39,7 +39,7 @@ struct RotationInfo {
 // Everything in the safetensors metadata besides the magic and version.
 struct CompiledModelInfo {
     int formatVersion = kFormatVersion;        // as read; toMetadata writes requiredFormatVersion instead
-    model::ModelConfig config;                        // of the transformed model (untied when rotated)
+    model::ModelConfig config;                 // of the transformed model (untied when rotated)
     quant::BitMode bitMode = quant::BitMode::W8;  // the preset, before overrides
     quant::WeightMethod weightMethod = quant::WeightMethod::Gptq;
     quant::ActivationMethod activationMethod = quant::ActivationMethod::Max;

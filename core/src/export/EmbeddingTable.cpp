@@ -5,11 +5,11 @@
 #include <torch/csrc/jit/serialization/pickle.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <system_error>
-#include <filesystem>
 
 namespace lathe::exports {
 
@@ -18,17 +18,28 @@ namespace {
 std::string dtypeName(at::ScalarType type)
 {
     switch (type) {
-    case at::kFloat: return "float32";
-    case at::kBFloat16: return "bfloat16";
-    case at::kHalf: return "float16";
-    case at::kDouble: return "float64";
-    case at::kLong: return "int64";
-    case at::kInt: return "int32";
-    case at::kShort: return "int16";
-    case at::kChar: return "int8";
-    case at::kByte: return "uint8";
-    case at::kBool: return "bool";
-    default: return c10::toString(type);
+        case at::kFloat:
+            return "float32";
+        case at::kBFloat16:
+            return "bfloat16";
+        case at::kHalf:
+            return "float16";
+        case at::kDouble:
+            return "float64";
+        case at::kLong:
+            return "int64";
+        case at::kInt:
+            return "int32";
+        case at::kShort:
+            return "int16";
+        case at::kChar:
+            return "int8";
+        case at::kByte:
+            return "uint8";
+        case at::kBool:
+            return "bool";
+        default:
+            return c10::toString(type);
     }
 }
 
@@ -76,8 +87,8 @@ Result<EmbeddingTable> EmbeddingTable::load(const std::string& path)
     if (!tensor) {
         auto saved = readSavedTensor(path);
         if (!saved)
-            return makeError(saved.error().code,
-                             saved.error().message + ": pass the embedding.pt that `lathe download-model --embedding` "
+            return makeError(saved.error().code, saved.error().message +
+                                                     ": pass the embedding.pt that `lathe download-model --embedding` "
                                                      "or torch.save(model.get_input_embeddings().weight, path) wrote");
         tensor = std::move(*saved);
     }

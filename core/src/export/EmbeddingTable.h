@@ -22,7 +22,7 @@ public:
     std::int64_t vocabSize() const { return m_weights.size(0); }
     std::int64_t hiddenSize() const { return m_weights.size(1); }
     const std::string& storedDtype() const { return m_storedDtype; }  // "float32", "bfloat16", ...
-    const at::Tensor& weights() const { return m_weights; }            // float32 [vocab, hidden], shared
+    const at::Tensor& weights() const { return m_weights; }           // float32 [vocab, hidden], shared
 
     // Rows for `ids`, one after another: [ids.size(), hidden] floats. Ids must be < vocabSize() (checked
     // by the caller against the tokenizer).

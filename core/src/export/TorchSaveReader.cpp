@@ -20,9 +20,9 @@ struct PyObject {
     enum class Kind { None, Bool, Int, Float, Str, Tuple, List, Dict, Global, Tensor, Mark } kind = Kind::None;
     std::int64_t i = 0;
     double f = 0;
-    std::string s;              // Str, Global ("module.name")
-    std::vector<PyRef> items;   // Tuple, List; Dict as key, value, key, value...
-    at::Tensor tensor;          // Tensor, and storages (1-D)
+    std::string s;             // Str, Global ("module.name")
+    std::vector<PyRef> items;  // Tuple, List; Dict as key, value, key, value...
+    at::Tensor tensor;         // Tensor, and storages (1-D)
 };
 
 PyRef make(PyObject::Kind kind)
@@ -39,10 +39,11 @@ struct Failure : std::runtime_error {
 std::optional<at::ScalarType> storageDtype(const std::string& name)
 {
     static const std::map<std::string, at::ScalarType> types = {
-        {"torch.FloatStorage", at::kFloat},   {"torch.DoubleStorage", at::kDouble}, {"torch.HalfStorage", at::kHalf},
-        {"torch.BFloat16Storage", at::kBFloat16}, {"torch.LongStorage", at::kLong}, {"torch.IntStorage", at::kInt},
-        {"torch.ShortStorage", at::kShort},   {"torch.CharStorage", at::kChar},     {"torch.ByteStorage", at::kByte},
-        {"torch.BoolStorage", at::kBool}};
+        {"torch.FloatStorage", at::kFloat}, {"torch.DoubleStorage", at::kDouble},
+        {"torch.HalfStorage", at::kHalf},   {"torch.BFloat16Storage", at::kBFloat16},
+        {"torch.LongStorage", at::kLong},   {"torch.IntStorage", at::kInt},
+        {"torch.ShortStorage", at::kShort}, {"torch.CharStorage", at::kChar},
+        {"torch.ByteStorage", at::kByte},   {"torch.BoolStorage", at::kBool}};
     const auto it = types.find(name);
     if (it == types.end()) return std::nullopt;
     return it->second;
@@ -50,7 +51,8 @@ std::optional<at::ScalarType> storageDtype(const std::string& name)
 
 std::vector<std::int64_t> intsOf(const PyRef& tuple)
 {
-    if (tuple->kind != PyObject::Kind::Tuple && tuple->kind != PyObject::Kind::List) throw Failure("expected a tuple of ints");
+    if (tuple->kind != PyObject::Kind::Tuple && tuple->kind != PyObject::Kind::List)
+        throw Failure("expected a tuple of ints");
     std::vector<std::int64_t> out;
     for (const auto& v : tuple->items) {
         if (v->kind != PyObject::Kind::Int) throw Failure("expected a tuple of ints");
@@ -68,82 +70,153 @@ public:
         for (;;) {
             const auto op = byte();
             switch (op) {
-            case 0x80: byte(); break;                                 // PROTO
-            case 0x95: bytes(8); break;                               // FRAME
-            case '.': return pop();                                   // STOP
-            case 'c': {                                               // GLOBAL
-                auto g = make(PyObject::Kind::Global);
-                const std::string module = line();
-                g->s = module + "." + line();
-                push(g);
-                break;
-            }
-            case 0x93: {                                              // STACK_GLOBAL
-                auto name = pop(), module = pop();
-                auto g = make(PyObject::Kind::Global);
-                g->s = module->s + "." + name->s;
-                push(g);
-                break;
-            }
-            case 'q': m_memo[byte()] = top(); break;                  // BINPUT
-            case 'r': m_memo[u32()] = top(); break;                   // LONG_BINPUT
-            case 0x94: m_memo[m_memo.size()] = top(); break;          // MEMOIZE
-            case 'h': push(memo(byte())); break;                      // BINGET
-            case 'j': push(memo(u32())); break;                       // LONG_BINGET
-            case '(': push(make(PyObject::Kind::Mark)); break;        // MARK
-            case 't': push(sequence(PyObject::Kind::Tuple, popMark())); break;
-            case 'l': push(sequence(PyObject::Kind::List, popMark())); break;
-            case 'd': push(sequence(PyObject::Kind::Dict, popMark())); break;
-            case ')': push(make(PyObject::Kind::Tuple)); break;
-            case ']': push(make(PyObject::Kind::List)); break;
-            case '}': push(make(PyObject::Kind::Dict)); break;
-            case 0x85: case 0x86: case 0x87: {                        // TUPLE1..3
-                std::vector<PyRef> items(op - 0x84);
-                for (auto it = items.rbegin(); it != items.rend(); ++it) *it = pop();
-                push(sequence(PyObject::Kind::Tuple, std::move(items)));
-                break;
-            }
-            case 'a': { auto v = pop(); top()->items.push_back(v); break; }   // APPEND
-            case 's': { auto v = pop(), k = pop(); top()->items.push_back(k); top()->items.push_back(v); break; }
-            case 'e': case 'u': {                                     // APPENDS, SETITEMS
-                auto items = popMark();
-                for (auto& v : items) top()->items.push_back(v);
-                break;
-            }
-            case 'N': push(make(PyObject::Kind::None)); break;
-            case 0x88: case 0x89: { auto b = make(PyObject::Kind::Bool); b->i = op == 0x88; push(b); break; }
-            case 'K': pushInt(byte()); break;
-            case 'M': pushInt(u16()); break;
-            case 'J': pushInt(static_cast<std::int32_t>(u32())); break;
-            case 0x8a: {                                              // LONG1
-                const auto n = byte();
-                const std::string b = bytes(n);
-                std::int64_t v = 0;
-                if (n > 8) throw Failure("integer too large");
-                for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::int64_t>(static_cast<unsigned char>(b[i])) << (8 * i);
-                if (n > 0 && n < 8 && (static_cast<unsigned char>(b[n - 1]) & 0x80)) v -= std::int64_t(1) << (8 * n);
-                pushInt(v);
-                break;
-            }
-            case 'G': {                                               // BINFLOAT, big-endian
-                const std::string b = bytes(8);
-                std::uint64_t bits = 0;
-                for (char c : b) bits = (bits << 8) | static_cast<unsigned char>(c);
-                auto f = make(PyObject::Kind::Float);
-                std::memcpy(&f->f, &bits, 8);
-                push(f);
-                break;
-            }
-            case 'X': case 'T': case 'B': pushStr(bytes(u32())); break;
-            case 0x8c: case 'U': case 'C': pushStr(bytes(byte())); break;
-            case 'Q': push(persistentLoad(pop())); break;             // BINPERSID
-            case 'R': case 0x81: {                                    // REDUCE, NEWOBJ
-                auto args = pop(), callable = pop();
-                push(call(callable, args));
-                break;
-            }
-            case 'b': pop(); break;                                   // BUILD: state of an object we keep as is
-            default: throw Failure("unsupported pickle opcode " + std::to_string(op));
+                case 0x80:
+                    byte();
+                    break;  // PROTO
+                case 0x95:
+                    bytes(8);
+                    break;  // FRAME
+                case '.':
+                    return pop();  // STOP
+                case 'c': {        // GLOBAL
+                    auto g = make(PyObject::Kind::Global);
+                    const std::string module = line();
+                    g->s = module + "." + line();
+                    push(g);
+                    break;
+                }
+                case 0x93: {  // STACK_GLOBAL
+                    auto name = pop(), module = pop();
+                    auto g = make(PyObject::Kind::Global);
+                    g->s = module->s + "." + name->s;
+                    push(g);
+                    break;
+                }
+                case 'q':
+                    m_memo[byte()] = top();
+                    break;  // BINPUT
+                case 'r':
+                    m_memo[u32()] = top();
+                    break;  // LONG_BINPUT
+                case 0x94:
+                    m_memo[m_memo.size()] = top();
+                    break;  // MEMOIZE
+                case 'h':
+                    push(memo(byte()));
+                    break;  // BINGET
+                case 'j':
+                    push(memo(u32()));
+                    break;  // LONG_BINGET
+                case '(':
+                    push(make(PyObject::Kind::Mark));
+                    break;  // MARK
+                case 't':
+                    push(sequence(PyObject::Kind::Tuple, popMark()));
+                    break;
+                case 'l':
+                    push(sequence(PyObject::Kind::List, popMark()));
+                    break;
+                case 'd':
+                    push(sequence(PyObject::Kind::Dict, popMark()));
+                    break;
+                case ')':
+                    push(make(PyObject::Kind::Tuple));
+                    break;
+                case ']':
+                    push(make(PyObject::Kind::List));
+                    break;
+                case '}':
+                    push(make(PyObject::Kind::Dict));
+                    break;
+                case 0x85:
+                case 0x86:
+                case 0x87: {  // TUPLE1..3
+                    std::vector<PyRef> items(op - 0x84);
+                    for (auto it = items.rbegin(); it != items.rend(); ++it) *it = pop();
+                    push(sequence(PyObject::Kind::Tuple, std::move(items)));
+                    break;
+                }
+                case 'a': {
+                    auto v = pop();
+                    top()->items.push_back(v);
+                    break;
+                }  // APPEND
+                case 's': {
+                    auto v = pop(), k = pop();
+                    top()->items.push_back(k);
+                    top()->items.push_back(v);
+                    break;
+                }
+                case 'e':
+                case 'u': {  // APPENDS, SETITEMS
+                    auto items = popMark();
+                    for (auto& v : items) top()->items.push_back(v);
+                    break;
+                }
+                case 'N':
+                    push(make(PyObject::Kind::None));
+                    break;
+                case 0x88:
+                case 0x89: {
+                    auto b = make(PyObject::Kind::Bool);
+                    b->i = op == 0x88;
+                    push(b);
+                    break;
+                }
+                case 'K':
+                    pushInt(byte());
+                    break;
+                case 'M':
+                    pushInt(u16());
+                    break;
+                case 'J':
+                    pushInt(static_cast<std::int32_t>(u32()));
+                    break;
+                case 0x8a: {  // LONG1
+                    const auto n = byte();
+                    const std::string b = bytes(n);
+                    std::int64_t v = 0;
+                    if (n > 8) throw Failure("integer too large");
+                    for (std::size_t i = 0; i < n; ++i)
+                        v |= static_cast<std::int64_t>(static_cast<unsigned char>(b[i])) << (8 * i);
+                    if (n > 0 && n < 8 && (static_cast<unsigned char>(b[n - 1]) & 0x80))
+                        v -= std::int64_t(1) << (8 * n);
+                    pushInt(v);
+                    break;
+                }
+                case 'G': {  // BINFLOAT, big-endian
+                    const std::string b = bytes(8);
+                    std::uint64_t bits = 0;
+                    for (char c : b) bits = (bits << 8) | static_cast<unsigned char>(c);
+                    auto f = make(PyObject::Kind::Float);
+                    std::memcpy(&f->f, &bits, 8);
+                    push(f);
+                    break;
+                }
+                case 'X':
+                case 'T':
+                case 'B':
+                    pushStr(bytes(u32()));
+                    break;
+                case 0x8c:
+                case 'U':
+                case 'C':
+                    pushStr(bytes(byte()));
+                    break;
+                case 'Q':
+                    push(persistentLoad(pop()));
+                    break;  // BINPERSID
+                case 'R':
+                case 0x81: {  // REDUCE, NEWOBJ
+                    auto args = pop(), callable = pop();
+                    push(call(callable, args));
+                    break;
+                }
+                case 'b':
+                    pop();
+                    break;  // BUILD: state of an object we keep as is
+                default:
+                    throw Failure("unsupported pickle opcode " + std::to_string(op));
             }
         }
     }
@@ -161,7 +234,11 @@ private:
         m_pos += n;
         return out;
     }
-    std::uint32_t u16() { const auto a = byte(); return static_cast<std::uint32_t>(a | (byte() << 8)); }
+    std::uint32_t u16()
+    {
+        const auto a = byte();
+        return static_cast<std::uint32_t>(a | (byte() << 8));
+    }
     std::uint32_t u32()
     {
         std::uint32_t v = 0;
@@ -177,8 +254,18 @@ private:
         return out;
     }
     void push(PyRef v) { m_stack.push_back(std::move(v)); }
-    void pushInt(std::int64_t v) { auto o = make(PyObject::Kind::Int); o->i = v; push(o); }
-    void pushStr(std::string s) { auto o = make(PyObject::Kind::Str); o->s = std::move(s); push(o); }
+    void pushInt(std::int64_t v)
+    {
+        auto o = make(PyObject::Kind::Int);
+        o->i = v;
+        push(o);
+    }
+    void pushStr(std::string s)
+    {
+        auto o = make(PyObject::Kind::Str);
+        o->s = std::move(s);
+        push(o);
+    }
     PyRef top()
     {
         if (m_stack.empty()) throw Failure("pickle stack underflow");
@@ -303,7 +390,8 @@ Result<at::Tensor> readSavedTensor(const std::string& path)
         Interpreter interpreter(zip, pickle);
         auto tensor = pickTensor(interpreter.run());
         if (!tensor)
-            return makeError(ErrorCode::Corrupt, path + " holds no tensor (expected the embedding matrix [vocab, hidden])");
+            return makeError(ErrorCode::Corrupt,
+                             path + " holds no tensor (expected the embedding matrix [vocab, hidden])");
         return tensor->clone();
     } catch (const Failure& e) {
         return makeError(ErrorCode::Unsupported, path + ": " + e.what());

@@ -40,12 +40,17 @@ Decoder::Decoder(ModelConfig config, DecoderWeights weights)
 }
 
 Decoder::Decoder(ModelConfig config, DecoderWeights weights, std::shared_ptr<const Projections> projections)
-    : m_config(std::move(config)), m_weights(std::move(weights)), m_projections(std::move(projections)),
+    : m_config(std::move(config)),
+      m_weights(std::move(weights)),
+      m_projections(std::move(projections)),
       m_rope(m_config)
 {
 }
 
-at::Tensor Decoder::forward(const at::Tensor& ids) const { return run(ids, nullptr); }
+at::Tensor Decoder::forward(const at::Tensor& ids) const
+{
+    return run(ids, nullptr);
+}
 
 at::Tensor Decoder::forward(const at::Tensor& ids, KvCache& cache) const
 {
@@ -139,9 +144,9 @@ at::Tensor attention(const ModelConfig& config, const ProjectionFn& project, con
     const double scale = 1.0 / std::sqrt(static_cast<double>(dim));
     auto qg = q.view({batch * kvHeads, groups * count, dim});
     auto kt = k.reshape({batch * kvHeads, keyCount, dim}).transpose(1, 2);
-    at::Tensor scores = future.defined()
-                            ? at::baddbmm(future.expand({batch * kvHeads, groups * count, keyCount}), qg, kt, 1.0, scale)
-                            : at::bmm(qg, kt).mul_(scale);
+    at::Tensor scores =
+        future.defined() ? at::baddbmm(future.expand({batch * kvHeads, groups * count, keyCount}), qg, kt, 1.0, scale)
+                         : at::bmm(qg, kt).mul_(scale);
     auto probs = at::softmax(scores, -1);
     auto out = at::bmm(probs, v.reshape({batch * kvHeads, keyCount, dim}))  // [B*kvH, groups*T, D]
                    .view({batch, heads, count, dim})

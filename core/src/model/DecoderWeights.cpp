@@ -1,8 +1,7 @@
 #include "model/DecoderWeights.h"
 
-#include "model/Checkpoint.h"
 #include "common/TensorText.h"
-
+#include "model/Checkpoint.h"
 
 namespace lathe::model {
 namespace {
@@ -26,25 +25,26 @@ std::string layerName(int layer, const std::string& suffix)
 
 }  // namespace
 
-Result<DecoderWeights> loadDecoderWeights(const ModelConfig& c, const TensorSource& source,
-                                          const ProgressFn& progress, const StopToken& stop)
+Result<DecoderWeights> loadDecoderWeights(const ModelConfig& c, const TensorSource& source, const ProgressFn& progress,
+                                          const StopToken& stop)
 {
     const int64_t hidden = c.hiddenSize, ffn = c.intermediateSize, vocab = c.vocabSize;
     const int64_t qDim = int64_t(c.numHeads) * c.headDim, kvDim = int64_t(c.numKvHeads) * c.headDim;
     if (hidden <= 0 || ffn <= 0 || vocab <= 0 || c.numLayers <= 0 || c.numHeads <= 0 || c.numKvHeads <= 0 ||
         c.headDim <= 0 || c.headDim % 2 != 0 || c.numHeads % c.numKvHeads != 0)
-        return makeError(ErrorCode::Corrupt,
-                         "model config is inconsistent (hidden " + std::to_string(hidden) + ", heads " +
-                             std::to_string(c.numHeads) + ", kv heads " + std::to_string(c.numKvHeads) +
-                             ", head_dim " + std::to_string(c.headDim) + "): heads must be a multiple of kv heads "
-                             "and head_dim even");
+        return makeError(ErrorCode::Corrupt, "model config is inconsistent (hidden " + std::to_string(hidden) +
+                                                 ", heads " + std::to_string(c.numHeads) + ", kv heads " +
+                                                 std::to_string(c.numKvHeads) + ", head_dim " +
+                                                 std::to_string(c.headDim) +
+                                                 "): heads must be a multiple of kv heads "
+                                                 "and head_dim even");
 
     DecoderWeights w;
-#define LATHE_FETCH(dst, name, ...)                                  \
-    do {                                                             \
+#define LATHE_FETCH(dst, name, ...)                                       \
+    do {                                                                  \
         auto r_ = fetch(source, name, std::vector<int64_t>{__VA_ARGS__}); \
-        if (!r_) return r_.error();                                  \
-        dst = std::move(r_).value();                                 \
+        if (!r_) return r_.error();                                       \
+        dst = std::move(r_).value();                                      \
     } while (0)
 
     LATHE_FETCH(w.embedTokens, "model.embed_tokens.weight", vocab, hidden);

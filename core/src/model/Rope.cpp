@@ -31,8 +31,7 @@ Rope::Rope(const ModelConfig& config) : m_headDim(config.headDim)
 {
     const int half = m_headDim / 2;
     m_invFreq.resize(half);
-    for (int i = 0; i < half; ++i)
-        m_invFreq[i] = 1.0 / std::pow(config.ropeTheta, (2.0 * i) / m_headDim);
+    for (int i = 0; i < half; ++i) m_invFreq[i] = 1.0 / std::pow(config.ropeTheta, (2.0 * i) / m_headDim);
     if (config.ropeScaling && config.ropeScaling->type == "llama3")
         m_invFreq = llama3ScaledFrequencies(m_invFreq, *config.ropeScaling);
 }

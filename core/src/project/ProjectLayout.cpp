@@ -41,7 +41,9 @@ ProjectFileNames projectFileNames(const ProjectSettings& s)
     ProjectFileNames n;
     n.embeddingPath = (out / "embedding.pt").string();
     n.calibDir = (out / "calib").string();
-    n.compiledPath = (out / (projectModelName(s) + "-" + quant::toString(s.quantization.bitMode) + ".compiled.safetensors")).string();
+    n.compiledPath =
+        (out / (projectModelName(s) + "-" + quant::toString(s.quantization.bitMode) + ".compiled.safetensors"))
+            .string();
     n.reportPath = n.compiledPath + ".report.json";
     return n;
 }

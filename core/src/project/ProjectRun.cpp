@@ -65,7 +65,7 @@ compile::CompileOptions compileOptionsFor(const ProjectSettings& s, const std::s
     c.percentile = q.percentile;
     using quant::RotationMode;
     c.rotation = q.bitMode == quant::BitMode::W8 ? (q.rotation ? quant::RotationMode::Auto : quant::RotationMode::Off)
-                                                   : (q.rotation ? quant::RotationMode::On : quant::RotationMode::Off);
+                                                 : (q.rotation ? quant::RotationMode::On : quant::RotationMode::Off);
     c.seed = static_cast<uint64_t>(q.seed);
     c.threads = q.threads;
     return c;

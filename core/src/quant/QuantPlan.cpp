@@ -66,7 +66,8 @@ bool isGroup(const std::string& name)
 
 bool isAttention(model::Projection p)
 {
-    return p == model::Projection::Query || p == model::Projection::Key || p == model::Projection::Value || p == model::Projection::Output;
+    return p == model::Projection::Query || p == model::Projection::Key || p == model::Projection::Value ||
+           p == model::Projection::Output;
 }
 
 // "3.ffn" → (3, "ffn").
@@ -182,9 +183,9 @@ const char* projectionGroup(model::Projection p)
 
 const std::vector<model::Projection>& layerProjections()
 {
-    static const std::vector<model::Projection> order{model::Projection::Query,  model::Projection::Key,  model::Projection::Value,
-                                               model::Projection::Output, model::Projection::Gate, model::Projection::Up,
-                                               model::Projection::Down};
+    static const std::vector<model::Projection> order{
+        model::Projection::Query, model::Projection::Key, model::Projection::Value, model::Projection::Output,
+        model::Projection::Gate,  model::Projection::Up,  model::Projection::Down};
     return order;
 }
 

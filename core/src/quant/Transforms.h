@@ -66,12 +66,13 @@ struct Rotations {
 };
 
 // Applies the selected transforms in order: fuse norms (untying the head), R1, R2 per layer.
-Result<Rotations> applyEquivalentTransforms(model::ModelConfig& config, WeightMap& weights, const TransformOptions& options);
+Result<Rotations> applyEquivalentTransforms(model::ModelConfig& config, WeightMap& weights,
+                                            const TransformOptions& options);
 
 // Layer `layer`'s share of applyEquivalentTransforms with the same options and seeds: fuse its norms, rotate it by
 // `r1` (when options.rotateResidual), rotate its values by randomHadamard(head_dim, seed + 1 + layer) (when
 // options.rotateValues). `config` is the model's own (the head's tying does not matter here).
-Result<void> transformLayer(const model::ModelConfig& config, WeightMap& weights, int layer, const TransformOptions& options,
-                            const Rotation& r1);
+Result<void> transformLayer(const model::ModelConfig& config, WeightMap& weights, int layer,
+                            const TransformOptions& options, const Rotation& r1);
 
 }  // namespace lathe::quant

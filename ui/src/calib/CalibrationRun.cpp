@@ -5,7 +5,7 @@
 namespace lathe::ui {
 
 Result<project::ProjectStepResult> runCalibration(const CalibrationRequest& request, const ProgressFn& progress,
-                                         const StopToken& stop)
+                                                  const StopToken& stop)
 {
     project::ProjectStepOptions options;
     options.modelDir = request.modelDirectory;

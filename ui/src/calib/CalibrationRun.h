@@ -20,6 +20,6 @@ struct CalibrationRequest {
 // Errors: the steps', worded for the Studio (an output folder to choose on the Project page, the embedding
 // extraction named).
 Result<project::ProjectStepResult> runCalibration(const CalibrationRequest& request, const ProgressFn& progress,
-                                         const StopToken& stop);
+                                                  const StopToken& stop);
 
 }  // namespace lathe::ui

@@ -24,7 +24,8 @@ struct TokenPreview {
 };
 
 // Tokenizes `text` as calibration does (special tokens added) and splits the decoded text per token.
-Result<TokenPreview> previewTokens(const tokenize::Tokenizer& tokenizer, const std::string& text, std::size_t maxPieces);
+Result<TokenPreview> previewTokens(const tokenize::Tokenizer& tokenizer, const std::string& text,
+                                   std::size_t maxPieces);
 
 // The first document of a local corpus, for the preview box. Errors: those of readLocalCorpus; NotFound when empty.
 Result<std::string> firstCorpusDocument(const std::string& path);

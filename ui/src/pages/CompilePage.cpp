@@ -320,8 +320,7 @@ void CompilePage::startCompile()
     m_currentRow = -1;
     m_latest = Progress();
     appendLog(tr("Compiling %1 (%2) into %3")
-                  .arg(state().modelTag(),
-                       QString::fromLatin1(quant::toString(request.settings.quantization.bitMode)),
+                  .arg(state().modelTag(), QString::fromLatin1(quant::toString(request.settings.quantization.bitMode)),
                        QDir::toNativeSeparators(compiledModelPath(request.settings))));
     appendLog(saved ? tr("Project saved to %1").arg(QDir::toNativeSeparators(state().projectPath()))
                     : tr("The project is not saved: an interrupted compile can still continue from this page."));

@@ -104,7 +104,8 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
     m_activation->addItem(tr("max (largest value seen)"), QString::fromLatin1(toString(quant::ActivationMethod::Max)));
     m_activation->addItem(tr("percentile (clip rare outliers)"),
                           QString::fromLatin1(toString(quant::ActivationMethod::Percentile)));
-    m_activation->addItem(tr("mse (minimise squared error)"), QString::fromLatin1(toString(quant::ActivationMethod::Mse)));
+    m_activation->addItem(tr("mse (minimise squared error)"),
+                          QString::fromLatin1(toString(quant::ActivationMethod::Mse)));
     m_percentile = new QDoubleSpinBox(methodBox);
     m_percentile->setObjectName(QStringLiteral("percentileSpin"));
     m_percentile->setDecimals(6);

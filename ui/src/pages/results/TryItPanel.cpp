@@ -144,7 +144,8 @@ void TryItPanel::startGenerate()
     auto text = std::make_shared<GeneratedText>();
     m_generateJob->start<QStringList>(
         [floatOptions, compiledOptions, text](const StopToken& stop, const Job::Report& report) -> Result<QStringList> {
-            auto run = [&](const runtime::GenerateOptions& options, std::string GeneratedText::*target) -> Result<void> {
+            auto run = [&](const runtime::GenerateOptions& options,
+                           std::string GeneratedText::*target) -> Result<void> {
                 auto generated = generate(
                     options,
                     [&](std::string_view piece) {
