@@ -470,9 +470,9 @@ private Q_SLOTS:
     {
         CompileReport report;
         report.model = "tiny";
-        report.bitMode = "w4v8";
-        report.weightMethod = "gptq";
-        report.activationMethod = "percentile";
+        report.bitMode = quant::BitMode::W4V8;
+        report.weightMethod = quant::WeightMethod::Gptq;
+        report.activationMethod = quant::ActivationMethod::Percentile;
         report.percentile = 0.9999;
         report.rotated = true;
         report.calibSamples = 2;
@@ -512,6 +512,14 @@ private Q_SLOTS:
         auto corrupt = loadCompileReport(path.toStdString());
         QCOMPARE(corrupt.error().code, ErrorCode::Corrupt);
         QVERIFY(corrupt.error().message.find("\"calib_tokens\" is missing") != std::string::npos);
+        // The methods are read with QuantPlan's spellings: another one is refused, naming the accepted ones.
+        text = reportJsonText(report);
+        text.replace(text.find("\"w4v8\""), 6, "\"w3\"");
+        QVERIFY(writeFileAtomically(path.toStdString(), text).ok());
+        corrupt = loadCompileReport(path.toStdString());
+        QCOMPARE(corrupt.error().code, ErrorCode::Corrupt);
+        QVERIFY2(corrupt.error().message.find("\"bit_mode\" is \"w3\", not one of w8, w4, w4v8") != std::string::npos,
+                 corrupt.error().message.c_str());
         QCOMPARE(loadCompileReport(m_dir.filePath("none.json").toStdString()).error().code, ErrorCode::NotFound);
     }
 

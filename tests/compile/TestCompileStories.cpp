@@ -291,7 +291,7 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         auto report = compile::loadCompileReport(out("overrides/stories.lathe.report.json").toStdString());
         QVERIFY(report.ok());
-        QCOMPARE(report->activationMethod, std::string("mse"));
+        QCOMPARE(std::string(quant::toString(report->activationMethod)), std::string("mse"));
         QCOMPARE(row(*report, 0, "down_proj").activationBits, 16);
         QVERIFY(row(*report, 0, "down_proj").activationScale * 32767 >=
                 row(*report, 0, "down_proj").activationAbsMax * (1 - 1e-6));

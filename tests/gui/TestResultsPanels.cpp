@@ -26,7 +26,7 @@ compile::CompileReport twoLayerReport()
 {
     compile::CompileReport report;
     report.model = "tiny";
-    report.bitMode = "w4v8";
+    report.bitMode = lathe::quant::BitMode::W4V8;
     for (int layer = 0; layer < 2; ++layer)
         for (const char* projection : {"q_proj", "down_proj"}) {
             compile::LinearReport r;

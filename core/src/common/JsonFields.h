@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lathe {
@@ -51,6 +52,20 @@ public:
     // A nested object read by its own reader, whose errors name fields as "<field>.<name>". A missing or null
     // field reads as an empty object; another type is an error ("must be an object").
     Result<JsonFields> object(const std::string& field) const;
+
+    // A string field that must be one of an enum's spellings (`names`), read with the enum's own parser (e.g.
+    // quant::parseBitMode). Errors: those of string(), and Corrupt naming the value and the accepted spellings.
+    template <typename E>
+    Result<E> enumeration(const std::string& field, std::optional<E> (*parse)(std::string_view),
+                          const std::vector<std::string>& names) const
+    {
+        auto text = string(field);
+        if (!text) return text.error();
+        if (auto value = parse(*text)) return *value;
+        std::string list;
+        for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+        return bad(field, "is \"" + *text + "\", not one of " + list);
+    }
 
 private:
     const nlohmann::json* value(const std::string& field) const;  // nullptr when missing or null

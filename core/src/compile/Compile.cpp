@@ -147,9 +147,9 @@ Result<CompileSummary> run(const CompileOptions& options, const ProgressFn& prog
 
     CompileReport report;
     report.model = plan.modelName;
-    report.bitMode = toString(options.bitMode);
-    report.weightMethod = toString(options.weightMethod);
-    report.activationMethod = toString(options.activationMethod);
+    report.bitMode = options.bitMode;
+    report.weightMethod = options.weightMethod;
+    report.activationMethod = options.activationMethod;
     report.percentile = options.activationMethod == quant::ActivationMethod::Percentile ? options.percentile : 0.0;
     report.rotated = plan.rotate;
     report.calibSamples = int(samples);

@@ -129,9 +129,9 @@ std::string reportJsonText(const CompileReport& report)
     j["format"] = kFormat;
     j["format_version"] = kVersion;
     j["model"] = report.model;
-    j["bit_mode"] = report.bitMode;
-    j["weight_method"] = report.weightMethod;
-    j["activation_method"] = report.activationMethod;
+    j["bit_mode"] = quant::toString(report.bitMode);
+    j["weight_method"] = quant::toString(report.weightMethod);
+    j["activation_method"] = quant::toString(report.activationMethod);
     j["percentile"] = number(report.percentile);
     j["rotated"] = report.rotated;
     j["calib_samples"] = report.calibSamples;
@@ -187,9 +187,11 @@ Result<CompileReport> loadCompileReport(const std::string& path)
                                                      std::to_string(report.formatVersion) + ", this build reads " +
                                                      std::to_string(kVersion) + ")");
     LATHE_READ_FIELD(report.model, in.string("model"));
-    LATHE_READ_FIELD(report.bitMode, in.string("bit_mode"));
-    LATHE_READ_FIELD(report.weightMethod, in.string("weight_method"));
-    LATHE_READ_FIELD(report.activationMethod, in.string("activation_method"));
+    LATHE_READ_FIELD(report.bitMode, in.enumeration("bit_mode", quant::parseBitMode, quant::bitModeNames()));
+    LATHE_READ_FIELD(report.weightMethod,
+                     in.enumeration("weight_method", quant::parseWeightMethod, quant::weightMethodNames()));
+    LATHE_READ_FIELD(report.activationMethod,
+                     in.enumeration("activation_method", quant::parseActivationMethod, quant::activationMethodNames()));
     LATHE_READ_FIELD(report.percentile, in.real("percentile"));
     LATHE_READ_FIELD(report.rotated, in.boolean("rotated"));
     LATHE_READ_FIELD(report.calibSamples, in.integer("calib_samples"));

@@ -46,19 +46,6 @@ Result<Json> parseJsonField(const std::map<std::string, std::string>& metadata, 
     }
 }
 
-// An enum field spelled as QuantPlan.h spells it.
-template <typename E>
-Result<E> enumField(const Fields& f, const std::string& field, std::optional<E> (*parse)(std::string_view),
-                    const std::vector<std::string>& names)
-{
-    auto text = f.string(field);
-    if (!text) return text.error();
-    if (auto value = parse(*text)) return *value;
-    std::string list;
-    for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
-    return f.bad(field, "is \"" + *text + "\", not one of " + list);
-}
-
 Result<LinearSpec> parseLinearSpec(const Json& json, const std::string& module, const std::string& path)
 {
     const Fields f(json, "quantization.linears[\"" + module + "\"]", path);
@@ -74,16 +61,16 @@ Result<void> parseQuantization(const Json& q, const std::string& path, CompiledM
 {
     const Fields f(q, "quantization", path);
     if (!q.is_object()) return f.bad("(root)", "must be a JSON object");
-    LATHE_READ_FIELD(info.bitMode, enumField(f, "bit_mode", quant::parseBitMode, quant::bitModeNames()));
+    LATHE_READ_FIELD(info.bitMode, f.enumeration("bit_mode", quant::parseBitMode, quant::bitModeNames()));
     LATHE_READ_FIELD(info.weightMethod,
-                     enumField(f, "weight_method", quant::parseWeightMethod, quant::weightMethodNames()));
+                     f.enumeration("weight_method", quant::parseWeightMethod, quant::weightMethodNames()));
     LATHE_READ_FIELD(info.embeddingRotated, f.boolean("embedding_rotated"));
 
     const Json* activation = nullptr;
     LATHE_READ_FIELD(activation, f.member("activation"));
     const Fields a(*activation, "quantization.activation", path);
     LATHE_READ_FIELD(info.activationMethod,
-                     enumField(a, "method", quant::parseActivationMethod, quant::activationMethodNames()));
+                     a.enumeration("method", quant::parseActivationMethod, quant::activationMethodNames()));
     LATHE_READ_FIELD(info.percentile, a.number("percentile"));
 
     const Json* rotation = nullptr;

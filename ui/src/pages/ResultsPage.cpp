@@ -150,9 +150,11 @@ void ResultsPage::showReport(const compile::CompileReport& report)
     m_perplexity->setReport(&*m_report);
     m_tryIt->setReport(&*m_report);
     QString method = tr("%1, %2 weights, %3 activation scales")
-                         .arg(QString::fromStdString(report.bitMode), QString::fromStdString(report.weightMethod),
-                              QString::fromStdString(report.activationMethod));
-    if (report.activationMethod == "percentile") method += tr(" (percentile %1)").arg(report.percentile);
+                         .arg(QString::fromLatin1(quant::toString(report.bitMode)),
+                              QString::fromLatin1(quant::toString(report.weightMethod)),
+                              QString::fromLatin1(quant::toString(report.activationMethod)));
+    if (report.activationMethod == quant::ActivationMethod::Percentile)
+        method += tr(" (percentile %1)").arg(report.percentile);
     method += report.rotated ? tr(", rotated") : tr(", not rotated");
     QString lastBlock;
     if (!report.blocks.empty()) lastBlock = formatSqnr(report.blocks.back().outputSqnrDb);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "lathe/common/Result.h"
+#include "lathe/quant/QuantPlan.h"
 
 #include <cstdint>
 #include <string>
@@ -36,12 +37,12 @@ struct BlockReport {
 struct CompileReport {
     int formatVersion = 1;
     std::string model;
-    std::string bitMode;
-    std::string weightMethod;
+    quant::BitMode bitMode = quant::BitMode::W4V8;
+    quant::WeightMethod weightMethod = quant::WeightMethod::Gptq;
     bool rotated = false;
     int64_t calibTokens = 0;
     int calibSamples = 0;
-    std::string activationMethod;  // "max" "percentile" "mse"
+    quant::ActivationMethod activationMethod = quant::ActivationMethod::Percentile;
     double percentile = 0;
     std::vector<LinearReport> linears;
     std::vector<BlockReport> blocks;

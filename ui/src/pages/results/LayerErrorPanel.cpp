@@ -104,10 +104,11 @@ void LayerErrorPanel::exportChart(const QString& format)
     const QString kind = chart == m_clipChart                           ? QStringLiteral("clipping")
                          : chart->metric() == LayerMetric::SqnrIsolated ? QStringLiteral("sqnr-isolated")
                                                                         : QStringLiteral("sqnr-propagated");
-    const QString suggestion = QDir(QString::fromStdString(m_state.settings().outputDir))
-                                   .filePath(QStringLiteral("%1-%2-%3.%4")
-                                                 .arg(QString::fromStdString(m_report->model),
-                                                      QString::fromStdString(m_report->bitMode), kind, format));
+    const QString suggestion =
+        QDir(QString::fromStdString(m_state.settings().outputDir))
+            .filePath(QStringLiteral("%1-%2-%3.%4")
+                          .arg(QString::fromStdString(m_report->model),
+                               QString::fromLatin1(quant::toString(m_report->bitMode)), kind, format));
     const QString filter = format == QLatin1String("png") ? tr("PNG images (*.png)") : tr("SVG drawings (*.svg)");
     QString path = Dialogs::saveFile(this, tr("Export chart"), suggestion, filter);
     if (path.isEmpty()) return;
@@ -123,10 +124,10 @@ void LayerErrorPanel::exportChart(const QString& format)
 void LayerErrorPanel::exportCsv()
 {
     if (!m_report) return;
-    const QString suggestion =
-        QDir(QString::fromStdString(m_state.settings().outputDir))
-            .filePath(QStringLiteral("%1-%2-layers.csv")
-                          .arg(QString::fromStdString(m_report->model), QString::fromStdString(m_report->bitMode)));
+    const QString suggestion = QDir(QString::fromStdString(m_state.settings().outputDir))
+                                   .filePath(QStringLiteral("%1-%2-layers.csv")
+                                                 .arg(QString::fromStdString(m_report->model),
+                                                      QString::fromLatin1(quant::toString(m_report->bitMode))));
     QString path = Dialogs::saveFile(this, tr("Export data"), suggestion, tr("CSV files (*.csv)"));
     if (path.isEmpty()) return;
     if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".csv");
