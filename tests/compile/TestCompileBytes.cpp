@@ -7,6 +7,11 @@
 // executable writes instead of checking it. Every step
 // runs in the temporary folder with relative paths, so the container's provenance (which names the model path)
 // does not depend on where the folder is.
+//
+// The float arithmetic comes from OpenBLAS, whose kernels depend on the processor: the digests were recorded on an
+// AMD EPYC with AVX-512, where the old and the new compiler agree bit for bit. On a processor whose kernels round
+// differently the compiled bytes differ for the old compiler too; record the digests there again by building `lathe`
+// at fdcddf6 and running this test with LATHE_PIN_CLI pointing at it.
 #include "TestSupport.h"
 
 #include <QCryptographicHash>
