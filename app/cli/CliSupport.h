@@ -41,5 +41,6 @@ void addGenerateCalibCommand(CLI::App& app, int& exitCode);
 void addRotateEmbeddingCommand(CLI::App& app, int& exitCode);
 void addCompileCommand(CLI::App& app, int& exitCode);
 void addRunProjectCommand(CLI::App& app, int& exitCode);
+void addExportCommand(CLI::App& app, int& exitCode);
 
 }  // namespace lathe::cli

@@ -22,6 +22,8 @@ struct CompileFlags {
     std::string weightMethod = quant::toString(options.weightMethod);
     std::string activationMethod = quant::toString(options.activationMethod);
     std::string rotation = quant::toString(options.rotation);
+    std::string scaleType;  // empty: the target's (f16 for gguf), else f32
+    std::string target = quant::toString(options.target);
     std::vector<std::string> groupBits;
     std::vector<std::string> layerBits;
     bool noResume = false;
@@ -105,6 +107,12 @@ int runCompile(CompileFlags& flags)
     o.weightMethod = quant::parseWeightMethod(flags.weightMethod).value_or(o.weightMethod);
     o.activationMethod = quant::parseActivationMethod(flags.activationMethod).value_or(o.activationMethod);
     o.rotation = quant::parseRotationMode(flags.rotation).value_or(o.rotation);
+    o.target = quant::parseCompileTarget(flags.target).value_or(o.target);
+    o.scaleType = quant::parseScaleType(flags.scaleType).value_or(o.scaleType);
+    if (o.target == quant::CompileTarget::Gguf && o.scaleType != quant::ScaleType::F16 && !flags.scaleType.empty())
+        return reportError(
+            makeError(ErrorCode::InvalidArgument, "--target gguf stores float16 scales; drop --scale-dtype " +
+                                                      flags.scaleType + " or use --scale-dtype f16"));
     for (const auto& text : flags.groupBits) {
         auto parsed = parseBitsOverride(text, "--group-bits");
         if (!parsed) return reportError(parsed.error());
@@ -168,6 +176,16 @@ void addCompileCommand(CLI::App& app, int& exitCode)
                     "linear's input width leaves its last group narrower)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--scale_dtype,--scale-dtype", flags->scaleType,
+                    "weight scales rounded to this type as they are chosen (f16 makes them exact in GGUF's "
+                    "Q4_0/Q8_0 blocks; default f32, f16 with --target gguf)")
+        ->check(CLI::IsMember(quant::scaleTypeNames()));
+    cmd->add_option("--target", flags->target,
+                    "what the model is for: lathe (Lathe's runtime) or gguf (exported exactly to llama.cpp by "
+                    "`lathe export --format gguf`: groups of 32, f16 scales, 8 bits for linears whose input width "
+                    "is not a multiple of 32)")
+        ->capture_default_str()
+        ->check(CLI::IsMember(quant::compileTargetNames()));
     cmd->add_flag("--no_act_order,--no-act-order", flags->noActOrder, "GPTQ: sweep columns in their own order");
     cmd->add_flag("--no_float_target,--no-float-target", flags->noFloatTarget,
                   "GPTQ: fit each linear to its own outputs on the compiled model's inputs instead of the float "

@@ -12,8 +12,9 @@ namespace lathe::cli {
 void addImportCommand(CLI::App& app, int& exitCode)
 {
     auto options = std::make_shared<model::ImportOptions>();
-    CLI::App* cmd = app.add_subcommand(
-        "import", "Convert a GGUF (F32/F16) or llama2.c checkpoint into a Hugging Face model folder");
+    CLI::App* cmd = app.add_subcommand("import",
+                                       "Convert a GGUF (F32, F16, BF16, Q8_0, Q4_0; quantized tensors are dequantized) "
+                                       "or llama2.c checkpoint into a Hugging Face model folder");
     cmd->add_option("--from,--source", options->sourcePath, "the .gguf or llama2.c .bin file")->required();
     cmd->add_option("--tokenizer,--tokenizer_path,--tokenizer-path", options->tokenizerPath,
                     "sentencepiece tokenizer.model to include (GGUF files carry their own)");

@@ -27,6 +27,7 @@ int main(int argc, char** argv)
     addRotateEmbeddingCommand(app, exitCode);
     addCompileCommand(app, exitCode);
     addRunProjectCommand(app, exitCode);
+    addExportCommand(app, exitCode);
 
     installInterruptHandler();
     try {

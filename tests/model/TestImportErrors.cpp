@@ -68,14 +68,14 @@ private Q_SLOTS:
     }
     void quantizedTensor()
     {
-        // Retype token_embd.weight as Q4_0: its info is name, n_dims (u32), 2 dims (u64), type (u32).
+        // Retype token_embd.weight as Q4_K (12): its info is name, n_dims (u32), 2 dims (u64), type (u32).
         QByteArray q = m_gguf;
         const qsizetype name = q.indexOf("token_embd.weight");
         QVERIFY(name > 0);
         const qsizetype type = name + 17 + 4 + 16;
         QCOMPARE(q.mid(type, 4), QByteArray(4, '\0'));
-        q[type] = 2;
-        expectFailure(write("q4.gguf", q), 5, {"token_embd.weight has type Q4_0", "F32, F16, BF16"});
+        q[type] = 12;
+        expectFailure(write("q4k.gguf", q), 5, {"token_embd.weight has type Q4_K", "F32, F16, BF16, Q8_0 and Q4_0"});
     }
     void existingOutput()
     {

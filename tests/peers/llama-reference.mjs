@@ -12,11 +12,27 @@
 //     collapses, so the model math is compared on one token stream. Cuts non-overlapping windows
 //     (BOS + ctx-1 text tokens by default, ctx text tokens with --no-bos), drops the tail, and prints the
 //     mean NLL over the scored tokens of the first <max-windows> windows.
+//
+//   node llama-reference.mjs tokenize <model.gguf> <texts.json>
+//     Loads only the vocabulary and prints, for each text, llama.cpp's ids with the specials its metadata adds
+//     (BOS when tokenizer.ggml.add_bos_token says so; special-token text is not parsed).
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
 import fs from "node:fs";
 
 const [mode, modelPath, ...rest] = process.argv.slice(2);
 const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
+if (mode === "tokenize") {
+    const vocab = await llama.loadModel({modelPath, vocabOnly: true});
+    const texts = JSON.parse(fs.readFileSync(rest[0], "utf8"));
+    const addBos = vocab.tokens.shouldPrependBosToken, addEos = vocab.tokens.shouldAppendEosToken;
+    const ids = texts.map((text) => [
+        ...(addBos ? [vocab.tokens.bos] : []), ...vocab.tokenize(text, false), ...(addEos ? [vocab.tokens.eos] : [])]);
+    // A large write to a pipe completes asynchronously: wait for it before exiting.
+    await new Promise((resolve) => process.stdout.write(JSON.stringify(ids), resolve));
+    await vocab.dispose();
+    await llama.dispose();
+    process.exit(0);
+}
 const model = await llama.loadModel({modelPath});
 // One thread: ggml's spinning thread barriers slow to a crawl when the machine is oversubscribed, and the
 // model is far too small to gain from more. The KV cache is F32 (llama.cpp defaults to F16, which rounds

@@ -162,6 +162,41 @@ private Q_SLOTS:
     }
 
     // Per linear: codes as stored (4-bit packed for <= 4 bits, else int8) plus a float32 scale per channel and group.
+    void ggufTarget()
+    {
+        QCOMPARE(std::string(toString(CompileTarget::Gguf)), std::string("gguf"));
+        QCOMPARE(std::string(toString(ScaleType::F16)), std::string("f16"));
+        QCOMPARE(parseCompileTarget("lathe"), std::optional<CompileTarget>(CompileTarget::Lathe));
+        QVERIFY(!parseScaleType("fp16"));
+        QuantChoices q;
+        q.bitMode = BitMode::W4;
+        q.target = CompileTarget::Gguf;
+        // The target's own settings: groups of 32 and f16 scales; others are refused.
+        QVERIFY(!validateQuantChoices(q).ok());
+        const QuantChoices applied = applyTarget(q);
+        QCOMPARE(applied.groupSize, int64_t(32));
+        QVERIFY(applied.scaleType == ScaleType::F16);
+        QuantChoices g64 = applied;
+        g64.groupSize = 64;
+        auto refused = validateQuantChoices(g64);
+        QVERIFY(!refused.ok() && refused.error().message.find("groups of 32") != std::string::npos);
+        auto plan = planLinears(smallConfig(), applied);
+        QVERIFY2(plan.ok(), plan.ok() ? "" : plan.error().message.c_str());
+        for (const LinearPlan& l : *plan) {
+            // down_proj's 172 inputs are no whole number of blocks: GGUF stores it as F16, so it gets 8 bits.
+            QCOMPARE(l.weightBits, l.in % 32 == 0 ? 4 : 8);
+            QCOMPARE(l.activationBits, 16);  // llama.cpp quantizes activations itself
+        }
+        QCOMPARE(plan->at(6).module, std::string("model.layers.0.mlp.down_proj"));
+        QCOMPARE(plan->at(6).weightBits, 8);
+        // The size estimate follows the plan (down_proj at 8 bits); the container keeps scales as float32.
+        QuantChoices lathe = applied;
+        lathe.target = CompileTarget::Lathe;
+        const int64_t downBytes = 2 * (64 * 172 * 4 / 8);  // the 4 extra bits per down_proj weight, two layers
+        QCOMPARE(estimateCompiledBytes(smallConfig(), applied),
+                 estimateCompiledBytes(smallConfig(), lathe) + downBytes);
+    }
+
     void sizeEstimate()
     {
         const model::ModelConfig c = smallConfig();

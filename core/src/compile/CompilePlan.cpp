@@ -88,6 +88,8 @@ quant::QuantChoices quantChoices(const CompileOptions& o)
     q.layerGroupBits = o.layerGroupBits;
     q.keep16BitActivations = o.keep16BitActivations;
     q.groupSize = o.groupSize;
+    q.scaleType = o.scaleType;
+    q.target = o.target;
     return q;
 }
 
@@ -105,6 +107,10 @@ Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& 
 {
     CompilePlan plan;
     plan.options = o;
+    // The target's settings become the options every pass reads (group size and scale type).
+    const quant::QuantChoices choices = quant::applyTarget(quantChoices(o));
+    plan.options.groupSize = choices.groupSize;
+    plan.options.scaleType = choices.scaleType;
     plan.modelDir = modelDir;
     plan.config = config;
 
@@ -121,7 +127,7 @@ Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& 
     plan.rotate = paths.rotated;
 
     // Bits: preset, then group overrides, then layer.group overrides (lathe/quant/QuantPlan.h).
-    auto linears = planLinears(config, quantChoices(o));
+    auto linears = planLinears(config, choices);
     if (!linears) return linears.error();
     plan.linears = std::move(linears).value();
 

@@ -32,6 +32,10 @@ OrderedJson optionsJson(const CompilePlan& plan)
     j["keep_16bit_activations"] = keep;
     j["weight_method"] = toString(o.weightMethod);
     j["group_size"] = o.groupSize;
+    // Written only when not the default, so that containers compiled before these options existed, and the same
+    // compile today, stay byte-identical.
+    if (o.scaleType != quant::ScaleType::F32) j["scale_dtype"] = toString(o.scaleType);
+    if (o.target != quant::CompileTarget::Lathe) j["target"] = toString(o.target);
     j["act_order"] = o.actOrder;
     j["damp_fraction"] = o.dampFraction;
     j["float_target"] = o.floatTarget && o.weightMethod == quant::WeightMethod::Gptq;  // RTN has no target

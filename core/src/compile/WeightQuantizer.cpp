@@ -15,6 +15,7 @@ Result<WeightQuantization> quantizeWeights(const std::string& module, const at::
     grid.bits = bits;
     grid.groupSize = options.groupSize;
     grid.clipSearch = true;
+    grid.halfScales = options.scaleType == quant::ScaleType::F16;
     WeightQuantization out;
     if (options.weightMethod == quant::WeightMethod::Rtn) {
         auto q = quant::quantizeRtn(weight, grid);

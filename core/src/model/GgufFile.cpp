@@ -1,5 +1,7 @@
 #include "model/GgufFile.h"
 
+#include "model/GgufBlocks.h"
+
 #include <cstring>
 #include <set>
 #include <type_traits>
@@ -226,13 +228,18 @@ Result<std::shared_ptr<const GgufFile>> GgufFile::open(const std::string& path)
         if (t.offset % alignment != 0)
             return corrupt("tensor " + t.name + " starts at offset " + std::to_string(t.offset) +
                            ", not a multiple of the alignment " + std::to_string(alignment));
-        const size_t elementSize = t.ggmlType == 0 ? 4 : (t.ggmlType == 1 || t.ggmlType == 30) ? 2 : 0;
-        if (elementSize == 0)
+        const auto type = ggmlType(t.ggmlType);
+        if (!type)
             return makeError(ErrorCode::Unsupported,
                              path + ": tensor " + t.name + " has type " + ggmlTypeName(t.ggmlType) +
-                                 "; Lathe imports only unquantized GGUF files (F32, F16, BF16). Convert the "
-                                 "original model with llama.cpp's convert_hf_to_gguf.py --outtype f32 or f16");
-        t.bytes = elements * elementSize;
+                                 "; Lathe reads F32, F16, BF16, Q8_0 and Q4_0 GGUF tensors. Quantize the "
+                                 "original model to one of them with llama.cpp (llama-quantize ... Q8_0), or "
+                                 "convert it with convert_hf_to_gguf.py --outtype f16");
+        const auto bytes = ggmlBytes(*type, int64_t(elements / uint64_t(t.dims[0])), t.dims[0]);
+        if (!bytes)
+            return corrupt("tensor " + t.name + " is " + ggmlTypeName(t.ggmlType) + " but its rows of " +
+                           std::to_string(t.dims[0]) + " values are not whole blocks of 32");
+        t.bytes = *bytes;
         file->m_tensors.push_back(std::move(t));
     }
 

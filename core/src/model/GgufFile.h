@@ -35,9 +35,9 @@ struct GgufValue {
 struct GgufTensor {
     std::string name;
     std::vector<int64_t> dims;  // ne0 first (innermost, the row length)
-    uint32_t ggmlType = 0;      // 0 F32, 1 F16, 30 BF16; others are quantized or integer
+    uint32_t ggmlType = 0;      // a GgmlType (model/GgufBlocks.h): F32, F16, BF16, Q8_0 or Q4_0
     uint64_t offset = 0;        // relative to the data section
-    uint64_t bytes = 0;         // known for F32/F16/BF16 only
+    uint64_t bytes = 0;
 };
 
 // Name of a ggml tensor type ("Q4_K"), or "type <n>" for unknown ones.
@@ -48,7 +48,7 @@ std::string ggmlTypeName(uint32_t type);
 class GgufFile {
 public:
     // Errors: Corrupt (bad magic, truncated, out-of-range offsets, naming the file and what),
-    // Unsupported (GGUF v1 or a newer version, a tensor type other than F32/F16/BF16 — naming it).
+    // Unsupported (GGUF v1 or a newer version, a tensor type other than F32/F16/BF16/Q8_0/Q4_0 — naming it).
     static Result<std::shared_ptr<const GgufFile>> open(const std::string& path);
 
     const std::string& path() const { return m_file->path(); }

@@ -1,5 +1,6 @@
 #include "model/GgufImport.h"
 
+#include "model/GgufBlocks.h"
 #include "model/GgufFile.h"
 #include "model/RopePermutation.h"
 
@@ -21,14 +22,14 @@ double shortestFloatAsDouble(float value)
 
 namespace {
 
+// The tensor's values as fp32, dequantized when it is stored in blocks.
 at::Tensor toFloatTensor(const GgufFile& file, const GgufTensor& t)
 {
     // GGUF lists ne0 (the contiguous row length) first; torch wants it last.
     std::vector<int64_t> shape(t.dims.rbegin(), t.dims.rend());
-    const at::ScalarType type = t.ggmlType == 0 ? at::kFloat : t.ggmlType == 1 ? at::kHalf : at::kBFloat16;
-    at::Tensor raw = at::empty(shape, at::TensorOptions().dtype(type));
-    std::memcpy(raw.data_ptr(), file.data(t), t.bytes);
-    return type == at::kFloat ? raw : raw.to(at::kFloat);
+    const int64_t cols = t.dims[0];
+    const int64_t rows = at::prod(at::tensor(shape, at::kLong)).item<int64_t>() / cols;
+    return decodeRows(file.data(t), *ggmlType(t.ggmlType), rows, cols).view(shape);
 }
 
 }  // namespace

@@ -9,12 +9,16 @@
 
 namespace lathe::model {
 
-// The sentencepiece vocabulary a GGUF file carries (tokenizer.ggml.*), enough to rebuild tokenizer.model.
+// The vocabulary a GGUF file carries (tokenizer.ggml.*): read from one to rebuild tokenizer.model, and written to
+// one by the GGUF export. "llama" is sentencepiece (tokens, scores, types); "gpt2" is byte-level BPE (tokens,
+// types, merges and llama.cpp's pre-tokenizer name).
 struct EmbeddedVocabulary {
-    std::string model;  // tokenizer.ggml.model, "llama" for sentencepiece
+    std::string model;  // tokenizer.ggml.model: "llama" for sentencepiece, "gpt2" for byte-level BPE
     std::vector<std::string> tokens;
     std::vector<float> scores;
-    std::vector<int32_t> types;  // sentencepiece piece types: 1 normal, 2 unknown, 3 control, 6 byte ...
+    std::vector<int32_t> types;  // sentencepiece piece types: 1 normal, 2 unknown, 3 control, 4 user, 5 unused, 6 byte
+    std::vector<std::string> merges;  // gpt2: "left right", highest priority first
+    std::string pre;                  // gpt2: llama.cpp's pre-tokenizer name ("llama-bpe", "qwen2", ...)
     bool addSpacePrefix = true;
     int unkId = 0;
     int bosId = 1;

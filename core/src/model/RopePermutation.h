@@ -11,4 +11,8 @@ namespace lathe::model {
 // applies: w.view(heads, headDim/2, 2, in).transpose(1, 2).reshape(out, in).
 at::Tensor interleavedToHalfRotary(const at::Tensor& weight, int64_t heads);
 
+// The inverse: Hugging Face's row order to Meta's (what llama.cpp's converter writes). Works on any tensor whose
+// first dimension is the output rows (weights, codes, scales, biases).
+at::Tensor halfRotaryToInterleaved(const at::Tensor& rows, int64_t heads);
+
 }  // namespace lathe::model

@@ -1,5 +1,7 @@
 #include "model/SpmModelWriter.h"
 
+#include "model/SpmModelReader.h"
+
 #include <cstring>
 
 namespace lathe::model {
@@ -94,41 +96,9 @@ Result<std::string> synthesizeSentencepieceModel(const EmbeddedVocabulary& v)
 
 Result<int> countSentencepiecePieces(const std::string& bytes, const std::string& path)
 {
-    auto corrupt = [&] {
-        return makeError(ErrorCode::Corrupt, path + " is not a sentencepiece model (tokenizer.model) file");
-    };
-    size_t pos = 0;
-    auto varint = [&](uint64_t& out) {
-        out = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            if (pos >= bytes.size()) return false;
-            const uint8_t b = uint8_t(bytes[pos++]);
-            out |= uint64_t(b & 0x7f) << shift;
-            if (b < 0x80) return true;
-        }
-        return false;
-    };
-    int pieces = 0;
-    while (pos < bytes.size()) {
-        uint64_t key = 0, len = 0;
-        if (!varint(key)) return corrupt();
-        switch (key & 7) {
-        case 0:
-            if (!varint(len)) return corrupt();
-            break;
-        case 1: pos += 8; break;
-        case 5: pos += 4; break;
-        case 2:
-            if (!varint(len) || len > bytes.size() - pos) return corrupt();
-            pos += len;
-            if ((key >> 3) == 1) ++pieces;
-            break;
-        default: return corrupt();
-        }
-        if (pos > bytes.size()) return corrupt();
-    }
-    if (pieces == 0) return corrupt();
-    return pieces;
+    auto vocabulary = readSentencepieceModel(bytes, path);
+    if (!vocabulary) return vocabulary.error();
+    return int(vocabulary->tokens.size());
 }
 
 }  // namespace lathe::model

@@ -130,7 +130,7 @@ Result<GptqResult> quantizeGptq(const at::Tensor& weight, at::Tensor hessian, co
             for (int64_t i = 0; i < count; ++i) {
                 const int64_t col = i1 + i;
                 if (!scalesUpFront && col % groupSize == 0)
-                    scalesT[col / groupSize].copy_(rowScales(w1.slice(0, i, i + groupSize).t(), bits, grid.clipSearch));
+                    scalesT[col / groupSize].copy_(rowScales(w1.slice(0, i, i + groupSize).t(), grid));
                 quantizeColumn(w1[i].data_ptr<float>(), scalesT[groupPtr[col]].data_ptr<float>(), rows, bits,
                                uAcc[col][col], codesT[col].data_ptr<float>(), err1[i].data_ptr<float>());
                 if (i + 1 < count) w1.slice(0, i + 1).addr_(u[col].slice(0, col + 1, i2), err1[i], 1.0, -1.0);

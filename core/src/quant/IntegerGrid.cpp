@@ -54,8 +54,10 @@ at::Tensor roundToGrid(const at::Tensor& x, const at::Tensor& scale, int bits)
     return at::clamp(at::round(x / scale), static_cast<double>(gridMin(bits)), static_cast<double>(gridMax(bits)));
 }
 
-at::Tensor rowScales(const at::Tensor& rows, int bits, bool clipSearch)
+at::Tensor rowScales(const at::Tensor& rows, const GridSpec& spec)
 {
+    const int bits = spec.bits;
+    const bool clipSearch = spec.clipSearch;
     auto w = rows.to(at::kFloat);
     auto absmax = w.abs().amax(1);
     auto zero = absmax.eq(0);
@@ -75,13 +77,21 @@ at::Tensor rowScales(const at::Tensor& rows, int bits, bool clipSearch)
             searchShrink(values + r0 * cols, r1 - r0, cols, absMax + r0, bits, scales + r0);
         });
     }
-    return best.masked_fill(zero, 1.0f);
+    best = best.masked_fill(zero, 1.0f);
+    return spec.halfScales ? roundScalesToHalf(best) : best;
+}
+
+at::Tensor roundScalesToHalf(const at::Tensor& scales)
+{
+    constexpr double kSmallestSubnormal = 5.9604644775390625e-08;  // 2^-24
+    constexpr double kLargestFinite = 65504.0;
+    return scales.to(at::kFloat).clamp(kSmallestSubnormal, kLargestFinite).to(at::kHalf).to(at::kFloat);
 }
 
 at::Tensor computeScales(const at::Tensor& weight, const GridSpec& spec)
 {
     const int64_t groups = groupCount(weight.size(1), spec.groupSize);
-    return rowScales(groupRows(weight, spec.groupSize), spec.bits, spec.clipSearch).view({weight.size(0), groups});
+    return rowScales(groupRows(weight, spec.groupSize), spec).view({weight.size(0), groups});
 }
 
 at::Tensor perWeightScales(const at::Tensor& scales, int64_t in, int64_t groupSize)

@@ -15,6 +15,7 @@ struct GridSpec {
     int bits = 4;            // 2..8
     int64_t groupSize = 0;   // 0: one scale per output channel; otherwise columns of `in` per scale (see groupCount)
     bool clipSearch = true;  // search the shrink factor p (1.00 .. 0.21) instead of p = 1
+    bool halfScales = false;  // round each chosen scale to float16 (see roundScalesToHalf)
 };
 
 // Integer weights of one linear layer W [out, in].
@@ -49,8 +50,14 @@ Result<void> validateGrid(const at::Tensor& weight, const GridSpec& spec);
 
 // Scales for the rows of `rows` [R, C], one per row: absmax·p/qmax, where p = 1 or, with the search, the shrink
 // factor that minimises Σ|w − q(w)|^2.4 over the row (first, i.e. largest, p wins ties). All-zero rows get
-// scale 1. Returns fp32 [R].
-at::Tensor rowScales(const at::Tensor& rows, int bits, bool clipSearch);
+// scale 1. With spec.halfScales the result is rounded by roundScalesToHalf. Returns fp32 [R]. (spec.groupSize is
+// not used: `rows` are already the groups.)
+at::Tensor rowScales(const at::Tensor& rows, const GridSpec& spec);
+
+// Scales rounded to the nearest float16 (ties to even), kept in fp32: every value is then exact as a float16.
+// A scale below float16's smallest subnormal becomes that subnormal (2^-24), one above its largest finite value
+// becomes that value (65504), so a scale stays finite and positive; codes then absorb the difference.
+at::Tensor roundScalesToHalf(const at::Tensor& scales);
 
 // Scales of W [out, in] for `spec`: fp32 [out, groups]. The spec must have passed validateGrid.
 at::Tensor computeScales(const at::Tensor& weight, const GridSpec& spec);

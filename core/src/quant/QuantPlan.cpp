@@ -21,6 +21,10 @@ constexpr Spellings<ActivationMethod> kActivationMethods{
     {{ActivationMethod::Max, "max"}, {ActivationMethod::Percentile, "percentile"}, {ActivationMethod::Mse, "mse"}}};
 constexpr Spellings<RotationMode> kRotationModes{
     {{RotationMode::Auto, "auto"}, {RotationMode::On, "on"}, {RotationMode::Off, "off"}}};
+constexpr std::array<std::pair<ScaleType, const char*>, 2> kScaleTypes{
+    {{ScaleType::F32, "f32"}, {ScaleType::F16, "f16"}}};
+constexpr std::array<std::pair<CompileTarget, const char*>, 2> kCompileTargets{
+    {{CompileTarget::Lathe, "lathe"}, {CompileTarget::Gguf, "gguf"}}};
 
 template <typename Table, typename E>
 const char* spell(const Table& table, E value)
@@ -86,13 +90,15 @@ Result<std::pair<int, std::string>> parseLayerGroup(const std::string& key, int 
     return std::make_pair(layer, group);
 }
 
-// The bits of one linear: preset, then the group override, then the layer override.
+// The bits of one linear of `in` inputs: preset, then the group override, then the layer override, then the
+// target's rule.
 int resolvedBits(const QuantChoices& choices, const std::map<std::pair<int, std::string>, int>& layerBits, int layer,
-                 const std::string& group)
+                 const std::string& group, int64_t in)
 {
     int bits = presetBits(choices.bitMode, group);
     if (auto it = choices.groupBits.find(group); it != choices.groupBits.end()) bits = it->second;
     if (auto it = layerBits.find({layer, group}); it != layerBits.end()) bits = it->second;
+    if (choices.target == CompileTarget::Gguf && in % kGgufBlockSize != 0) bits = kMaxWeightBits;
     return bits;
 }
 
@@ -115,6 +121,15 @@ const char* toString(RotationMode rotation)
     return spell(kRotationModes, rotation);
 }
 
+const char* toString(ScaleType type)
+{
+    return spell(kScaleTypes, type);
+}
+const char* toString(CompileTarget target)
+{
+    return spell(kCompileTargets, target);
+}
+
 std::optional<BitMode> parseBitMode(std::string_view text)
 {
     return parse(kBitModes, text);
@@ -130,6 +145,23 @@ std::optional<ActivationMethod> parseActivationMethod(std::string_view text)
 std::optional<RotationMode> parseRotationMode(std::string_view text)
 {
     return parse(kRotationModes, text);
+}
+
+std::optional<ScaleType> parseScaleType(std::string_view text)
+{
+    return parse(kScaleTypes, text);
+}
+std::optional<CompileTarget> parseCompileTarget(std::string_view text)
+{
+    return parse(kCompileTargets, text);
+}
+std::vector<std::string> scaleTypeNames()
+{
+    return names(kScaleTypes);
+}
+std::vector<std::string> compileTargetNames()
+{
+    return names(kCompileTargets);
 }
 
 std::vector<std::string> bitModeNames()
@@ -303,7 +335,25 @@ Result<void> validateQuantChoices(const QuantChoices& choices)
             return invalid("unknown projection group \"" + group + "\"; groups are " + joined(projectionGroups()));
         LATHE_TRY(checkWeightBits(bits, "group override " + group + "=" + std::to_string(bits)));
     }
-    return checkGroupSize(choices.groupSize);
+    LATHE_TRY(checkGroupSize(choices.groupSize));
+    if (choices.target == CompileTarget::Gguf && choices.groupSize != kGgufBlockSize)
+        return invalid("the gguf target needs groups of " + std::to_string(kGgufBlockSize) +
+                       " input columns (GGUF's Q4_0 / Q8_0 block), not a group size of " +
+                       std::to_string(choices.groupSize) + "; leave the group size unset or use 32");
+    if (choices.target == CompileTarget::Gguf && choices.scaleType != ScaleType::F16)
+        return invalid(
+            "the gguf target needs float16 weight scales (GGUF stores them so); leave the scale type "
+            "unset or use f16");
+    return {};
+}
+
+QuantChoices applyTarget(QuantChoices choices)
+{
+    if (choices.target == CompileTarget::Gguf) {
+        if (choices.groupSize == 0) choices.groupSize = kGgufBlockSize;
+        choices.scaleType = ScaleType::F16;
+    }
+    return choices;
 }
 
 Result<std::vector<LinearPlan>> planLinears(const model::ModelConfig& config, const QuantChoices& choices)
@@ -325,11 +375,14 @@ Result<std::vector<LinearPlan>> planLinears(const model::ModelConfig& config, co
         l.projection = p;
         l.module = moduleName(layer, p);
         l.group = projectionGroup(p);
-        l.weightBits = resolvedBits(choices, layerBits, layer, l.group);
-        l.activationBits = keep16.count(l.module) ? kKeptActivationBits : kActivationBits;
         const LinearShape shape = linearShape(config, p);
         l.in = shape.in;
         l.out = shape.out;
+        l.weightBits = resolvedBits(choices, layerBits, layer, l.group, l.in);
+        // llama.cpp quantizes activations itself, per block of 32 at run time, which is far closer to float than
+        // a static 8-bit scale: GPTQ must not spend its corrections on a static activation error GGUF never has.
+        const bool keep = keep16.count(l.module) || choices.target == CompileTarget::Gguf;
+        l.activationBits = keep ? kKeptActivationBits : kActivationBits;
         if (l.weightBits <= 4 && l.in % 2 != 0)
             return invalid(l.module + " has an odd number of inputs (" + std::to_string(l.in) + "), so its " +
                            std::to_string(l.weightBits) + "-bit codes cannot be packed two per byte; use 8 bits");
@@ -360,12 +413,12 @@ int64_t estimateCompiledBytes(const model::ModelConfig& config, const QuantChoic
         if (auto parsed = parseLayerGroup(key, config.numLayers)) layerBits[*parsed] = bits;
     auto bytesOf = [&](int layer, model::Projection p) {
         const std::string group = projectionGroup(p);
-        int bits = resolvedBits(choices, layerBits, layer, group);
-        if (bits < kMinWeightBits || bits > kMaxWeightBits) bits = presetBits(choices.bitMode, group);
         const LinearShape s = linearShape(config, p);
+        int bits = resolvedBits(choices, layerBits, layer, group, s.in);
+        if (bits < kMinWeightBits || bits > kMaxWeightBits) bits = presetBits(choices.bitMode, group);
         const int64_t rowBytes = (s.in * storedWeightBits(bits) + 7) / 8;
         const int64_t scalesPerRow = choices.groupSize > 0 ? (s.in + choices.groupSize - 1) / choices.groupSize : 1;
-        return s.out * rowBytes + s.out * scalesPerRow * 4;
+        return s.out * rowBytes + s.out * scalesPerRow * 4;  // the container keeps f16 scales as float32 too
     };
     int64_t total = 0;
     for (int layer = 0; layer < config.numLayers; ++layer)

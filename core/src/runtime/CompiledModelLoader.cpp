@@ -1,63 +1,18 @@
 #include "runtime/LoadedModel.h"
 
 #include "compiled/CompiledModelFile.h"
+#include "compiled/StoredTokenizer.h"
 #include "export/EmbeddingTable.h"
 #include "runtime/CompiledProjections.h"
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <system_error>
 
 namespace lathe::runtime {
 namespace {
 
-namespace fs = std::filesystem;
-
-// A private folder that disappears with this object.
-class TemporaryFolder {
-public:
-    static Result<TemporaryFolder> create()
-    {
-        std::error_code ec;
-        const fs::path base = fs::temp_directory_path(ec);
-        std::string pattern = ((ec ? fs::path("/tmp") : base) / "lathe-tokenizer-XXXXXX").string();
-        if (!::mkdtemp(pattern.data()))
-            return makeError(ErrorCode::Io, "cannot create a temporary folder for the tokenizer (" + pattern +
-                                                "); set TMPDIR to a writable folder");
-        return TemporaryFolder(pattern);
-    }
-    TemporaryFolder(TemporaryFolder&& other) noexcept : m_path(std::move(other.m_path)) { other.m_path.clear(); }
-    TemporaryFolder& operator=(TemporaryFolder&&) = delete;
-    ~TemporaryFolder()
-    {
-        std::error_code ec;
-        if (!m_path.empty()) fs::remove_all(m_path, ec);
-    }
-    const std::string& path() const { return m_path; }
-
-private:
-    explicit TemporaryFolder(std::string path) : m_path(std::move(path)) {}
-    std::string m_path;
-};
-
 // The tokenizer engines load from files, so the stored files are put back into a folder for the load only.
 Result<std::unique_ptr<tokenize::Tokenizer>> loadStoredTokenizer(const compiled::CompiledModelFile& file)
 {
-    if (file.info().tokenizerFiles.empty())
-        return makeError(ErrorCode::NotFound, file.path() + " stores no tokenizer files; compile it again from a model "
-                                                            "folder that has tokenizer.json or tokenizer.model");
-    auto folder = TemporaryFolder::create();
+    auto folder = compiled::extractTokenizerFiles(file);
     if (!folder) return folder.error();
-    for (const auto& [name, sha] : file.info().tokenizerFiles) {
-        auto bytes = file.tokenizerFile(name);
-        if (!bytes) return bytes.error();
-        const std::string target = (fs::path(folder->path()) / name).string();
-        std::ofstream out(target, std::ios::binary);
-        out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
-        out.close();
-        if (!out) return makeError(ErrorCode::Io, "cannot write the tokenizer file " + target + "; check TMPDIR");
-    }
     auto tokenizer = tokenize::Tokenizer::load(folder->path());
     if (!tokenizer) return tokenizer.error().withContext("loading the tokenizer stored in " + file.path());
     return tokenizer;

@@ -30,6 +30,11 @@ struct CompileOptions {
 
     quant::WeightMethod weightMethod = quant::WeightMethod::Gptq;
     int64_t groupSize = 0;  // 0 = per output channel
+    // f16 rounds every weight scale to float16 as it is chosen, so GGUF's blocks store it exactly.
+    quant::ScaleType scaleType = quant::ScaleType::F32;
+    // gguf: groups of 32 (when groupSize is 0), f16 scales, and 8 bits for linears whose input width is not a
+    // multiple of 32 (quant::applyTarget, planLinears).
+    quant::CompileTarget target = quant::CompileTarget::Lathe;
     bool actOrder = true;
     double dampFraction = 0.01;
     // GPTQ aims each linear at the float model's outputs rather than at its own on the compiled model's inputs

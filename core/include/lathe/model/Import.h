@@ -10,7 +10,7 @@
 namespace lathe::model {
 
 struct ImportOptions {
-    std::string sourcePath;     // a .gguf file (F32/F16/BF16) or a llama2.c .bin checkpoint
+    std::string sourcePath;     // a .gguf file (F32/F16/BF16/Q8_0/Q4_0) or a llama2.c .bin checkpoint
     std::string tokenizerPath;  // optional sentencepiece tokenizer.model to copy into the folder
     std::string outDir;         // the Hugging Face model folder to create
     bool force = false;         // replace an existing non-empty outDir

@@ -22,6 +22,15 @@ enum class BitMode { W8, W4, W4V8 };
 enum class WeightMethod { Gptq, Rtn };                 // GPTQ or round-to-nearest
 enum class ActivationMethod { Max, Percentile, Mse };  // how the static activation scale is calibrated
 enum class RotationMode { Auto, On, Off };             // auto = on for w4 and w4v8, off for w8
+// How weight scales are rounded when they are chosen: f32, or f16 so that they are exact in formats that store
+// float16 scales (GGUF's Q4_0 / Q8_0 blocks).
+enum class ScaleType { F32, F16 };
+// What the compiled model is meant for. lathe: Lathe's runtime and container. gguf: a model `lathe export --format
+// gguf` stores exactly in llama.cpp's Q4_0 / Q8_0 blocks: groups of 32 input columns, f16 scales, and 8 bits for
+// the linears whose input width is not a multiple of 32, which GGUF stores as F16 anyway (fewer bits there would
+// lose quality and save nothing). Activations stay at 16 bits, near float: llama.cpp quantizes them itself at run
+// time, per block of 32, so the compile must not correct for a static 8-bit activation error GGUF never has.
+enum class CompileTarget { Lathe, Gguf };
 
 // The spellings used in CLI flags, project files, report.json and the container's metadata ("w8", "gptq",
 // "percentile", "auto", ...). They never change: files written earlier keep reading the same.
@@ -29,16 +38,25 @@ const char* toString(BitMode mode);
 const char* toString(WeightMethod method);
 const char* toString(ActivationMethod method);
 const char* toString(RotationMode rotation);
+const char* toString(ScaleType type);
+const char* toString(CompileTarget target);
 // nullopt for any other spelling (exact match, lower case).
 std::optional<BitMode> parseBitMode(std::string_view text);
 std::optional<WeightMethod> parseWeightMethod(std::string_view text);
 std::optional<ActivationMethod> parseActivationMethod(std::string_view text);
 std::optional<RotationMode> parseRotationMode(std::string_view text);
+std::optional<ScaleType> parseScaleType(std::string_view text);
+std::optional<CompileTarget> parseCompileTarget(std::string_view text);
 // Every spelling, in the order above: {"w8", "w4", "w4v8"} ...
 std::vector<std::string> bitModeNames();
 std::vector<std::string> weightMethodNames();
 std::vector<std::string> activationMethodNames();
 std::vector<std::string> rotationModeNames();
+std::vector<std::string> scaleTypeNames();      // "f32", "f16"
+std::vector<std::string> compileTargetNames();  // "lathe", "gguf"
+
+// GGUF's block width: Q4_0 and Q8_0 hold 32 weights of one row with one float16 scale.
+inline constexpr int64_t kGgufBlockSize = 32;
 
 // Whether a compile with this mode and rotation choice rotates (R1 + R2 with norm fusion).
 bool rotates(BitMode mode, RotationMode rotation);
@@ -108,10 +126,16 @@ struct QuantChoices {
     // Linears ("model.layers.3.mlp.down_proj", "lm_head") whose inputs keep 16-bit activations.
     std::vector<std::string> keep16BitActivations;
     int64_t groupSize = 0;  // 0 = per output channel
+    ScaleType scaleType = ScaleType::F32;
+    CompileTarget target = CompileTarget::Lathe;
 };
 
-// Checks what does not depend on the model: group names and bits of the overrides, the group size.
-// Errors: InvalidArgument naming the setting and the accepted values.
+// The choices a target implies: gguf sets groups of 32 (when no group size was chosen) and f16 scales. Other
+// targets leave the choices as they are. validateQuantChoices then refuses a gguf target with other settings.
+QuantChoices applyTarget(QuantChoices choices);
+
+// Checks what does not depend on the model: group names and bits of the overrides, the group size, and that the
+// gguf target has groups of 32 and f16 scales. Errors: InvalidArgument naming the setting and the accepted values.
 Result<void> validateQuantChoices(const QuantChoices& choices);
 
 // How one linear is compiled, after the preset and every override.
@@ -126,9 +150,9 @@ struct LinearPlan {
     int64_t out = 0;
 };
 
-// The plan of every linear of `config`, layer by layer in run order, then lm_head. Validates everything
-// validateQuantChoices does, plus the layer overrides and keep16BitActivations against the model and the
-// packing of <= 4-bit codes (an even input width). Errors: InvalidArgument.
+// The plan of every linear of `config`, layer by layer in run order, then lm_head (the gguf target's 8-bit rule
+// included). Validates everything validateQuantChoices does, plus the layer overrides and keep16BitActivations against
+// the model and the packing of <= 4-bit codes (an even input width). Errors: InvalidArgument.
 Result<std::vector<LinearPlan>> planLinears(const model::ModelConfig& config, const QuantChoices& choices);
 
 // Bits one weight code of a `bits`-bit linear takes in the container: 4 for <= 4 bits (packed two per byte),
