@@ -31,6 +31,8 @@ int run(const std::string& projectPath)
     std::printf("report:     %s\n", c.reportPath.c_str());
     if (!c.rotationPath.empty()) std::printf("rotation:   %s\n", c.rotationPath.c_str());
     if (!c.rotatedEmbeddingPath.empty()) std::printf("rotated embedding: %s\n", c.rotatedEmbeddingPath.c_str());
+    for (const deploy::GgufExportSummary& g : summary->gguf)
+        std::printf("gguf:       %s (%.3f bits per weight)\n", g.outputPath.c_str(), g.bitsPerWeight);
     return 0;
 }
 

@@ -514,6 +514,22 @@ private Q_SLOTS:
         QCOMPARE(m_answers->openedUrls.last(), QUrl::fromLocalFile(m_output));
     }
 
+    // This project compiles for Lathe's runtime (per output channel), which GGUF's blocks cannot hold exactly: the
+    // export says so, says what to change in the Studio, and writes nothing.
+    void exportGgufExplainsTheTarget()
+    {
+        QVERIFY(showStep(*m_window, QStringLiteral("resultsPage")));
+        const QString gguf = m_output + QStringLiteral("/stories260K-w4v8.gguf");
+        QCOMPARE(child<QAbstractButton>("exportGgufButton")->text(), QStringLiteral("Export &GGUF"));
+        click("exportGgufButton");
+        QTRY_VERIFY_WITH_TIMEOUT(text("ggufStatusLabel").contains(QStringLiteral("Quantization page")), 60000);
+        QVERIFY2(text("ggufStatusLabel").contains(QStringLiteral("per output channel")),
+                 qPrintable(text("ggufStatusLabel")));
+        QVERIFY(child<QAbstractButton>("exportGgufButton")->isEnabled());
+        QVERIFY(!QFileInfo::exists(gguf));
+        QCOMPARE(QDir(m_output).entryList({QStringLiteral("*.gguf*")}, QDir::Files | QDir::Hidden).size(), 0);
+    }
+
     void perplexityEqualsTheCli()
     {
         QVERIFY(showStep(*m_window, QStringLiteral("resultsPage")));

@@ -326,7 +326,7 @@ private Q_SLOTS:
         QStringList names;
         for (lathe::project::ProjectStep step : lathe::project::kProjectSteps)
             names << lathe::project::projectStepName(step);
-        QCOMPARE(names, QStringList({"model", "embedding", "calibration", "compile"}));
+        QCOMPARE(names, QStringList({"model", "embedding", "calibration", "compile", "export"}));
     }
 };
 

@@ -235,6 +235,47 @@ private Q_SLOTS:
         for (const QString& stage : stages) QVERIFY2(!stage.startsWith("compile: "), qPrintable(stage));
     }
 
+    // The export step: nothing without formats; a Lathe-target compile is refused with what to change and leaves no
+    // file; a gguf-target project run by run-project writes the same GGUF as `lathe export` of its compiled model.
+    void exportStep()
+    {
+        if (!QFileInfo(m_dir.filePath("steps-out/embedding.pt")).isFile())
+            QSKIP("uses the outputs of stepsOneByOne, which did not run");
+        lathe::project::ProjectSettings s = settings(m_dir.filePath("steps-out"));
+        auto none = lathe::project::runProjectStep(s, lathe::project::ProjectStep::Export);
+        QVERIFY2(none.ok(), none.ok() ? "" : none.error().message.c_str());
+        QVERIFY(none->gguf.empty());
+        s.exports.formats = {"gguf"};
+        auto refused = lathe::project::runProjectStep(s, lathe::project::ProjectStep::Export);
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, lathe::ErrorCode::InvalidArgument);
+        QVERIFY2(refused.error().message.find("--target gguf") != std::string::npos, refused.error().message.c_str());
+        QVERIFY(!QFileInfo::exists(q(lathe::project::projectLayout(s).ggufPath)));
+        s.exports.formats = {"onnx-someday"};
+        QVERIFY(!lathe::project::validateProject(s).ok());
+
+        const QString out = m_dir.filePath("gguf-out");
+        lathe::project::ProjectSettings g = settings(out);
+        g.quantization.target = lathe::quant::CompileTarget::Gguf;
+        g.exports.formats = {"gguf"};
+        const QString project = m_dir.filePath("gguf.lathe");
+        QVERIFY(lathe::project::saveProject(g, project.toStdString()).ok());
+        auto loaded = lathe::project::loadProject(project.toStdString());
+        QVERIFY(loaded.ok());
+        QVERIFY(loaded->quantization.target == lathe::quant::CompileTarget::Gguf);
+        QCOMPARE(loaded->exports.formats, std::vector<std::string>{"gguf"});
+        auto r = runCli({"run-project", project}, {}, 900000);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const lathe::project::ProjectLayout layout = lathe::project::projectLayout(g);
+        QCOMPARE(q(layout.ggufPath), out + "/stories260K-w4v8.gguf");
+        QVERIFY2(r.out.contains("gguf:       " + layout.ggufPath), r.out.constData());
+        const QString direct = m_dir.filePath("direct.gguf");
+        r = runCli({"export", "--mxq-path", q(layout.compiledPath), "--embedding-weight-path",
+                    q(layout.rotatedEmbeddingPath), "--model_path", m_model, "--output", direct});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(readAll(q(layout.ggufPath)), readAll(direct));
+    }
+
     // A stop request ends a step with Cancelled and leaves none of its outputs.
     void stepsCancel()
     {

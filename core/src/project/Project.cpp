@@ -66,7 +66,9 @@ json toJson(const ProjectSettings& s, const fs::path& base)
           {"group_bits", q.groupBits},
           {"keep_16bit_activations", q.keep16BitActivations},
           {"seed", q.seed},
-          {"threads", q.threads}}},
+          {"threads", q.threads},
+          {"target", quant::toString(q.target)}}},
+        {"export", {{"formats", s.exports.formats}}},
     };
 }
 
@@ -156,6 +158,13 @@ Result<ProjectSettings> fromJson(json root, const fs::path& base)
     LATHE_READ_FIELD(qs.keep16BitActivations, q->strings("keep_16bit_activations", qs.keep16BitActivations));
     LATHE_READ_FIELD(qs.seed, q->int32("seed", qs.seed));
     LATHE_READ_FIELD(qs.threads, q->int32("threads", qs.threads));
+    LATHE_READ_FIELD(qs.target, enumField(*q, "target", qs.target, quant::parseCompileTarget,
+                                          quant::compileTargetNames(), "compile target"));
+    if (root.contains("export")) {
+        auto e = f.object("export");
+        if (!e) return e.error();
+        LATHE_READ_FIELD(s.exports.formats, e->strings("formats", s.exports.formats));
+    }
     return s;
 }
 
@@ -198,7 +207,13 @@ quant::QuantChoices quantChoices(const ProjectSettings::Quantization& q)
     choices.groupBits = q.groupBits;
     choices.keep16BitActivations = q.keep16BitActivations;
     choices.groupSize = q.groupSize;
-    return choices;
+    choices.target = q.target;
+    return quant::applyTarget(choices);
+}
+
+std::vector<std::string> projectExportFormats()
+{
+    return {"gguf"};
 }
 
 Result<void> validateProject(const ProjectSettings& s)
@@ -215,6 +230,10 @@ Result<void> validateProject(const ProjectSettings& s)
     // Bits and group size: the compiler's own rules.
     LATHE_TRY(quant::validateQuantChoices(quantChoices(q)));
     if (q.threads < 0) return invalid("thread count must be 0 (all cores) or positive");
+    const auto known = projectExportFormats();
+    for (const std::string& format : s.exports.formats)
+        if (std::find(known.begin(), known.end(), format) == known.end())
+            return invalid("export format \"" + format + "\" is not one Lathe writes; use gguf");
     if (c.minSeqLen < 1) return invalid("minimum sequence length must be at least 1");
     if (c.minSeqLen > c.maxSeqLen)
         return invalid("minimum sequence length (" + std::to_string(c.minSeqLen) +

@@ -14,6 +14,7 @@ struct ProjectFileNames {
     std::string calibDir;       // <out>/calib
     std::string compiledPath;   // <out>/<model name>-<bit mode>.compiled.safetensors
     std::string reportPath;     // <compiledPath>.report.json
+    std::string ggufPath;       // <out>/<model name>-<bit mode>.gguf (export step)
 };
 
 ProjectFileNames projectFileNames(const ProjectSettings& settings);

@@ -45,6 +45,7 @@ ProjectFileNames projectFileNames(const ProjectSettings& s)
         (out / (projectModelName(s) + "-" + quant::toString(s.quantization.bitMode) + ".compiled.safetensors"))
             .string();
     n.reportPath = n.compiledPath + ".report.json";
+    n.ggufPath = (out / (projectModelName(s) + "-" + quant::toString(s.quantization.bitMode) + ".gguf")).string();
     return n;
 }
 
@@ -58,6 +59,7 @@ ProjectLayout projectLayout(const ProjectSettings& s)
     l.embeddingPath = names.embeddingPath;
     l.calibDir = names.calibDir;
     l.compiledPath = names.compiledPath;
+    l.ggufPath = names.ggufPath;
 
     const calib::CalibrationFolders calibration = calib::calibrationFolders(calibrationOptionsFor(s, {}));
     l.calibTagFolder = calibration.tagFolder;

@@ -4,6 +4,7 @@
 #include "lathe/hub/ModelLocator.h"
 #include "project/ProjectFileNames.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace lathe::project {
@@ -68,6 +69,7 @@ compile::CompileOptions compileOptionsFor(const ProjectSettings& s, const std::s
                                                  : (q.rotation ? quant::RotationMode::On : quant::RotationMode::Off);
     c.seed = static_cast<uint64_t>(q.seed);
     c.threads = q.threads;
+    c.target = q.target;
     return c;
 }
 
@@ -82,6 +84,8 @@ const char* projectStepName(ProjectStep step)
             return "calibration";
         case ProjectStep::Compile:
             return "compile";
+        case ProjectStep::Export:
+            return "export";
     }
     return "?";
 }
@@ -155,6 +159,22 @@ Result<ProjectStepResult> runProjectStep(const ProjectSettings& s, ProjectStep s
             result.compile = std::move(compiled).value();
             break;
         }
+        case ProjectStep::Export: {
+            const auto& formats = s.exports.formats;
+            if (std::find(formats.begin(), formats.end(), "gguf") == formats.end()) break;
+            const compile::CompileOutputPaths compiled =
+                compile::compileOutputPaths(compileOptionsFor(s, result.modelDir), result.modelDir);
+            deploy::GgufExportOptions gguf;
+            gguf.compiledPath = compiled.savePath;
+            gguf.embeddingPath = compiled.rotated ? compiled.rotatedEmbeddingPath : projectFileNames(s).embeddingPath;
+            gguf.modelPath = result.modelDir;
+            gguf.outputPath = projectFileNames(s).ggufPath;
+            gguf.force = true;  // the export belongs to this compile: running the step again writes it anew
+            auto exported = deploy::exportGguf(gguf, progress, stop);
+            if (!exported) return exported.error();
+            result.gguf.push_back(std::move(exported).value());
+            break;
+        }
     }
     return result;
 }
@@ -179,6 +199,9 @@ Result<ProjectRunSummary> runProject(const ProjectSettings& s, const ProgressFn&
                 break;
             case ProjectStep::Compile:
                 summary.compile = std::move(result->compile);
+                break;
+            case ProjectStep::Export:
+                summary.gguf = std::move(result->gguf);
                 break;
         }
     }

@@ -47,6 +47,7 @@ QList<CompiledFile> existingCompiledFiles(const project::ProjectSettings& settin
         {tr("R1 rotation"), qPath(layout.rotationPath)},
         {tr("Rotated embedding"), qPath(layout.rotatedEmbeddingPath)},
         {tr("Input embedding"), qPath(layout.embeddingPath)},
+        {tr("GGUF (llama.cpp)"), qPath(layout.ggufPath)},
     };
     QList<CompiledFile> files;
     for (const CompiledFile& f : candidates)

@@ -84,6 +84,16 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
         tr("Per linear: out × in × bits / 8 bytes of packed weights plus one float32 scale per "
            "output channel (and group); norms and metadata add a few kB."));
     modeForm->addRow(tr("Estimated size:"), m_estimate);
+    m_target = new QComboBox(modeBox);
+    m_target->setObjectName(QStringLiteral("targetCombo"));
+    m_target->addItem(tr("Lathe runtime / NPU (static 8-bit activations)"),
+                      QString::fromLatin1(quant::toString(quant::CompileTarget::Lathe)));
+    m_target->addItem(tr("llama.cpp GGUF (groups of 32, exported exactly as Q4_0 / Q8_0)"),
+                      QString::fromLatin1(quant::toString(quant::CompileTarget::Gguf)));
+    m_target->setToolTip(
+        tr("GGUF: weight scales per 32 inputs rounded to float16, activations left to llama.cpp, "
+           "so \"Export GGUF\" on the Results page stores the weights bit for bit."));
+    addBuddyRow(modeForm, tr("T&arget:"), m_target);
     body()->addWidget(modeBox);
 
     auto* methodBox = new QGroupBox(tr("Method"), this);
@@ -181,6 +191,12 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
         updatePresetColumn();
         updateEstimate();
     });
+    connect(m_target, &QComboBox::currentIndexChanged, this, [this] {
+        const auto target = quant::parseCompileTarget(m_target->currentData().toString().toStdString());
+        edit([&] { state().settings().quantization.target = target.value_or(quant::CompileTarget::Lathe); });
+        updateEstimate();
+        validate();
+    });
     connect(m_rotation, &QCheckBox::toggled, this, [this](bool on) {
         edit([&] { state().settings().quantization.rotation = on; });
         m_seed->setEnabled(on);
@@ -216,7 +232,8 @@ QuantizationPage::QuantizationPage(StudioState& studio, QWidget* parent)
         updateEstimate();
     });
 
-    setTabOrder(m_bitMode, m_rotation);
+    setTabOrder(m_bitMode, m_target);
+    setTabOrder(m_target, m_rotation);
     setTabOrder(m_rotation, m_gptq);
     setTabOrder(m_gptq, m_activation);
     setTabOrder(m_activation, m_percentile);
@@ -238,6 +255,7 @@ void QuantizationPage::loadSettings()
     const auto& q = state().settings().quantization;
     m_bitMode->setCurrentIndex(std::max(0, m_bitMode->findData(QString::fromLatin1(quant::toString(q.bitMode)))));
     m_explanation->setText(bitModeExplanation(m_bitMode->currentData().toString()));
+    m_target->setCurrentIndex(std::max(0, m_target->findData(QString::fromLatin1(quant::toString(q.target)))));
     m_rotation->setChecked(q.rotation);
     m_gptq->setChecked(q.gptq);
     m_activation->setCurrentIndex(

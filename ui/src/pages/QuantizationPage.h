@@ -41,6 +41,7 @@ private:
     void toggleKeep16(const QString& group);
     void updateKeep16();
 
+    QComboBox* m_target = nullptr;
     QComboBox* m_bitMode = nullptr;
     QLabel* m_explanation = nullptr;
     QLabel* m_estimate = nullptr;

@@ -4,6 +4,7 @@
 #include "StudioState.h"
 #include "compile/CompiledFiles.h"
 #include "jobs/Job.h"
+#include "lathe/project/ProjectRun.h"
 #include "lathe/ui/Dialogs.h"
 #include "pages/results/LayerErrorPanel.h"
 #include "pages/results/PerplexityPanel.h"
@@ -34,6 +35,8 @@ ResultsPage::ResultsPage(StudioState& studio, QWidget* parent)
 {
     setObjectName(QStringLiteral("resultsPage"));
     m_loadJob = new Job(this);
+    m_exportJob = new Job(this);
+    m_exportJob->setTaskName(tr("the GGUF export"));
 
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("resultsSummaryLabel"));
@@ -67,6 +70,16 @@ ResultsPage::ResultsPage(StudioState& studio, QWidget* parent)
         if (!Dialogs::openUrl(QUrl::fromLocalFile(folder)))
             m_layerErrors->showStatus(tr("Cannot open %1").arg(QDir::toNativeSeparators(folder)), Tone::Error);
     });
+    connect(m_exportGguf, &QPushButton::clicked, this, [this] {
+        if (m_exportJob->isRunning())
+            m_exportJob->cancel();
+        else
+            exportGguf();
+    });
+    connect(m_exportJob, &Job::runningChanged, this, &ResultsPage::updateButtons);
+    connect(m_exportJob, &Job::progressed, this, [this](const QVariant& value) {
+        showMessage(m_exportStatus, tr("Exporting: %1").arg(value.toString()), Tone::Info);
+    });
     connect(&studio, &StudioState::outputsChanged, this, &ResultsPage::refresh);
     connect(&studio, &StudioState::settingsEdited, this, &ResultsPage::refresh);
     connect(&studio, &StudioState::modelChanged, this, &ResultsPage::updateButtons);
@@ -87,8 +100,19 @@ QGroupBox* ResultsPage::buildFilesBox()
     m_files->setMinimumHeight(120);
     m_openFolder = new QPushButton(tr("Open &folder"), filesBox);
     m_openFolder->setObjectName(QStringLiteral("openFolderButton"));
+    m_exportGguf = new QPushButton(tr("Export &GGUF"), filesBox);
+    m_exportGguf->setObjectName(QStringLiteral("exportGgufButton"));
+    m_exportGguf->setToolTip(
+        tr("Write the compiled model as a GGUF file for llama.cpp, its weights stored exactly "
+           "(compile with the GGUF target on the Quantization page)"));
+    m_exportStatus = makeMessageLabel(QStringLiteral("ggufStatusLabel"), filesBox);
+    auto* buttons = new QHBoxLayout();
+    buttons->addWidget(m_openFolder);
+    buttons->addWidget(m_exportGguf);
+    buttons->addStretch(1);
     filesLayout->addWidget(m_files);
-    filesLayout->addWidget(m_openFolder, 0, Qt::AlignLeft);
+    filesLayout->addLayout(buttons);
+    filesLayout->addWidget(m_exportStatus);
     return filesBox;
 }
 
@@ -195,10 +219,47 @@ void ResultsPage::showFiles()
     m_openFolder->setEnabled(QFileInfo(QString::fromStdString(state().settings().outputDir)).isDir());
 }
 
+void ResultsPage::exportGguf()
+{
+    project::ProjectSettings settings = state().settings();
+    settings.exports.formats = {"gguf"};
+    project::ProjectStepOptions options;
+    options.modelDir = state().modelDirectory().toStdString();
+    showMessage(m_exportStatus, tr("Exporting…"), Tone::Info);
+    m_exportJob->start<project::ProjectStepResult>(
+        [settings, options](const StopToken& stop, const Job::Report& report) {
+            const ProgressFn progress = [report](const Progress& p) { report(QString::fromStdString(p.detail)); };
+            return project::runProjectStep(settings, project::ProjectStep::Export, options, progress, stop);
+        },
+        [this](Result<project::ProjectStepResult> result) {
+            showFiles();
+            if (!result) {
+                QString message = QString::fromStdString(result.error().message);
+                if (result.error().code == ErrorCode::InvalidArgument)
+                    message +=
+                        tr(" — in the Studio: choose the GGUF target on the Quantization page and compile "
+                           "again.");
+                showMessage(m_exportStatus,
+                            result.error().code == ErrorCode::Cancelled ? tr("Export cancelled.") : message,
+                            result.error().code == ErrorCode::Cancelled ? Tone::Info : Tone::Error);
+                return;
+            }
+            const deploy::GgufExportSummary& s = result->gguf.front();
+            showMessage(
+                m_exportStatus,
+                tr("Wrote %1 (%2, %3 bits per weight; %n linear(s) stored exactly).", "", s.exactLinears)
+                    .arg(QDir::toNativeSeparators(QString::fromStdString(s.outputPath)), formatBytes(qint64(s.bytes)))
+                    .arg(s.bitsPerWeight, 0, 'f', 3),
+                Tone::Success);
+        });
+}
+
 // Measuring and generating run both models: the panels are told which one is missing.
 void ResultsPage::updateButtons()
 {
     const bool haveReport = m_report.has_value();
+    m_exportGguf->setEnabled(haveReport || m_exportJob->isRunning());
+    m_exportGguf->setText(m_exportJob->isRunning() ? tr("Cancel e&xport") : tr("Export &GGUF"));
     const bool haveModel = !state().modelDirectory().isEmpty();
     const QString why = !haveReport  ? tr("Compile the model first.")
                         : !haveModel ? tr("The float model is not available: choose it on the Model page.")

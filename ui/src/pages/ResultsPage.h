@@ -20,7 +20,8 @@ class LayerErrorPanel;
 class PerplexityPanel;
 class TryItPanel;
 
-// Step 7: what the compile produced. A summary of the report and the output files with "open folder", beside three
+// Step 7: what the compile produced. A summary of the report and the output files with "open folder" and "export
+// GGUF" (the project's export step, on a worker thread, cancellable), beside three
 // panels the page hands the report to: the per-layer quantization error as charts with their exports
 // (LayerErrorPanel), float vs compiled perplexity on a text the user picks (PerplexityPanel), and a prompt box that
 // generates with the float and the compiled model side by side (TryItPanel).
@@ -43,12 +44,16 @@ private:
     void clearReport(const QString& message);
     void updateButtons();
     void showFiles();
+    void exportGguf();
 
     QLabel* m_summary = nullptr;
     QLabel* m_message = nullptr;
     LayerErrorPanel* m_layerErrors = nullptr;
     QTreeWidget* m_files = nullptr;
     QPushButton* m_openFolder = nullptr;
+    QPushButton* m_exportGguf = nullptr;
+    QLabel* m_exportStatus = nullptr;
+    Job* m_exportJob = nullptr;
     PerplexityPanel* m_perplexity = nullptr;
     TryItPanel* m_tryIt = nullptr;
 

@@ -40,6 +40,12 @@ struct ProjectSettings {
         std::vector<std::string> keep16BitActivations;  // linear names kept at 16-bit activations
         int seed = 0;
         int threads = 0;  // 0 = all hardware threads
+        // "lathe" or "gguf": a gguf target compiles what `lathe export --format gguf` stores exactly.
+        quant::CompileTarget target = quant::CompileTarget::Lathe;
+    };
+    // Formats the export step writes after the compile ("gguf"); none by default.
+    struct Export {
+        std::vector<std::string> formats;
     };
 
     std::string name;
@@ -47,7 +53,11 @@ struct ProjectSettings {
     Model model;
     Calibration calibration;
     Quantization quantization;
+    Export exports;
 };
+
+// The formats a project's export step knows, as project files spell them.
+std::vector<std::string> projectExportFormats();
 
 inline constexpr int kProjectSchemaVersion = 1;
 

@@ -4,6 +4,7 @@
 #include "lathe/common/Progress.h"
 #include "lathe/common/Result.h"
 #include "lathe/compile/Compile.h"
+#include "lathe/deploy/GgufExport.h"
 #include "lathe/project/Project.h"
 #include "lathe/project/ProjectLayout.h"
 
@@ -19,11 +20,11 @@ calib::CalibrationOptions calibrationOptionsFor(const ProjectSettings& settings,
 compile::CompileOptions compileOptionsFor(const ProjectSettings& settings, const std::string& modelDir);
 
 // The steps of a project, in the order runProject runs them.
-enum class ProjectStep { Model, Embedding, Calibration, Compile };
-inline constexpr std::array<ProjectStep, 4> kProjectSteps{ProjectStep::Model, ProjectStep::Embedding,
-                                                          ProjectStep::Calibration, ProjectStep::Compile};
+enum class ProjectStep { Model, Embedding, Calibration, Compile, Export };
+inline constexpr std::array<ProjectStep, 5> kProjectSteps{
+    ProjectStep::Model, ProjectStep::Embedding, ProjectStep::Calibration, ProjectStep::Compile, ProjectStep::Export};
 
-// "model", "embedding", "calibration", "compile".
+// "model", "embedding", "calibration", "compile", "export".
 const char* projectStepName(ProjectStep step);
 
 struct ProjectStepOptions {
@@ -43,6 +44,7 @@ struct ProjectStepResult {
     calib::CalibrationSummary calibration;          // calibration
     std::vector<calib::CalibrationSample> samples;  // calibration: manifest.json's samples, in file order
     compile::CompileSummary compile;                // compile
+    std::vector<deploy::GgufExportSummary> gguf;    // export: one per GGUF written (none without "gguf")
 };
 
 // Runs one step of the project, writing where projectLayout says:
@@ -51,6 +53,8 @@ struct ProjectStepResult {
 // - embedding: creates the output folder and writes embedding.pt from the model.
 // - calibration: generateCalibration with calibrationOptionsFor, then reads the samples back from the manifest.
 // - compile: compileModel with compileOptionsFor (resuming an interrupted compile of the same settings).
+// - export: each format of settings.exports from the compiled model (gguf: exportGguf to ProjectLayout::ggufPath,
+//   with the rotated embedding when the compile rotates, replacing an earlier export); nothing without formats.
 // Progress is the step's own (stages as its core function names them). The project is not validated here
 // (runProject does); each step checks its own options. Errors: those of the step's core function, NotFound for a
 // model that is not there, Io for an output folder that cannot be made, Cancelled, each leaving what that
@@ -64,6 +68,7 @@ struct ProjectRunSummary {
     ProjectLayout layout;
     calib::CalibrationSummary calibration;
     compile::CompileSummary compile;
+    std::vector<deploy::GgufExportSummary> gguf;
 };
 
 // The whole pipeline headless: validates the project, then runs every step in order with runProjectStep, each
