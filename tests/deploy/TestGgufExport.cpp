@@ -207,6 +207,53 @@ private Q_SLOTS:
         QCOMPARE((*g)->findTensor("token_embd.weight")->ggmlType, uint32_t(model::GgmlType::F16));
     }
 
+    void groupsOtherThan32AreRefused()
+    {
+        const QString g64 = compile("w4-g64", {"--bit", "w4", "--group-size", "64", "--scale-dtype", "f16"});
+        QVERIFY(!g64.isEmpty());
+        const QString out = m_dir.filePath("g64.gguf");
+        const auto r = exportGguf(g64, m_dir.filePath("w4-g64/embedding_rotated.pt"), out);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("model.layers.0.self_attn.q_proj was compiled in groups of 64"), r.err.constData());
+        QVERIFY(!QFileInfo::exists(out));
+    }
+
+    void unsupportedArchitecture()
+    {
+        // The same container, its config naming an architecture Lathe does not run (same lengths, so the header
+        // stays valid).
+        QByteArray bytes = readAll(m_dir.filePath("w4.safetensors"));
+        QVERIFY(bytes.contains("LlamaForCausalLM") && bytes.contains("\\\"model_type\\\": \\\"llama\\\""));
+        bytes.replace("LlamaForCausalLM", "GemmaForCausalLM");
+        bytes.replace("\\\"model_type\\\": \\\"llama\\\"", "\\\"model_type\\\": \\\"gemma\\\"");
+        QFile f(m_dir.filePath("gemma.safetensors"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(bytes);
+        f.close();
+        const QString out = m_dir.filePath("gemma.gguf");
+        const auto r = exportGguf(f.fileName(), m_dir.filePath("w4/embedding_rotated.pt"), out);
+        QCOMPARE(r.exitCode, 5);
+        QVERIFY2(r.err.contains("GemmaForCausalLM"), r.err.constData());
+        QVERIFY(!QFileInfo::exists(out));
+    }
+
+    void fullDiskKeepsTheOldFile()
+    {
+        // A good export at the path, then one that runs out of space part-way: a clear error, the old file intact,
+        // no temporary left.
+        const QString out = m_dir.filePath("w4.gguf");
+        const QByteArray before = readAll(out);
+        QVERIFY(!before.isEmpty());
+        const auto r =
+            runCli({"export", "--mxq-path", m_dir.filePath("w4.safetensors"), "--embedding-weight-path",
+                    m_dir.filePath("w4/embedding_rotated.pt"), "--output", out, "--force"},
+                   {"LD_PRELOAD=" LATHE_ENOSPC_INJECTOR, "LATHE_ENOSPC_PATH=w4.gguf", "LATHE_ENOSPC_AFTER=20000"});
+        QCOMPARE(r.exitCode, 6);
+        QVERIFY2(r.err.contains("free some disk space"), r.err.constData());
+        QCOMPARE(readAll(out), before);
+        QCOMPARE(QDir(m_dir.path()).entryList({"w4.gguf*"}, QDir::Files | QDir::Hidden), QStringList{"w4.gguf"});
+    }
+
     void badInputsLeaveNothing()
     {
         const QString out = m_dir.filePath("bad.gguf");

@@ -9,10 +9,13 @@
 #include "TestSupport.h"
 #include "TokenizeCorpus.h"
 #include "deploy/GgufVocabulary.h"
+#include "lathe/model/ModelConfig.h"
 #include "lathe/tokenize/Tokenizer.h"
+#include "model/Checkpoint.h"
 #include "model/GgufBlocks.h"
 #include "model/GgufFile.h"
 #include "model/GgufWriter.h"
+#include "model/SafetensorsWriter.h"
 #include "runtime/LoadedModel.h"
 
 #include <QDir>
@@ -25,6 +28,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <functional>
 
 using namespace lathe;
 using namespace lathe::test;
@@ -181,15 +185,10 @@ private Q_SLOTS:
         QCOMPARE(bitsPerWeight(q8), bitsPerWeight(llamaQ8));
     }
 
-    // Max and mean |log p| difference between llama.cpp running `gguf` and Lathe's float forward of the values the
-    // file holds (imported back), over the positions of two prompts (probabilities above e^-20).
-    std::pair<double, double> logProbDifference(const QString& gguf)
+    // Max and mean |log p| difference between llama.cpp running `gguf` and Lathe running `lathe` on the same token
+    // ids (two prompts, llama.cpp's tokenization), over probabilities above e^-20.
+    std::pair<double, double> logProbDifference(const QString& gguf, const runtime::LoadedModel& lathe)
     {
-        const QString folder = gguf + ".imported";
-        const auto imported = runCli({"import", "--from", gguf, "--out", folder});
-        if (imported.exitCode != 0) return qWarning("%s", imported.err.constData()), std::make_pair(1e9, 1e9);
-        auto loaded = runtime::loadFloatModel(folder.toStdString(), {}, {});
-        if (!loaded) return {1e9, 1e9};
         const QJsonArray prompts{"Once upon a time", "Lily and Ben went to the park. They saw a big dog!"};
         const QJsonObject ref =
             reference({"logits", gguf, writeJson(m_dir.filePath("prompts.json"), prompts), "Once", "0"}).toObject();
@@ -199,8 +198,7 @@ private Q_SLOTS:
             std::vector<int64_t> ids;
             for (const QJsonValue& t : p.toObject()["tokens"].toArray()) ids.push_back(t.toInteger());
             const at::Tensor logProbs =
-                at::log_softmax(loaded->decoder->forward(at::tensor(ids, at::kLong).unsqueeze(0))[0], -1)
-                    .to(at::kDouble);
+                at::log_softmax(lathe.decoder->forward(at::tensor(ids, at::kLong).unsqueeze(0))[0], -1).to(at::kDouble);
             const QJsonArray rows = p.toObject()["logProbs"].toArray();
             for (qsizetype t = 0; t < rows.size(); ++t) {
                 const QJsonArray row = rows[t].toArray();
@@ -214,6 +212,39 @@ private Q_SLOTS:
             }
         }
         return {worst, count > 1000 ? sum / double(count) : 1e9};
+    }
+    // The same, against Lathe's float forward of the values `gguf` holds (the file imported back).
+    std::pair<double, double> logProbDifference(const QString& gguf)
+    {
+        const QString folder = gguf + ".imported";
+        const auto imported = runCli({"import", "--from", gguf, "--out", folder});
+        if (imported.exitCode != 0) return qWarning("%s", imported.err.constData()), std::make_pair(1e9, 1e9);
+        auto loaded = runtime::loadFloatModel(folder.toStdString(), {}, {});
+        if (!loaded) return {1e9, 1e9};
+        return logProbDifference(gguf, *loaded);
+    }
+    // stories260K's weights and tokenizer under a changed config, plus extra tensors: another family's file.
+    QString variant(const QString& name, const std::function<void(model::ModelConfig&)>& change,
+                    const model::NamedTensors& extra)
+    {
+        auto checkpoint = model::Checkpoint::open(m_stories.model.toStdString());
+        if (!checkpoint) return {};
+        model::NamedTensors tensors;
+        for (const auto& info : (*checkpoint)->tensors())
+            tensors.emplace_back(info.name, *(*checkpoint)->load(info.name));
+        tensors.insert(tensors.end(), extra.begin(), extra.end());
+        model::ModelConfig config = (*checkpoint)->config();
+        change(config);
+        const QString dir = m_dir.filePath(name);
+        QDir().mkpath(dir);
+        for (const QString& file : QDir(m_stories.model).entryList({"tokenizer*", "*_config.json", "special*"}))
+            QFile::copy(m_stories.model + "/" + file, dir + "/" + file);
+        QFile json(dir + "/config.json");
+        if (!json.open(QIODevice::WriteOnly)) return {};
+        json.write(QByteArray::fromStdString(model::modelConfigToJson(config)));
+        json.close();
+        if (!model::writeSafetensors((dir + "/model.safetensors").toStdString(), tensors)) return {};
+        return dir;
     }
 
     void logitsMatchLathesForwardOfTheSameWeights()
@@ -230,6 +261,62 @@ private Q_SLOTS:
             ours.first, ours.second, theirs.first, theirs.second);
         QVERIFY2(ours.first < 0.5 && ours.second < 0.1, qPrintable(QString::number(ours.first)));
         QVERIFY2(ours.second < 2 * theirs.second, "the export differs from llama.cpp more than llama.cpp's own file");
+    }
+
+    // The other architecture and the RoPE scaling GGUF export writes: stories260K as a Qwen2 model with q/k/v
+    // biases (NeoX rotary order, biases in the file), and as a Llama with Llama-3 RoPE scaling (rope_freqs). Each,
+    // compiled w8 for the gguf target, runs in llama.cpp as Lathe runs the container; the same comparison against the
+    // plain stories260K model shows that the difference the biases or the scaling make is far larger than the bound.
+    void otherFamiliesRunAsLatheRunsThem()
+    {
+        at::manual_seed(11);
+        model::NamedTensors biases;
+        for (int i = 0; i < 5; ++i)
+            for (const auto& [proj, width] :
+                 {std::pair{"q_proj", 64}, std::pair{"k_proj", 32}, std::pair{"v_proj", 32}})
+                biases.emplace_back("model.layers." + std::to_string(i) + ".self_attn." + proj + ".bias",
+                                    at::randn({width}, at::kFloat) * 0.5);
+        const QString qwen2 = variant(
+            "stories-qwen2",
+            [](model::ModelConfig& c) {
+                c.architecture = "Qwen2ForCausalLM";
+                c.modelType = "qwen2";
+                c.attentionBias = true;
+            },
+            biases);
+        const QString llama3 = variant("stories-llama3-rope",
+                                       [](model::ModelConfig& c) {
+                                           c.ropeScaling = model::RopeScaling{"llama3", 8.0, 1.0, 4.0, 64};
+                                       },
+                                       {});
+        QVERIFY(!qwen2.isEmpty() && !llama3.isEmpty());
+        auto plain = runtime::loadCompiledModel(m_dir.filePath("w8.safetensors").toStdString(),
+                                                m_stories.embedding.toStdString(), {}, {});
+        QVERIFY(plain.ok());
+        for (const QString& folder : {qwen2, llama3}) {
+            const QString save = folder + ".safetensors", gguf = folder + ".gguf";
+            auto r = runCli({"compile", "--model_path", folder, "--calib_data_path", m_stories.calib, "--save_path",
+                             save, "--bit", "w8", "--target", "gguf", "--output-dir", folder + "-out", "--no-resume"});
+            QVERIFY2(r.exitCode == 0, r.err.constData());
+            r = runCli(
+                {"export", "--mxq-path", save, "--embedding-weight-path", m_stories.embedding, "--output", gguf});
+            QVERIFY2(r.exitCode == 0, r.err.constData());
+            auto g = model::GgufFile::open(gguf.toStdString());
+            QVERIFY(g.ok());
+            const bool isQwen = folder == qwen2;
+            QCOMPARE(QString::fromStdString((*g)->find("general.architecture")->text),
+                     isQwen ? QString("qwen2") : QString("llama"));
+            QCOMPARE((*g)->findTensor("blk.0.attn_q.bias") != nullptr, isQwen);
+            QCOMPARE((*g)->findTensor("rope_freqs.weight") != nullptr, !isQwen);
+            auto lathe = runtime::loadCompiledModel(save.toStdString(), m_stories.embedding.toStdString(), {}, {});
+            QVERIFY(lathe.ok());
+            const auto same = logProbDifference(gguf, *lathe);
+            const auto other = logProbDifference(gguf, *plain);
+            qInfo("%s: |log p| difference llama.cpp vs Lathe max %.4f mean %.5f; vs plain stories260K mean %.5f",
+                  qPrintable(QFileInfo(folder).fileName()), same.first, same.second, other.second);
+            QVERIFY2(same.first < 1.0 && same.second < 0.1, qPrintable(QString::number(same.first)));
+            QVERIFY2(other.second > 5 * same.second, qPrintable(QString::number(other.second)));
+        }
     }
 
     void tokenizerIdsMatch_sentencepiece()

@@ -197,10 +197,10 @@ Result<GgufExportSummary> exportGguf(const GgufExportOptions& options, const Pro
             items.push_back({Item::Kind::Bias, ggufName(module) + ".bias", module, 0, plan->out, GgmlType::F32, *plan});
         return {};
     };
-    const auto head =
-        planLinearExport(compiled::kHeadModule, info, halfScales, options.requantize, options.compiledPath);
-    if (!head) return head.error();
-    if (!embeddingTypeChosen) embeddingType = head->bits <= 4 ? GgmlType::Q4_0 : GgmlType::Q8_0;
+    const auto head = info.linears.find(compiled::kHeadModule);
+    if (head == info.linears.end())
+        return makeError(ErrorCode::Corrupt, options.compiledPath + ": the container has no lm_head");
+    if (!embeddingTypeChosen) embeddingType = head->second.weightBits <= 4 ? GgmlType::Q4_0 : GgmlType::Q8_0;
     if (config.hiddenSize % model::kGgmlBlock != 0 &&
         (embeddingType == GgmlType::Q4_0 || embeddingType == GgmlType::Q8_0))
         embeddingType = GgmlType::F16;
