@@ -146,6 +146,14 @@ private Q_SLOTS:
         expectError(R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64})", ErrorCode::Corrupt,
                     QStringLiteral("\"intermediate_size\" is missing"));
         expectError("{ not json", ErrorCode::Corrupt, QStringLiteral("not valid JSON"));
+        // Size bombs are refused before anything is allocated for them.
+        expectError(llamaWith(R"("num_hidden_layers": 1000000000)").replace("\"num_hidden_layers\": 5, ", ""),
+                    ErrorCode::Corrupt,
+                    QStringLiteral("\"num_hidden_layers\" 1000000000 is beyond what Lathe accepts (at most 1024)"));
+        expectError(llamaWith(R"("vocab_size": 2147483647)").replace("\"vocab_size\": 512", "\"head_dim\": 8"),
+                    ErrorCode::Corrupt, QStringLiteral("\"vocab_size\" 2147483647 is beyond"));
+        expectError(llamaWith(R"("head_dim": 1048576)"), ErrorCode::Corrupt, QStringLiteral("\"head_dim\" 1048576"));
+        QCOMPARE(model::configLimits().at("num_hidden_layers"), 1024);
         expectError(llamaWith(R"("hidden_act": "gelu")"), ErrorCode::Unsupported, QStringLiteral("gelu"));
         auto missing = model::loadModelConfig(m_dir.filePath(QStringLiteral("nowhere")).toStdString());
         QVERIFY(!missing.ok());

@@ -2,12 +2,8 @@
 
 #include "export/TorchSaveReader.h"
 
-#include <torch/csrc/jit/serialization/pickle.h>
-
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <system_error>
 
@@ -43,25 +39,6 @@ std::string dtypeName(at::ScalarType type)
     }
 }
 
-// torch.save(tensor) and torch.save(param) give a tensor; a state-dict-like {"weight": t} is accepted too.
-std::optional<at::Tensor> findTensor(const c10::IValue& value)
-{
-    if (value.isTensor()) return value.toTensor();
-    if (value.isGenericDict()) {
-        const auto dict = value.toGenericDict();
-        std::optional<at::Tensor> only;
-        int tensors = 0;
-        for (const auto& entry : dict) {
-            if (!entry.value().isTensor()) continue;
-            ++tensors;
-            only = entry.value().toTensor();
-            if (entry.key().isString() && entry.key().toStringRef() == "weight") return only;
-        }
-        if (tensors == 1) return only;
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
 Result<EmbeddingTable> EmbeddingTable::load(const std::string& path)
@@ -70,28 +47,14 @@ Result<EmbeddingTable> EmbeddingTable::load(const std::string& path)
     if (!std::filesystem::is_regular_file(path, ec))
         return makeError(ErrorCode::NotFound, "embedding file " + path +
                                                   " does not exist: write it with `lathe download-model --embedding`");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return makeError(ErrorCode::Io, "cannot open the embedding file " + path);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) return makeError(ErrorCode::Io, "cannot read the embedding file " + path);
-
-    std::optional<at::Tensor> tensor;
-    try {
-        tensor = findTensor(torch::jit::pickle_load(bytes));
-    } catch (const std::exception&) {
-        // pickle_load knows no nn.Parameter (torch.save(model.get_input_embeddings().weight) writes one):
-        // read those with the small reader below.
-    }
-    bytes.clear();
-    bytes.shrink_to_fit();
-    if (!tensor) {
-        auto saved = readSavedTensor(path);
-        if (!saved)
-            return makeError(saved.error().code, saved.error().message +
-                                                     ": pass the embedding.pt that `lathe download-model --embedding` "
-                                                     "or torch.save(model.get_input_embeddings().weight, path) wrote");
-        tensor = std::move(*saved);
-    }
+    // Lathe's own reader, not libtorch's pickle_load: that one rebuilds a tensor from any size, stride and storage
+    // offset the file claims, so a hostile file reads memory past its storage; this one checks them first.
+    auto saved = readSavedTensor(path);
+    if (!saved)
+        return makeError(saved.error().code, saved.error().message +
+                                                 ": pass the embedding.pt that `lathe download-model --embedding` "
+                                                 "or torch.save(model.get_input_embeddings().weight, path) wrote");
+    std::optional<at::Tensor> tensor = std::move(saved).value();
     try {
         EmbeddingTable table;
         table.m_storedDtype = dtypeName(tensor->scalar_type());

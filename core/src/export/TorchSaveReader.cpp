@@ -35,6 +35,10 @@ PyRef make(PyObject::Kind kind)
 struct Failure : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+// A file whose bytes contradict themselves (sizes, strides, offsets, record lengths): Corrupt, not Unsupported.
+struct Damaged : Failure {
+    using Failure::Failure;
+};
 
 std::optional<at::ScalarType> storageDtype(const std::string& name)
 {
@@ -310,12 +314,13 @@ private:
         const std::string& key = pid->items[2]->s;
         const std::int64_t numel = pid->items[4]->i;
         const std::string record = "data/" + key;
-        if (!m_zip.hasRecord(record)) throw Failure("storage " + record + " is missing");
+        if (!m_zip.hasRecord(record)) throw Damaged("storage " + record + " is missing");
         auto [data, size] = m_zip.getRecord(record);
         const auto elementSize = static_cast<std::int64_t>(c10::elementSize(*dtype));
-        if (numel < 0 || static_cast<std::int64_t>(size) != numel * elementSize)
-            throw Failure("storage " + record + " has " + std::to_string(size) + " bytes, expected " +
-                          std::to_string(numel * elementSize));
+        if (numel < 0 || numel > static_cast<std::int64_t>(size) / elementSize ||
+            static_cast<std::int64_t>(size) != numel * elementSize)
+            throw Damaged("storage " + record + " has " + std::to_string(size) + " bytes but claims " +
+                          std::to_string(numel) + " elements of " + std::to_string(elementSize) + " bytes");
         auto storage = make(PyObject::Kind::Tensor);
         storage->tensor = at::empty({numel}, at::TensorOptions().dtype(*dtype));
         if (size > 0) std::memcpy(storage->tensor.data_ptr(), data.get(), size);
@@ -331,16 +336,20 @@ private:
             if (a.size() < 4 || a[0]->kind != PyObject::Kind::Tensor || a[1]->kind != PyObject::Kind::Int)
                 throw Failure("malformed _rebuild_tensor_v2 call");
             const auto sizes = intsOf(a[2]), strides = intsOf(a[3]);
-            if (sizes.size() != strides.size()) throw Failure("tensor sizes and strides disagree");
+            if (sizes.size() != strides.size()) throw Damaged("tensor sizes and strides disagree");
             const at::Tensor& storage = a[0]->tensor;
             // Bounds first: as_strided would read past the storage otherwise.
             std::int64_t last = a[1]->i;
             for (std::size_t d = 0; d < sizes.size(); ++d) {
-                if (sizes[d] < 0 || strides[d] < 0) throw Failure("negative tensor size or stride");
+                if (sizes[d] < 0 || strides[d] < 0) throw Damaged("negative tensor size or stride");
                 if (sizes[d] == 0) last = -1;
-                if (last >= 0) last += (sizes[d] - 1) * strides[d];
+                std::int64_t extent = 0;
+                // Overflow-checked: a huge size times a huge stride must not wrap around into range.
+                if (last >= 0 && (__builtin_mul_overflow(sizes[d] - 1, strides[d], &extent) ||
+                                  __builtin_add_overflow(last, extent, &last)))
+                    throw Damaged("tensor lies outside its storage");
             }
-            if (a[1]->i < 0 || last >= storage.numel()) throw Failure("tensor lies outside its storage");
+            if (a[1]->i < 0 || last >= storage.numel()) throw Damaged("tensor lies outside its storage");
             auto t = make(PyObject::Kind::Tensor);
             t->tensor = storage.as_strided(sizes, strides, a[1]->i);
             return t;
@@ -393,6 +402,8 @@ Result<at::Tensor> readSavedTensor(const std::string& path)
             return makeError(ErrorCode::Corrupt,
                              path + " holds no tensor (expected the embedding matrix [vocab, hidden])");
         return tensor->clone();
+    } catch (const Damaged& e) {
+        return makeError(ErrorCode::Corrupt, path + ": " + e.what());
     } catch (const Failure& e) {
         return makeError(ErrorCode::Unsupported, path + ": " + e.what());
     } catch (const std::exception& e) {

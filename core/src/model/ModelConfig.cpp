@@ -9,6 +9,19 @@
 #include <sstream>
 
 namespace lathe::model {
+
+const std::map<std::string, int>& configLimits()
+{
+    static const std::map<std::string, int> limits{{"hidden_size", 1 << 17},
+                                                   {"intermediate_size", 1 << 20},
+                                                   {"num_hidden_layers", 1024},
+                                                   {"num_attention_heads", 4096},
+                                                   {"num_key_value_heads", 4096},
+                                                   {"vocab_size", 1 << 22},
+                                                   {"max_position_embeddings", 1 << 24},
+                                                   {"head_dim", 4096}};
+    return limits;
+}
 namespace {
 
 using Json = nlohmann::json;
@@ -122,6 +135,10 @@ Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
                                     "not supported");
     }
 
+    // Upper limits far beyond any released model (Llama 3.1 405B: 126 layers, hidden 16384, ffn 53248, 128
+    // heads; Gemma: a 256k vocabulary), so that a damaged or hostile config cannot make Lathe allocate without
+    // bound before the tensors are looked at (docs/model-import.md, "Limits").
+    const auto& limits = configLimits();
     for (const auto& [key, value] : {std::pair{"hidden_size", c.hiddenSize},
                                      {"intermediate_size", c.intermediateSize},
                                      {"num_hidden_layers", c.numLayers},
@@ -130,10 +147,16 @@ Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
                                      {"vocab_size", c.vocabSize},
                                      {"max_position_embeddings", c.maxPositionEmbeddings}}) {
         if (value <= 0) return f.bad(key, "must be positive, got " + std::to_string(value));
+        if (value > limits.at(key))
+            return f.bad(key, std::to_string(value) + " is beyond what Lathe accepts (at most " +
+                                  std::to_string(limits.at(key)) + "); the file is damaged");
     }
     if (f.present("head_dim")) {
         LATHE_READ_FIELD(c.headDim, f.int32("head_dim", std::nullopt));
         if (c.headDim <= 0) return f.bad("head_dim", "must be positive, got " + std::to_string(c.headDim));
+        if (c.headDim > limits.at("head_dim"))
+            return f.bad("head_dim", std::to_string(c.headDim) + " is beyond what Lathe accepts (at most " +
+                                         std::to_string(limits.at("head_dim")) + "); the file is damaged");
     } else {
         if (c.hiddenSize % c.numHeads != 0)
             return makeError(ErrorCode::Corrupt, file + ": hidden_size " + std::to_string(c.hiddenSize) +

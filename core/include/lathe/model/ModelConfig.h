@@ -3,6 +3,7 @@
 #include "lathe/common/Result.h"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,10 @@ std::vector<std::string> supportedArchitectures();
 // Parses config.json text held in memory (e.g. a compiled model's metadata); `source` names it in errors.
 // Errors as loadModelConfig, except NotFound.
 Result<ModelConfig> parseModelConfig(const std::string& jsonText, const std::string& source);
+
+// The largest value config.json may give each size field ("num_hidden_layers" → 1024, ...); a larger one is refused
+// as Corrupt before anything is allocated for it.
+const std::map<std::string, int>& configLimits();
 
 // Serialises a config as a Hugging Face config.json (used by import).
 std::string modelConfigToJson(const ModelConfig& config);
