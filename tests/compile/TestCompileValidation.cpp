@@ -2,11 +2,13 @@
 // kind, and no output or work folder left behind.
 #include "StoriesFixture.h"
 #include "TestSupport.h"
+#include "common/FileLock.h"
 
 #include "lathe/data/Npy.h"
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -120,6 +122,30 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(QFile::exists(out("alias/model.lathe")));
         QVERIFY(QFile::exists(out("alias/model.lathe.report.json")));
+    }
+
+    // Two compiles of the same outputs: the second is refused while the first holds the work folder (here the test
+    // holds it, as a running compile does), and runs once it is free.
+    void sameOutputsAreLocked()
+    {
+        const QString save = out("locked/model.lathe");
+        const QString work = save + ".work";
+        QVERIFY(QDir().mkpath(work));
+        const QStringList args{"compile", "--model_path", m_fx.model, "--calib_data_path", m_fx.calib, "--save_path",
+                               save,      "--bit",        "w8"};
+        {
+            auto held = FileLock::tryLock(work.toStdString(), "held by the test");
+            QVERIFY(held.ok());
+            const auto r = runCli(args);
+            QCOMPARE(r.exitCode, 2);
+            QVERIFY2(r.err.contains("another compile is running with the work folder " + work.toUtf8()),
+                     r.err.constData());
+            QVERIFY(!QFile::exists(save));
+            QVERIFY(QFileInfo(work).isDir());  // the running compile's folder is left alone
+        }
+        const auto r = runCli(args);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(QFile::exists(save));
     }
 };
 

@@ -45,6 +45,9 @@ project::ProjectSettings sample(const QString& root)
     s.quantization.keep16BitActivations = {"model.layers.0.mlp.down_proj"};
     s.quantization.seed = 42;
     s.quantization.threads = 3;
+    s.quantization.target = quant::CompileTarget::Gguf;
+    s.quantization.groupSize = 32;
+    s.exports.formats = {"gguf"};
     return s;
 }
 }  // namespace
@@ -84,6 +87,8 @@ private Q_SLOTS:
         QVERIFY(s.quantization.keep16BitActivations == in.quantization.keep16BitActivations);
         QCOMPARE(s.quantization.seed, 42);
         QCOMPARE(s.quantization.threads, 3);
+        QVERIFY(s.quantization.target == quant::CompileTarget::Gguf);
+        QCOMPARE(s.exports.formats, std::vector<std::string>{"gguf"});
     }
 
     void pathsInsideTheFolderAreRelative()
@@ -144,6 +149,16 @@ private Q_SLOTS:
                                   << "bit mode must be w8, w4 or w4v8";
         QTest::newRow("activation method") << QByteArray(R"({"quantization": {"activation_method": "minmax"}})")
                                            << "activation calibration must be max, percentile or mse";
+        // Hostile files: another schema, a negative version, outputs that climb out of the project folder.
+        QTest::newRow("schema") << QByteArray(R"({"schema": "other-tool", "version": 1})")
+                                << "field \"schema\" is \"other-tool\", not \"lathe-project\"";
+        QTest::newRow("negative version") << QByteArray(R"({"schema": "lathe-project", "version": -1})")
+                                          << "field \"version\" is -1; versions start at 0";
+        QTest::newRow("output climbs out") << QByteArray(R"({"output_dir": "out/../../elsewhere"})")
+                                           << "field \"output_dir\" \"out/../../elsewhere\" leaves the project folder";
+        QTest::newRow("target") << QByteArray(R"({"quantization": {"target": "tflite"}})")
+                                << "compile target must be lathe or gguf";
+        QTest::newRow("export formats") << QByteArray(R"({"export": {"formats": "gguf"}})") << "export.formats";
     }
     void malformedFilesNameTheProblem()
     {
@@ -181,6 +196,14 @@ private Q_SLOTS:
                                     << "group size must be 0";
         QTest::newRow("languages") << "lang" << "at least one language";
         QTest::newRow("repo") << "repo" << "choose a model repository";
+        QTest::newRow("system folder") << "etc"
+                                       << "the output folder /etc/lathe is a system folder";
+        QTest::newRow("root folder") << "root"
+                                     << "the output folder / is a system folder";
+        QTest::newRow("gguf groups") << "gguf"
+                                     << "the gguf target needs groups of 32";
+        QTest::newRow("export format") << "format"
+                                       << "export format \"onnx\" is not one Lathe writes";
     }
     void validation()
     {
@@ -197,6 +220,13 @@ private Q_SLOTS:
         if (field == "size") s.quantization.groupSize = -1;
         if (field == "lang") s.calibration.languages.clear();
         if (field == "repo") s.model.repoId.clear();
+        if (field == "etc") s.outputDir = "/etc/lathe";
+        if (field == "root") s.outputDir = "/";
+        if (field == "gguf") {
+            s.quantization.target = quant::CompileTarget::Gguf;
+            s.quantization.groupSize = 128;
+        }
+        if (field == "format") s.exports.formats = {"onnx"};
         auto r = validateProject(s);
         QVERIFY(!r.ok());
         QCOMPARE(r.error().code, ErrorCode::InvalidArgument);

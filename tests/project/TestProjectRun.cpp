@@ -310,6 +310,30 @@ private Q_SLOTS:
             QVERIFY2(!QFileInfo::exists(q(file)), file.c_str());
     }
 
+    // A step that fails after making the output folder, before writing anything, removes the folder again; a
+    // folder that was there already stays.
+    void failedStepLeavesNoEmptyFolder()
+    {
+        lathe::project::ProjectSettings s = settings(m_dir.filePath("failed-out"));
+        s.calibration.textFile = m_dir.filePath("no-such-corpus.txt").toStdString();
+        auto r = lathe::project::runProjectStep(s, lathe::project::ProjectStep::Calibration);
+        QVERIFY(!r.ok());
+        QVERIFY(!QFileInfo::exists(m_dir.filePath("failed-out")));
+        QVERIFY(QDir().mkpath(m_dir.filePath("existing-out")));
+        s.outputDir = m_dir.filePath("existing-out").toStdString();
+        r = lathe::project::runProjectStep(s, lathe::project::ProjectStep::Calibration);
+        QVERIFY(!r.ok());
+        QVERIFY(QFileInfo(m_dir.filePath("existing-out")).isDir());
+        // A project file cannot send its outputs into a system folder.
+        s.outputDir = "/etc/lathe-project-test";
+        const QString project = m_dir.filePath("etc.lathe");
+        QVERIFY(lathe::project::saveProject(s, project.toStdString()).ok());
+        const auto cli = runCli({"run-project", project});
+        QCOMPARE(cli.exitCode, 2);
+        QVERIFY2(cli.err.contains("is a system folder"), cli.err.constData());
+        QVERIFY(!QFileInfo::exists("/etc/lathe-project-test"));
+    }
+
     void stepWithoutTheModel()
     {
         lathe::project::ProjectSettings s = settings(m_dir.filePath("missing-out"));

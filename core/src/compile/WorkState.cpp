@@ -100,6 +100,11 @@ Result<WorkState> WorkState::open(const std::string& workDir, const std::string&
     if (!fs::is_directory(workDir, ec))
         return makeError(ErrorCode::Io, "cannot create the work folder " + workDir + ": " + ec.message() +
                                             "; choose another one with --work-dir");
+    auto lock = FileLock::tryLock(workDir, "another compile is running with the work folder " + workDir +
+                                               " (the same --save_path or --work-dir); wait for it to finish, or "
+                                               "choose another --save_path");
+    if (!lock) return lock.error();
+    state.m_lock = std::make_shared<FileLock>(std::move(lock).value());
     // Spilled activations never outlive the run that wrote them.
     fs::remove_all(fs::path(workDir) / "spill", ec);
     const bool hasState = fs::exists(fs::path(workDir) / kStateFile, ec);

@@ -1,11 +1,13 @@
 #pragma once
 // Private to core: exposes libtorch types.
 
+#include "common/FileLock.h"
 #include "compile/ActivationStore.h"
 #include "compile/TensorFile.h"
 #include "lathe/compile/CompileReport.h"
 #include "model/SafetensorsWriter.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,7 +27,8 @@ class WorkState {
 public:
     // Opens or starts the state in `workDir`. With `resume` and a state.json whose fingerprint matches, the finished
     // layers are taken over; otherwise the folder's compile files are removed and `note` says why (empty when
-    // there was nothing to resume). Errors: Io (cannot create or clean the folder).
+    // there was nothing to resume). The folder is locked for as long as the state lives. Errors: Io (cannot create
+    // or clean the folder), InvalidArgument (another compile holds the folder).
     static Result<WorkState> open(const std::string& workDir, const std::string& fingerprint, bool resume,
                                   std::string& note);
 
@@ -52,6 +55,9 @@ private:
 
     std::string m_folder;
     std::string m_fingerprint;
+    // Held for as long as the state lives: a second compile of the same outputs is refused instead of sharing
+    // (and deleting) this folder.
+    std::shared_ptr<FileLock> m_lock;
     std::vector<FinishedLayer> m_layers;
     std::string m_streamsFile;  // relative to the folder; empty before the first layer
 };

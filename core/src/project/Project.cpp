@@ -34,6 +34,20 @@ std::string fromStored(const std::string& path, const fs::path& base)
     return (p.is_absolute() ? p : base / p).lexically_normal().string();
 }
 
+// Folders of the operating system a project must not write into, whatever its file says.
+bool isSystemFolder(const std::string& folder)
+{
+    const fs::path p = fs::absolute(fs::path(folder)).lexically_normal();
+    if (p == p.root_path()) return true;
+    static const char* kSystem[] = {"/bin",  "/boot", "/dev",  "/etc", "/lib", "/lib32",   "/lib64",   "/libx32",
+                                    "/proc", "/run",  "/sbin", "/sys", "/usr", "/var/lib", "/var/log", "/var/cache"};
+    for (const char* system : kSystem) {
+        const fs::path rel = p.lexically_relative(system);
+        if (!rel.empty() && *rel.begin() != "..") return true;
+    }
+    return false;
+}
+
 json toJson(const ProjectSettings& s, const fs::path& base)
 {
     const auto& q = s.quantization;
@@ -109,6 +123,10 @@ Result<ProjectSettings> fromJson(json root, const fs::path& base)
     const JsonFields top = projectFields(root);
     int version = 0;
     LATHE_READ_FIELD(version, top.int32("version", 0));
+    if (root.contains("schema") && root["schema"] != "lathe-project")
+        return top.bad("schema",
+                       "is " + root["schema"].dump() + ", not \"lathe-project\": this is not a Lathe project");
+    if (version < 0) return top.bad("version", "is " + std::to_string(version) + "; versions start at 0");
     if (version > kProjectSchemaVersion)
         return makeError(ErrorCode::Unsupported, "it was written by a newer Lathe (schema version " +
                                                      std::to_string(version) + ", this build reads up to " +
@@ -120,6 +138,16 @@ Result<ProjectSettings> fromJson(json root, const fs::path& base)
     ProjectSettings s;
     LATHE_READ_FIELD(s.name, f.string("name", s.name));
     LATHE_READ_FIELD(s.outputDir, f.string("output_dir", s.outputDir));
+    // A relative output folder is the project folder's: one that climbs out of it ("../x") is refused, so a project
+    // file never sends its outputs elsewhere on its own. An absolute folder is one the user chose (validateProject
+    // still refuses system folders).
+    if (const fs::path stored(s.outputDir); !stored.is_absolute() && !stored.empty()) {
+        const fs::path normal = stored.lexically_normal();
+        if (!normal.empty() && *normal.begin() == "..")
+            return f.bad("output_dir", "\"" + s.outputDir +
+                                           "\" leaves the project folder; a relative output folder must lie inside "
+                                           "it (choose the folder in the Studio, or give an absolute path)");
+    }
     s.outputDir = fromStored(s.outputDir, base);
 
     auto m = f.object("model");
@@ -224,6 +252,10 @@ Result<void> validateProject(const ProjectSettings& s)
     if (s.model.source != "hub" && s.model.source != "local")
         return invalid("model source must be \"hub\" or \"local\", not \"" + s.model.source + "\"");
     if (s.model.source == "hub" && s.model.repoId.empty()) return invalid("choose a model repository");
+    if (s.outputDir.empty()) return invalid("choose an output folder");
+    if (isSystemFolder(s.outputDir))
+        return invalid("the output folder " + s.outputDir +
+                       " is a system folder; choose a folder of your own (for example in your home folder)");
     if (s.model.source == "local" && s.model.localPath.empty()) return invalid("choose a local model folder");
     if (!(q.percentile > 0.0 && q.percentile <= 1.0))
         return invalid("the activation percentile must lie in (0, 1], e.g. 0.9999");

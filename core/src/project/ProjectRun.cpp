@@ -104,13 +104,29 @@ Result<std::string> foundModel(const ProjectSettings& s)
     return hub::resolveModelDirectory(s.model.localPath);
 }
 
-Result<void> makeOutputFolder(const std::string& outputDir)
-{
-    std::error_code ec;
-    fs::create_directories(outputDir, ec);
-    if (ec) return makeError(ErrorCode::Io, "cannot create the output folder " + outputDir + ": " + ec.message());
-    return {};
-}
+// The output folder, created for a step; a step that fails removes it again when it made it and left it empty.
+class OutputFolder {
+public:
+    Result<void> make(const std::string& outputDir)
+    {
+        std::error_code ec;
+        m_created = !fs::exists(outputDir, ec);
+        fs::create_directories(outputDir, ec);
+        if (ec) return makeError(ErrorCode::Io, "cannot create the output folder " + outputDir + ": " + ec.message());
+        m_path = outputDir;
+        return {};
+    }
+    void keep() { m_created = false; }
+    ~OutputFolder()
+    {
+        std::error_code ec;
+        if (m_created && fs::is_empty(m_path, ec)) fs::remove(m_path, ec);
+    }
+
+private:
+    std::string m_path;
+    bool m_created = false;
+};
 
 }  // namespace
 
@@ -132,7 +148,8 @@ Result<ProjectStepResult> runProjectStep(const ProjectSettings& s, ProjectStep s
     } else {
         result.modelDir = options.modelDir;
     }
-    LATHE_TRY(makeOutputFolder(s.outputDir));
+    OutputFolder folder;
+    LATHE_TRY(folder.make(s.outputDir));
 
     switch (step) {
         case ProjectStep::Model:
@@ -176,6 +193,7 @@ Result<ProjectStepResult> runProjectStep(const ProjectSettings& s, ProjectStep s
             break;
         }
     }
+    folder.keep();
     return result;
 }
 
