@@ -38,6 +38,12 @@ private Q_SLOTS:
         const std::vector<float> values(8 * 16, 0.25f);
         QVERIFY(data::writeNpy(out("hidden16/en/inputs_embeds_0.npy").toStdString(), shape, values).ok());
         QDir().mkpath(out("empty"));
+        // A finite but absurd value (1e38): the float model's hidden states would overflow.
+        QDir().mkpath(out("huge/en"));
+        std::vector<float> huge(8 * 64, 0.25f);
+        huge[77] = 1e38f;
+        const std::vector<int64_t> hugeShape{1, 8, 64};
+        QVERIFY(data::writeNpy(out("huge/en/inputs_embeds_0.npy").toStdString(), hugeShape, huge).ok());
 
         // The same model declared as an architecture Lathe does not run.
         QDir().mkpath(out("gpt2"));
@@ -62,6 +68,9 @@ private Q_SLOTS:
         QTest::newRow("hidden size mismatch")
             << QStringList{"--model_path", model, "--calib_data_path", out("hidden16")} << 2
             << "inputs_embeds_0.npy has hidden size 16 but the model's hidden_size is 64";
+        QTest::newRow("absurd sample value")
+            << QStringList{"--model_path", model, "--calib_data_path", out("huge")} << 4
+            << "inputs_embeds_0.npy holds the value 1e+38, far beyond any input embedding (at most 10000 is accepted)";
         QTest::newRow("empty folder") << QStringList{"--model_path", model, "--calib_data_path", out("empty")} << 3
                                       << "holds no inputs_embeds_<i>.npy files";
         QTest::newRow("missing folder") << QStringList{"--model_path", model, "--calib_data_path", out("nowhere")} << 3

@@ -60,6 +60,14 @@ private Q_SLOTS:
                       {"runs past the end of the file", "blk.4.ffn_norm.weight"});
         expectFailure(write("cut.gguf", m_gguf.left(5000)), 4, {"not a valid GGUF file"});
     }
+    void nonFiniteWeights()
+    {
+        // The first float after llama2.c's 28-byte header is token 0's first embedding value.
+        QByteArray nan = m_bin;
+        const char quietNan[4] = {0x00, 0x00, char(0xc0), 0x7f};
+        nan.replace(28, 4, quietNan, 4);
+        expectFailure(write("nan.bin", nan), 4, {"tensor model.embed_tokens.weight holds NaN or infinite values"});
+    }
     void badMagic()
     {
         QByteArray bad = m_gguf;

@@ -5,14 +5,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <regex>
 #include <tuple>
 
 namespace lathe::compile {
+
 namespace {
 
 namespace fs = std::filesystem;
+
+// The largest |value| a calibration sample may hold (input embeddings, not hidden states).
+constexpr float kMaxSampleMagnitude = 10000.0f;
 
 struct Found {
     std::string folder;  // relative to the calibration folder
@@ -90,6 +95,19 @@ Result<CalibrationSet> CalibrationSet::open(const std::string& folder, int64_t h
         if (!std::all_of(array->data.begin(), array->data.end(), [](float v) { return std::isfinite(v); }))
             return makeError(ErrorCode::Corrupt,
                              "calibration sample " + path + " holds NaN or infinite values; make the samples again");
+        // Input embeddings are small numbers (|x| well below 10 in every released model); a sample far beyond that
+        // overflows the float model's hidden states and would make every measured error 0.
+        const auto largest = std::max_element(array->data.begin(), array->data.end(),
+                                              [](float a, float b) { return std::fabs(a) < std::fabs(b); });
+        if (largest != array->data.end() && std::fabs(*largest) > kMaxSampleMagnitude) {
+            char value[32];
+            std::snprintf(value, sizeof value, "%g", double(*largest));
+            return makeError(ErrorCode::Corrupt, "calibration sample " + path + " holds the value " + value +
+                                                     ", far beyond any input embedding (at most " +
+                                                     std::to_string(int(kMaxSampleMagnitude)) +
+                                                     " is accepted); make the samples again from the model's "
+                                                     "embedding");
+        }
         int64_t tokens = shape[1];
         if (maxTokens > 0) tokens = std::min(tokens, maxTokens - set.m_tokens);
         const std::string relative = found[i].path.lexically_relative(folder).generic_string();

@@ -123,6 +123,11 @@ Result<ImportSummary> importModel(const ImportOptions& options, const ProgressFn
         }
         if (stop.stopRequested()) return makeError(ErrorCode::Cancelled, "import cancelled");
 
+        // Checked where the values are read, so a damaged file fails here and not later in a compile.
+        for (const auto& [name, t] : model.tensors)
+            if (!at::isfinite(t).all().item<bool>())
+                return makeError(ErrorCode::Corrupt, options.sourcePath + ": tensor " + name +
+                                                         " holds NaN or infinite values; the checkpoint is damaged");
         if (progress) progress({"import", "writing model.safetensors", 1, 3, "steps"});
         for (const auto& [name, t] : model.tensors) summary.parameterCount += t.numel();
         summary.tensorCount = int(model.tensors.size());
