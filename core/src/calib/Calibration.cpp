@@ -6,6 +6,7 @@
 #include "calib/OptionsCheck.h"
 #include "calib/WikipediaSource.h"
 #include "common/AtomicFileWriter.h"
+#include "common/FileLock.h"
 #include "export/EmbeddingTable.h"
 #include "lathe/data/LocalCorpus.h"
 #include "lathe/data/Npy.h"
@@ -296,6 +297,13 @@ Result<CalibrationSummary> generate(const CalibrationOptions& o, const ProgressF
     const fs::path tagDir = folders.tagFolder;
     summary.tagFolder = folders.tagFolder;
     summary.datasetCommit = manifest.datasetCommit;
+    // Held until the samples and the manifest are written: a second run into the same folder (the CLI and the
+    // Studio alike) is refused instead of interleaving its samples with this one's.
+    LATHE_TRY(makeFolder(tagDir));
+    auto lock = FileLock::tryLock(tagDir.string(), "another calibration run is writing " + tagDir.string() +
+                                                       " (the same --output_dir and --model_tag); wait for it to "
+                                                       "finish, or choose another --output_dir");
+    if (!lock) return lock.error();
     fs::path mergedDir;
     if (o.merge) {
         mergedDir = folders.mergedFolder;
