@@ -54,6 +54,23 @@ double bitsPerWeight(const QString& path)
     return bits / weights;
 }
 
+// The tokenizer test texts llama.cpp's sentencepiece emulation can be compared on: it does not collapse runs of
+// spaces as libsentencepiece does (llama-reference.mjs), so texts with whitespace runs or edges are left out, as are
+// texts holding special-token strings.
+std::vector<std::string> sentencepieceTexts()
+{
+    std::vector<std::string> texts;
+    for (const auto& set : {pudTexts(), marsTexts()})
+        for (const CorpusText& t : set) {
+            const std::string& s = t.text;
+            if (s.empty() || s.front() == ' ' || s.back() == ' ' || s.find("  ") != std::string::npos ||
+                s.find_first_of("\t\r\n") != std::string::npos || holdsSentencepieceSpecial(s))
+                continue;
+            texts.push_back(s);
+        }
+    return texts;
+}
+
 QString writeJson(const QString& path, const QJsonValue& value)
 {
     QFile f(path);
@@ -335,17 +352,7 @@ private Q_SLOTS:
 
     void tokenizerIdsMatch_sentencepiece()
     {
-        // llama.cpp's sentencepiece emulation does not collapse runs of spaces as libsentencepiece does
-        // (llama-reference.mjs), so texts with whitespace runs or edges are left out.
-        std::vector<std::string> texts;
-        for (const auto& set : {pudTexts(), marsTexts()})
-            for (const CorpusText& t : set) {
-                const std::string& s = t.text;
-                if (s.empty() || s.front() == ' ' || s.back() == ' ' || s.find("  ") != std::string::npos ||
-                    s.find_first_of("\t\r\n") != std::string::npos || holdsSentencepieceSpecial(s))
-                    continue;
-                texts.push_back(s);
-            }
+        const std::vector<std::string> texts = sentencepieceTexts();
         QVERIFY(texts.size() > 5000);
         auto lathe = tokenize::Tokenizer::load(m_stories.model.toStdString());
         QVERIFY(lathe.ok());
@@ -364,15 +371,7 @@ private Q_SLOTS:
         QVERIFY(tokenizer->addBos && !tokenizer->addEos);
         const QString gguf = m_dir.filePath("mistral-vocab.gguf");
         writeVocabularyOnly(gguf, *tokenizer);
-        std::vector<std::string> texts;
-        for (const auto& set : {pudTexts(), marsTexts()})
-            for (const CorpusText& t : set) {
-                const std::string& s = t.text;
-                if (s.empty() || s.front() == ' ' || s.back() == ' ' || s.find("  ") != std::string::npos ||
-                    s.find_first_of("\t\r\n") != std::string::npos || holdsSentencepieceSpecial(s))
-                    continue;
-                texts.push_back(s);
-            }
+        const std::vector<std::string> texts = sentencepieceTexts();
         auto lathe = tokenize::Tokenizer::load(files.toStdString());
         QVERIFY(lathe.ok());
         QCOMPARE(QString::fromStdString((*lathe)->engineName()), QString("tokenizer.json"));
