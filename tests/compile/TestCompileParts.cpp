@@ -546,6 +546,17 @@ private Q_SLOTS:
         QVERIFY(QFile::exists(QString::fromStdString(dir) + "/layer-0.safetensors"));
         QVERIFY(QFile::exists(QString::fromStdString(dir) + "/streams-1.safetensors"));
 
+        // The folder is locked while a state lives: another open fails until it is gone (as when the first compile
+        // ends, or is killed, before the second starts).
+        auto locked = WorkState::open(dir, "fingerprint-1", true, note);
+        QVERIFY(!locked.ok());
+        QCOMPARE(locked.error().code, ErrorCode::InvalidArgument);
+        QVERIFY2(locked.error().message.find("another compile is running with the work folder") != std::string::npos,
+                 locked.error().message.c_str());
+        {
+            const WorkState released = std::move(state).value();
+        }
+
         auto resumed = WorkState::open(dir, "fingerprint-1", true, note);
         QVERIFY(resumed.ok());
         QCOMPARE(resumed->finishedLayers(), 1);
@@ -565,6 +576,9 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(QString::fromStdString(dir) + "/streams-1.safetensors"));
         QVERIFY(QFile::exists(QString::fromStdString(dir) + "/streams-2.safetensors"));
 
+        {
+            const WorkState released = std::move(resumed).value();
+        }
         auto other = WorkState::open(dir, "fingerprint-2", true, note);
         QVERIFY(other.ok());
         QCOMPARE(other->finishedLayers(), 0);
