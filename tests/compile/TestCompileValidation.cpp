@@ -7,6 +7,7 @@
 #include "lathe/data/Npy.h"
 
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
 #include <QTemporaryDir>
@@ -155,6 +156,28 @@ private Q_SLOTS:
         const auto r = runCli(args);
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(QFile::exists(save));
+    }
+
+    // The disk fills up part-way through a compile of the same outputs (ENOSPC injected into write): a clear error,
+    // exit 6, the finished model from before intact, and no temporary file left anywhere in the folder.
+    void fullDiskKeepsTheFinishedModel()
+    {
+        const QString save = out("locked/model.lathe");
+        const QByteArray before = readAll(save);
+        QVERIFY(!before.isEmpty());
+        const auto r =
+            runCli({"compile", "--model_path", m_fx.model, "--calib_data_path", m_fx.calib, "--save_path", save,
+                    "--bit", "w8", "--no-resume"},
+                   {"LD_PRELOAD=" LATHE_ENOSPC_INJECTOR, "LATHE_ENOSPC_PATH=model.lathe", "LATHE_ENOSPC_AFTER=30000"});
+        QCOMPARE(r.exitCode, 6);
+        QVERIFY2(r.err.contains("No space left on device (free some disk space and try again)"), r.err.constData());
+        QCOMPARE(readAll(save), before);
+        QStringList leftovers;
+        for (QDirIterator it(out("locked"), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories); it.hasNext();) {
+            const QString file = it.next();
+            if (file.contains(".tmp-") || file.contains(".partial")) leftovers << file;
+        }
+        QVERIFY2(leftovers.isEmpty(), qPrintable(leftovers.join('\n')));
     }
 };
 
