@@ -76,18 +76,19 @@ void writeModelMetadata(model::GgufWriter& w, const Architecture& arch, const co
     const std::string a = arch.name + ".";
     w.setString("general.architecture", arch.name);
     w.setString("general.name", modelName(info));
-    w.setUInt32(a + "context_length", uint32_t(c.maxPositionEmbeddings));
-    w.setUInt32(a + "embedding_length", uint32_t(c.hiddenSize));
-    w.setUInt32(a + "block_count", uint32_t(c.numLayers));
-    w.setUInt32(a + "feed_forward_length", uint32_t(c.intermediateSize));
-    w.setUInt32(a + "attention.head_count", uint32_t(c.numHeads));
-    w.setUInt32(a + "attention.head_count_kv", uint32_t(c.numKvHeads));
-    w.setUInt32(a + "attention.key_length", uint32_t(c.headDim));
-    w.setUInt32(a + "attention.value_length", uint32_t(c.headDim));
-    w.setUInt32(a + "rope.dimension_count", uint32_t(c.headDim));
+    for (const auto& [key, value] : {std::pair{"context_length", c.maxPositionEmbeddings},
+                                     {"embedding_length", c.hiddenSize},
+                                     {"block_count", c.numLayers},
+                                     {"feed_forward_length", c.intermediateSize},
+                                     {"attention.head_count", c.numHeads},
+                                     {"attention.head_count_kv", c.numKvHeads},
+                                     {"attention.key_length", c.headDim},
+                                     {"attention.value_length", c.headDim},
+                                     {"rope.dimension_count", c.headDim},
+                                     {"vocab_size", c.vocabSize}})
+        w.setUInt32(a + key, uint32_t(value));
     w.setFloat32(a + "rope.freq_base", float(c.ropeTheta));
     w.setFloat32(a + "attention.layer_norm_rms_epsilon", float(c.rmsNormEps));
-    w.setUInt32(a + "vocab_size", uint32_t(c.vocabSize));
 }
 
 // Llama-3 rope scaling as llama.cpp takes it: a rope_freqs tensor of the factor each frequency is divided by.
@@ -100,12 +101,6 @@ std::vector<float> ropeFactors(const model::ModelConfig& config)
     std::vector<float> factors(scaled.size());
     for (size_t i = 0; i < scaled.size(); ++i) factors[i] = float(unscaled[i] / scaled[i]);
     return factors;
-}
-
-std::string floatBytes(const at::Tensor& t)
-{
-    const at::Tensor c = t.to(at::kFloat).contiguous();
-    return std::string(static_cast<const char*>(c.data_ptr()), size_t(c.numel()) * 4);
 }
 
 // GGUF's tensor name of a layer module ("model.layers.3.mlp.down_proj" → "blk.3.ffn_down").
@@ -307,16 +302,22 @@ Result<GgufExportSummary> exportGguf(const GgufExportOptions& options, const Pro
             case Item::Kind::Norm: {
                 auto t = file.floatTensor(item.source);
                 if (!t) return t.error();
-                bytes = floatBytes(*t);
+                bytes = model::encodeRounded(t->view({1, -1}), GgmlType::F32);
                 break;
             }
-            case Item::Kind::Linear:
-            case Item::Kind::Bias: {
+            case Item::Kind::Linear: {
                 auto linear = file.linear(item.source);
                 if (!linear) return linear.error();
-                auto encoded = encodeLinearExport(item.linear, *linear, item.kind == Item::Kind::Bias);
+                auto encoded = encodeLinearExport(item.linear, *linear);
                 if (!encoded) return encoded.error().withContext("exporting " + item.source);
                 bytes = std::move(encoded).value();
+                break;
+            }
+            case Item::Kind::Bias: {
+                // Read on its own: the linear's codes need not be unpacked a second time for it.
+                auto bias = file.floatTensor(compiled::biasName(item.source));
+                if (!bias) return bias.error();
+                bytes = encodeBiasExport(item.linear, *bias);
                 break;
             }
             case Item::Kind::RopeFactors: {

@@ -52,15 +52,24 @@ Result<LinearExport> planLinearExport(const std::string& module, const compiled:
     return e;
 }
 
-Result<std::string> encodeLinearExport(const LinearExport& plan, const compiled::QuantizedLinear& linear, bool bias)
+namespace {
+
+// Rows (the first dimension) in the order GGUF's architecture expects.
+at::Tensor ggufRows(const LinearExport& plan, const at::Tensor& t)
 {
-    auto rows = [&](const at::Tensor& t) {
-        return plan.permuteHeads > 0 ? model::halfRotaryToInterleaved(t, plan.permuteHeads) : t;
-    };
-    if (bias) {
-        const at::Tensor b = rows(linear.bias.to(at::kFloat)).contiguous();
-        return std::string(static_cast<const char*>(b.data_ptr()), size_t(b.numel()) * 4);
-    }
+    return plan.permuteHeads > 0 ? model::halfRotaryToInterleaved(t, plan.permuteHeads) : t;
+}
+
+}  // namespace
+
+std::string encodeBiasExport(const LinearExport& plan, const at::Tensor& bias)
+{
+    return model::encodeRounded(ggufRows(plan, bias.to(at::kFloat)).view({1, -1}), GgmlType::F32);
+}
+
+Result<std::string> encodeLinearExport(const LinearExport& plan, const compiled::QuantizedLinear& linear)
+{
+    auto rows = [&](const at::Tensor& t) { return ggufRows(plan, t); };
     const quant::QuantizedWeight& w = linear.weight;
     switch (plan.fit) {
         case LinearFit::Exact:

@@ -35,8 +35,11 @@ bool compiledWithHalfScales(const compiled::CompiledModelInfo& info);
 Result<LinearExport> planLinearExport(const std::string& module, const compiled::CompiledModelInfo& info,
                                       bool halfScales, bool requantize, const std::string& path);
 
-// The tensor's bytes (the weight, or with `bias` its F32 bias) for `plan`. Errors: Corrupt when a linear the
-// container says has float16 scales holds one that is not.
-Result<std::string> encodeLinearExport(const LinearExport& plan, const compiled::QuantizedLinear& linear, bool bias);
+// The weight's bytes for `plan`. Errors: Corrupt when a linear the container says has float16 scales holds one that
+// is not.
+Result<std::string> encodeLinearExport(const LinearExport& plan, const compiled::QuantizedLinear& linear);
+
+// The linear's F32 bias [out] as GGUF stores it for `plan` (rows in the same order as the weight's).
+std::string encodeBiasExport(const LinearExport& plan, const at::Tensor& bias);
 
 }  // namespace lathe::deploy

@@ -170,7 +170,9 @@ Result<void> readChatTemplates(const fs::path& dir, std::map<std::string, std::s
 
 }  // namespace
 
-Result<GgufTokenizer> readGgufTokenizer(const fs::path& dir, int vocabSize)
+namespace {
+
+Result<GgufTokenizer> readTokenizer(const fs::path& dir, int vocabSize)
 {
     auto lathe = tokenize::Tokenizer::load(dir.string());
     if (!lathe) return lathe.error();
@@ -215,6 +217,19 @@ Result<GgufTokenizer> readGgufTokenizer(const fs::path& dir, int vocabSize)
     if (tok.eosId()) out.vocabulary.eosId = *tok.eosId();
     LATHE_TRY(readChatTemplates(dir, out.chatTemplates));
     return out;
+}
+
+}  // namespace
+
+Result<GgufTokenizer> readGgufTokenizer(const fs::path& dir, int vocabSize)
+{
+    try {
+        return readTokenizer(dir, vocabSize);
+    } catch (const nlohmann::json::exception& e) {
+        // A field of the wrong JSON type (an id that is a string, a merge that is a number).
+        return makeError(ErrorCode::Corrupt,
+                         dir.string() + ": a tokenizer file has a field of the wrong type (" + e.what() + ")");
+    }
 }
 
 void writeTokenizerMetadata(model::GgufWriter& w, const GgufTokenizer& t)

@@ -28,7 +28,8 @@ at::Tensor toFloatTensor(const GgufFile& file, const GgufTensor& t)
     // GGUF lists ne0 (the contiguous row length) first; torch wants it last.
     std::vector<int64_t> shape(t.dims.rbegin(), t.dims.rend());
     const int64_t cols = t.dims[0];
-    const int64_t rows = at::prod(at::tensor(shape, at::kLong)).item<int64_t>() / cols;
+    int64_t rows = 1;
+    for (size_t d = 1; d < t.dims.size(); ++d) rows *= t.dims[d];  // bounded by the reader
     return decodeRows(file.data(t), *ggmlType(t.ggmlType), rows, cols).view(shape);
 }
 

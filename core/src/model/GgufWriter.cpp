@@ -170,7 +170,7 @@ std::string GgufWriter::header() const
 
 uint64_t GgufWriter::fileBytes() const
 {
-    return header().size() + m_dataBytes;
+    return m_headerBytes + m_dataBytes;
 }
 
 const std::string& GgufWriter::nextTensorName() const
@@ -186,6 +186,7 @@ Result<void> GgufWriter::begin(const std::string& path)
     m_file.emplace(std::move(file).value());
     m_next = 0;
     const std::string h = header();
+    m_headerBytes = h.size();
     return m_file->write(h.data(), h.size());
 }
 

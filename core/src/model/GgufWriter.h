@@ -41,7 +41,7 @@ public:
     Result<void> commit();
 
     const std::string& nextTensorName() const;
-    uint64_t fileBytes() const;  // the size the finished file will have
+    uint64_t fileBytes() const;  // the size the finished file will have (known once begin() wrote the header)
 
 private:
     struct Entry {
@@ -57,6 +57,7 @@ private:
     std::vector<std::pair<std::string, GgufValue>> m_metadata;
     std::vector<Entry> m_tensors;
     uint64_t m_dataBytes = 0;
+    uint64_t m_headerBytes = 0;
     size_t m_next = 0;
     std::optional<AtomicFileWriter> m_file;
 };
