@@ -13,6 +13,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libpcre2-dev libicu-dev libsnappy-dev libzstd-dev zlib1g-dev libssl-dev
   python3-torch python3-numpy
+  libonnx-dev python3-onnx
 
   xvfb xauth fonts-dejavu-core curl
   clang-format-14

@@ -33,6 +33,9 @@ int run(const std::string& projectPath)
     if (!c.rotatedEmbeddingPath.empty()) std::printf("rotated embedding: %s\n", c.rotatedEmbeddingPath.c_str());
     for (const deploy::GgufExportSummary& g : summary->gguf)
         std::printf("gguf:       %s (%.3f bits per weight)\n", g.outputPath.c_str(), g.bitsPerWeight);
+    for (const deploy::OnnxExportSummary& o : summary->onnx)
+        std::printf("onnx:       %s (opset %d, %.2f MiB)\n", o.outputDir.c_str(), o.opset,
+                    double(o.modelBytes + o.dataBytes) / 1048576.0);
     return 0;
 }
 

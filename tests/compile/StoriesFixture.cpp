@@ -40,6 +40,30 @@ QString StoriesFixture::make(const QString& dir, int samples, int minTokens, int
     return {};
 }
 
+QString StoriesFixture::compile(const QString& dir, const QString& name, const QStringList& flags) const
+{
+    const QString save = dir + "/" + name + ".safetensors";
+    const auto r = runCli(QStringList{"compile", "--model_path", model, "--calib_data_path", calib, "--save_path", save,
+                                      "--output-dir", dir + "/" + name, "--threads", "1", "--no-resume"} +
+                          flags);
+    if (r.exitCode != 0) qWarning("%s", r.err.constData());
+    return r.exitCode == 0 ? save : QString();
+}
+
+std::string tinyStoriesValidationText()
+{
+    const QByteArray bytes = readAll(sharedData("text/tinystories/tinystories_validation_first1000.txt"));
+    std::string kept;
+    for (qsizetype start = 0; start < bytes.size();) {
+        qsizetype end = bytes.indexOf('\n', start);
+        if (end < 0) end = bytes.size();
+        const std::string line(bytes.constData() + start, size_t(end - start));
+        if (line != "<|endoftext|>") kept += line + "\n";
+        start = end + 1;
+    }
+    return kept;
+}
+
 QStringList compileOutputs(const QString& outputDir)
 {
     QStringList files;

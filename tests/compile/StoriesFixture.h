@@ -3,6 +3,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <string>
+
 namespace lathe::test {
 
 // stories260K as a Hugging Face folder (`lathe import` of the shared GGUF), its float32 embedding.pt, and
@@ -15,7 +17,15 @@ struct StoriesFixture {
 
     // Empty on success, else what failed.
     QString make(const QString& dir, int samples, int minTokens, int maxTokens);
+
+    // `lathe compile` of the model with these samples into `<dir>/<name>.safetensors` (other outputs in
+    // `<dir>/<name>/`), one thread, no resume, plus `flags`. The container's path; empty on failure, with the error
+    // printed.
+    QString compile(const QString& dir, const QString& name, const QStringList& flags) const;
 };
+
+// The TinyStories validation text as the evaluation protocol reads it: every line but the story separators.
+std::string tinyStoriesValidationText();
 
 // The files a compile writes for `savePath` with default report/output paths (existing ones only, sorted).
 QStringList compileOutputs(const QString& outputDir);

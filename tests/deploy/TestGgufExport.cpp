@@ -40,13 +40,7 @@ class TestGgufExport : public QObject {
 
     QString compile(const QString& name, const QStringList& flags)
     {
-        const QString save = m_dir.filePath(name + ".safetensors");
-        const auto r = runCli(QStringList{"compile", "--model_path", m_stories.model, "--calib_data_path",
-                                          m_stories.calib, "--save_path", save, "--output-dir", m_dir.filePath(name),
-                                          "--threads", "1", "--no-resume"} +
-                              flags);
-        if (r.exitCode != 0) qWarning("%s", r.err.constData());
-        return r.exitCode == 0 ? save : QString();
+        return m_stories.compile(m_dir.path(), name, flags);
     }
     ProcessResult exportGguf(const QString& container, const QString& embedding, const QString& out,
                              const QStringList& extra = {})

@@ -28,6 +28,7 @@
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
 
@@ -528,6 +529,35 @@ private Q_SLOTS:
         QVERIFY(child<QAbstractButton>("exportGgufButton")->isEnabled());
         QVERIFY(!QFileInfo::exists(gguf));
         QCOMPARE(QDir(m_output).entryList({QStringLiteral("*.gguf*")}, QDir::Files | QDir::Hidden).size(), 0);
+    }
+
+    // "Export ONNX" runs the project's export step: the folder appears beside the other outputs, the files list shows
+    // its graph, and it is the folder `lathe export --format onnx` writes from the same compiled model.
+    void exportOnnxWritesTheFolder()
+    {
+        QVERIFY(showStep(*m_window, QStringLiteral("resultsPage")));
+        const QString folder = m_output + QStringLiteral("/stories260K-w4v8-onnx");
+        QCOMPARE(child<QAbstractButton>("exportOnnxButton")->text(), QStringLiteral("Export &ONNX"));
+        click("exportOnnxButton");
+        QTRY_VERIFY_WITH_TIMEOUT(text("ggufStatusLabel").startsWith(QStringLiteral("Wrote")), 60000);
+        QVERIFY2(text("ggufStatusLabel").contains(QStringLiteral("opset 21")), qPrintable(text("ggufStatusLabel")));
+        QVERIFY(child<QAbstractButton>("exportOnnxButton")->isEnabled());
+        QVERIFY(child<QAbstractButton>("exportGgufButton")->isEnabled());
+        auto* files = child<QTreeWidget>("outputFilesList");
+        QStringList listed;
+        for (int i = 0; i < files->topLevelItemCount(); ++i)
+            listed << files->topLevelItem(i)->data(0, Qt::UserRole).toString();
+        QVERIFY2(listed.contains(folder + QStringLiteral("/onnx/model.onnx")), qPrintable(listed.join('\n')));
+
+        QTemporaryDir cli;
+        const ProcessResult r =
+            runCli({QStringLiteral("export"), QStringLiteral("--format"), QStringLiteral("onnx"),
+                    QStringLiteral("--mxq-path"), compiled(), QStringLiteral("--embedding-weight-path"),
+                    rotatedEmbedding(), QStringLiteral("--output-dir"), cli.filePath(QStringLiteral("onnx"))});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QByteArray graph = readAll(folder + QStringLiteral("/onnx/model.onnx"));
+        QVERIFY(!graph.isEmpty());
+        QCOMPARE(graph, readAll(cli.filePath(QStringLiteral("onnx/onnx/model.onnx"))));
     }
 
     void perplexityEqualsTheCli()

@@ -47,7 +47,8 @@ project::ProjectSettings sample(const QString& root)
     s.quantization.threads = 3;
     s.quantization.target = quant::CompileTarget::Gguf;
     s.quantization.groupSize = 32;
-    s.exports.formats = {"gguf"};
+    s.exports.formats = {"gguf", "onnx"};
+    s.exports.onnxOpset = 17;
     return s;
 }
 }  // namespace
@@ -88,7 +89,8 @@ private Q_SLOTS:
         QCOMPARE(s.quantization.seed, 42);
         QCOMPARE(s.quantization.threads, 3);
         QVERIFY(s.quantization.target == quant::CompileTarget::Gguf);
-        QCOMPARE(s.exports.formats, std::vector<std::string>{"gguf"});
+        QCOMPARE(s.exports.formats, (std::vector<std::string>{"gguf", "onnx"}));
+        QCOMPARE(s.exports.onnxOpset, 17);
     }
 
     void pathsInsideTheFolderAreRelative()
@@ -203,7 +205,9 @@ private Q_SLOTS:
         QTest::newRow("gguf groups") << "gguf"
                                      << "the gguf target needs groups of 32";
         QTest::newRow("export format") << "format"
-                                       << "export format \"onnx\" is not one Lathe writes";
+                                       << "export format \"tflite\" is not one Lathe writes; use gguf or onnx";
+        QTest::newRow("onnx opset") << "opset"
+                                    << "ONNX opset 19 is not one Lathe writes; use 21 or 17";
     }
     void validation()
     {
@@ -226,7 +230,8 @@ private Q_SLOTS:
             s.quantization.target = quant::CompileTarget::Gguf;
             s.quantization.groupSize = 128;
         }
-        if (field == "format") s.exports.formats = {"onnx"};
+        if (field == "format") s.exports.formats = {"tflite"};
+        if (field == "opset") s.exports.onnxOpset = 19;
         auto r = validateProject(s);
         QVERIFY(!r.ok());
         QCOMPARE(r.error().code, ErrorCode::InvalidArgument);

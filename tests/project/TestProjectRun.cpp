@@ -236,7 +236,8 @@ private Q_SLOTS:
     }
 
     // The export step: nothing without formats; a Lathe-target compile is refused with what to change and leaves no
-    // file; a gguf-target project run by run-project writes the same GGUF as `lathe export` of its compiled model.
+    // file; a gguf-target project run by run-project writes the same GGUF and ONNX folder as `lathe export` of its
+    // compiled model.
     void exportStep()
     {
         if (!QFileInfo(m_dir.filePath("steps-out/embedding.pt")).isFile())
@@ -257,23 +258,33 @@ private Q_SLOTS:
         const QString out = m_dir.filePath("gguf-out");
         lathe::project::ProjectSettings g = settings(out);
         g.quantization.target = lathe::quant::CompileTarget::Gguf;
-        g.exports.formats = {"gguf"};
+        g.exports.formats = {"gguf", "onnx"};
         const QString project = m_dir.filePath("gguf.lathe");
         QVERIFY(lathe::project::saveProject(g, project.toStdString()).ok());
         auto loaded = lathe::project::loadProject(project.toStdString());
         QVERIFY(loaded.ok());
         QVERIFY(loaded->quantization.target == lathe::quant::CompileTarget::Gguf);
-        QCOMPARE(loaded->exports.formats, std::vector<std::string>{"gguf"});
+        QCOMPARE(loaded->exports.formats, (std::vector<std::string>{"gguf", "onnx"}));
         auto r = runCli({"run-project", project}, {}, 900000);
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const lathe::project::ProjectLayout layout = lathe::project::projectLayout(g);
         QCOMPARE(q(layout.ggufPath), out + "/stories260K-w4v8.gguf");
         QVERIFY2(r.out.contains("gguf:       " + layout.ggufPath), r.out.constData());
+        QVERIFY2(r.out.contains("onnx:       " + layout.onnxDir), r.out.constData());
         const QString direct = m_dir.filePath("direct.gguf");
         r = runCli({"export", "--mxq-path", q(layout.compiledPath), "--embedding-weight-path",
                     q(layout.rotatedEmbeddingPath), "--model_path", m_model, "--output", direct});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QCOMPARE(readAll(q(layout.ggufPath)), readAll(direct));
+        QCOMPARE(q(layout.onnxDir), out + "/stories260K-w4v8-onnx");
+        const QString directOnnx = m_dir.filePath("direct-onnx");
+        r = runCli({"export", "--format", "onnx", "--mxq-path", q(layout.compiledPath), "--embedding-weight-path",
+                    q(layout.rotatedEmbeddingPath), "--model_path", m_model, "--output-dir", directOnnx});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        for (const char* file : {"onnx/model.onnx", "config.json", "generation_config.json", "tokenizer.json"}) {
+            const QByteArray bytes = readAll(q(layout.onnxDir) + "/" + file);
+            QVERIFY2(!bytes.isEmpty() && bytes == readAll(directOnnx + "/" + file), file);
+        }
     }
 
     // A stop request ends a step with Cancelled and leaves none of its outputs.

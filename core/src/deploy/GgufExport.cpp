@@ -1,11 +1,9 @@
 #include "lathe/deploy/GgufExport.h"
 
 #include "compiled/CompiledModelFile.h"
-#include "compiled/StoredTokenizer.h"
+#include "deploy/ExportSources.h"
 #include "deploy/GgufLinear.h"
 #include "deploy/GgufVocabulary.h"
-#include "export/EmbeddingTable.h"
-#include "lathe/model/ModelPath.h"
 #include "model/GgufWriter.h"
 #include "model/Rope.h"
 
@@ -153,10 +151,6 @@ Result<GgufExportSummary> exportGguf(const GgufExportOptions& options, const Pro
     if (fs::is_directory(options.outputPath, ec))
         return makeError(ErrorCode::InvalidArgument,
                          options.outputPath + " is a folder; --output names the .gguf file");
-    if (options.embeddingPath.empty())
-        return makeError(ErrorCode::InvalidArgument,
-                         "pass --embedding-weight-path: the model's embedding.pt, or the rotated one `lathe compile` "
-                         "wrote for rotated modes (GGUF stores the input embedding in the file)");
     GgmlType embeddingType = GgmlType::Q8_0;
     bool embeddingTypeChosen = false;
     if (!options.embeddingType.empty()) {
@@ -170,10 +164,10 @@ Result<GgufExportSummary> exportGguf(const GgufExportOptions& options, const Pro
         embeddingTypeChosen = true;
     }
 
-    report("reading " + options.compiledPath, 0, 0);
-    auto opened = compiled::CompiledModelFile::open(options.compiledPath);
-    if (!opened) return opened.error();
-    const compiled::CompiledModelFile& file = **opened;
+    auto sources = openExportSources(options.compiledPath, options.embeddingPath, options.modelPath,
+                                     "GGUF stores the input embedding in the file", progress);
+    if (!sources) return sources.error();
+    const compiled::CompiledModelFile& file = *sources->file;
     const compiled::CompiledModelInfo& info = file.info();
     const model::ModelConfig& config = info.config;
     auto arch = ggufArchitecture(config, options.compiledPath);
@@ -232,26 +226,10 @@ Result<GgufExportSummary> exportGguf(const GgufExportOptions& options, const Pro
     if (llama3Rope)
         items.push_back({Item::Kind::RopeFactors, "rope_freqs.weight", "", 0, config.headDim / 2, GgmlType::F32, {}});
 
-    // The embedding and the tokenizer, checked before writing too.
-    report("reading " + options.embeddingPath, 0, 0);
-    auto embedding = exports::EmbeddingTable::load(options.embeddingPath);
-    if (!embedding) return embedding.error();
-    if (embedding->vocabSize() != config.vocabSize || embedding->hiddenSize() != config.hiddenSize)
-        return makeError(ErrorCode::Corrupt,
-                         "the embedding " + options.embeddingPath + " is [" + std::to_string(embedding->vocabSize()) +
-                             ", " + std::to_string(embedding->hiddenSize()) + "] but " + options.compiledPath +
-                             " needs [" + std::to_string(config.vocabSize) + ", " + std::to_string(config.hiddenSize) +
-                             "]; the embedding belongs to another model");
-    auto folder = compiled::extractTokenizerFiles(file);
-    if (!folder) return folder.error();
-    if (!options.modelPath.empty()) {
-        auto dir = model::resolveModelPath(options.modelPath);
-        if (!dir) return dir.error();
-        const fs::path jinja = fs::path(*dir) / "chat_template.jinja";
-        if (fs::exists(jinja, ec)) fs::copy_file(jinja, fs::path(folder->path()) / jinja.filename(), ec);
-        if (ec) return makeError(ErrorCode::Io, "cannot copy " + jinja.string() + " to " + folder->path());
-    }
-    auto tokenizer = readGgufTokenizer(folder->path(), config.vocabSize);
+    // The tokenizer, checked before writing too.
+    const std::string folder = sources->tokenizer.path();
+    LATHE_TRY(copyModelFile(*sources, "chat_template.jinja", folder));
+    auto tokenizer = readGgufTokenizer(folder, config.vocabSize);
     if (!tokenizer) return tokenizer.error().withContext("exporting the tokenizer stored in " + options.compiledPath);
 
     GgufExportSummary summary;
@@ -297,7 +275,7 @@ Result<GgufExportSummary> exportGguf(const GgufExportOptions& options, const Pro
         std::string bytes;
         switch (item.kind) {
             case Item::Kind::Embedding:
-                bytes = model::encodeRounded(embedding->weights(), item.type);
+                bytes = model::encodeRounded(sources->embedding.weights(), item.type);
                 break;
             case Item::Kind::Norm: {
                 auto t = file.floatTensor(item.source);

@@ -170,6 +170,19 @@ Result<void> readChatTemplates(const fs::path& dir, std::map<std::string, std::s
 
 }  // namespace
 
+Result<AddedSpecials> addedSpecials(const tokenize::Tokenizer& tok)
+{
+    auto with = tok.encode("a", true);
+    auto without = tok.encode("a", false);
+    if (!with) return with.error();
+    if (!without) return without.error();
+    const size_t extra = with->size() - std::min(with->size(), without->size());
+    AddedSpecials out;
+    out.bos = extra > 0 && tok.bosId() && with->front() == *tok.bosId() && without->front() != *tok.bosId();
+    out.eos = extra > (out.bos ? 1u : 0u) && tok.eosId() && with->back() == *tok.eosId();
+    return out;
+}
+
 namespace {
 
 Result<GgufTokenizer> readTokenizer(const fs::path& dir, int vocabSize)
@@ -206,13 +219,10 @@ Result<GgufTokenizer> readTokenizer(const fs::path& dir, int vocabSize)
         padTo(out.vocabulary, vocabSize);
     }
     // The specials Lathe adds, so that llama.cpp's tokenize(text, add_special) gives Lathe's ids.
-    auto with = tok.encode("a", true);
-    auto without = tok.encode("a", false);
-    if (!with) return with.error();
-    if (!without) return without.error();
-    const size_t extra = with->size() - std::min(with->size(), without->size());
-    out.addBos = extra > 0 && tok.bosId() && with->front() == *tok.bosId() && without->front() != *tok.bosId();
-    out.addEos = extra > (out.addBos ? 1u : 0u) && tok.eosId() && with->back() == *tok.eosId();
+    auto specials = addedSpecials(tok);
+    if (!specials) return specials.error();
+    out.addBos = specials->bos;
+    out.addEos = specials->eos;
     if (tok.bosId()) out.vocabulary.bosId = *tok.bosId();
     if (tok.eosId()) out.vocabulary.eosId = *tok.eosId();
     LATHE_TRY(readChatTemplates(dir, out.chatTemplates));

@@ -2,6 +2,7 @@
 // Private to core.
 
 #include "lathe/common/Result.h"
+#include "lathe/tokenize/Tokenizer.h"
 #include "model/GgufWriter.h"
 #include "model/ImportedModel.h"
 
@@ -19,6 +20,14 @@ struct GgufTokenizer {
     bool addEos = false;
     std::map<std::string, std::string> chatTemplates;  // "" = the default template, else its name
 };
+
+// Whether `tokenizer` adds BOS at the start and EOS at the end when asked to add special tokens (found by encoding a
+// short text with and without them). Errors: those of encode.
+struct AddedSpecials {
+    bool bos = false;
+    bool eos = false;
+};
+Result<AddedSpecials> addedSpecials(const tokenize::Tokenizer& tokenizer);
 
 // Reads the tokenizer files in `dir` (tokenizer.model, tokenizer.json, tokenizer_config.json,
 // chat_template.jinja). A sentencepiece tokenizer.model becomes the "llama" vocabulary; a byte-level BPE

@@ -20,6 +20,7 @@ struct EmbeddedVocabulary {
     std::vector<std::string> merges;  // gpt2: "left right", highest priority first
     std::string pre;                  // gpt2: llama.cpp's pre-tokenizer name ("llama-bpe", "qwen2", ...)
     bool addSpacePrefix = true;
+    int spmModelType = 1;  // sentencepiece trainer_spec.model_type: 1 unigram (its default), 2 BPE
     int unkId = 0;
     int bosId = 1;
     int eosId = 2;

@@ -109,6 +109,7 @@ Result<EmbeddedVocabulary> readSentencepieceModel(const std::string& bytes, cons
                 if (!message.next(field, wire, number, ignored)) return corrupt();
                 if (wire != 0) continue;
                 const int value = int(int32_t(uint32_t(number)));  // int32 negatives are 10-byte varints
+                if (spec == 2 && field == 3) v.spmModelType = value;
                 if (spec == 2 && field == 40) v.unkId = value;
                 if (spec == 2 && field == 41) v.bosId = value;
                 if (spec == 2 && field == 42) v.eosId = value;

@@ -1,5 +1,7 @@
 #include "lathe/project/Project.h"
 
+#include "lathe/deploy/OnnxExport.h"
+
 #include "common/AtomicFileWriter.h"
 #include "common/FileIo.h"
 #include "common/JsonFields.h"
@@ -82,7 +84,7 @@ json toJson(const ProjectSettings& s, const fs::path& base)
           {"seed", q.seed},
           {"threads", q.threads},
           {"target", quant::toString(q.target)}}},
-        {"export", {{"formats", s.exports.formats}}},
+        {"export", {{"formats", s.exports.formats}, {"onnx_opset", s.exports.onnxOpset}}},
     };
 }
 
@@ -192,6 +194,7 @@ Result<ProjectSettings> fromJson(json root, const fs::path& base)
         auto e = f.object("export");
         if (!e) return e.error();
         LATHE_READ_FIELD(s.exports.formats, e->strings("formats", s.exports.formats));
+        LATHE_READ_FIELD(s.exports.onnxOpset, e->int32("onnx_opset", s.exports.onnxOpset));
     }
     return s;
 }
@@ -241,7 +244,7 @@ quant::QuantChoices quantChoices(const ProjectSettings::Quantization& q)
 
 std::vector<std::string> projectExportFormats()
 {
-    return {"gguf"};
+    return {"gguf", "onnx"};
 }
 
 Result<void> validateProject(const ProjectSettings& s)
@@ -265,7 +268,10 @@ Result<void> validateProject(const ProjectSettings& s)
     const auto known = projectExportFormats();
     for (const std::string& format : s.exports.formats)
         if (std::find(known.begin(), known.end(), format) == known.end())
-            return invalid("export format \"" + format + "\" is not one Lathe writes; use gguf");
+            return invalid("export format \"" + format + "\" is not one Lathe writes; use gguf or onnx");
+    const auto opsets = deploy::onnxOpsets();
+    if (std::find(opsets.begin(), opsets.end(), s.exports.onnxOpset) == opsets.end())
+        return invalid("ONNX opset " + std::to_string(s.exports.onnxOpset) + " is not one Lathe writes; use 21 or 17");
     if (c.minSeqLen < 1) return invalid("minimum sequence length must be at least 1");
     if (c.minSeqLen > c.maxSeqLen)
         return invalid("minimum sequence length (" + std::to_string(c.minSeqLen) +

@@ -15,6 +15,7 @@ struct ProjectFileNames {
     std::string compiledPath;   // <out>/<model name>-<bit mode>.compiled.safetensors
     std::string reportPath;     // <compiledPath>.report.json
     std::string ggufPath;       // <out>/<model name>-<bit mode>.gguf (export step)
+    std::string onnxDir;        // <out>/<model name>-<bit mode>-onnx (export step)
 };
 
 ProjectFileNames projectFileNames(const ProjectSettings& settings);

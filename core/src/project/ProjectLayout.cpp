@@ -45,7 +45,9 @@ ProjectFileNames projectFileNames(const ProjectSettings& s)
         (out / (projectModelName(s) + "-" + quant::toString(s.quantization.bitMode) + ".compiled.safetensors"))
             .string();
     n.reportPath = n.compiledPath + ".report.json";
-    n.ggufPath = (out / (projectModelName(s) + "-" + quant::toString(s.quantization.bitMode) + ".gguf")).string();
+    const std::string stem = projectModelName(s) + "-" + quant::toString(s.quantization.bitMode);
+    n.ggufPath = (out / (stem + ".gguf")).string();
+    n.onnxDir = (out / (stem + "-onnx")).string();
     return n;
 }
 
@@ -60,6 +62,7 @@ ProjectLayout projectLayout(const ProjectSettings& s)
     l.calibDir = names.calibDir;
     l.compiledPath = names.compiledPath;
     l.ggufPath = names.ggufPath;
+    l.onnxDir = names.onnxDir;
 
     const calib::CalibrationFolders calibration = calib::calibrationFolders(calibrationOptionsFor(s, {}));
     l.calibTagFolder = calibration.tagFolder;

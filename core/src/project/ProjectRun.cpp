@@ -178,18 +178,35 @@ Result<ProjectStepResult> runProjectStep(const ProjectSettings& s, ProjectStep s
         }
         case ProjectStep::Export: {
             const auto& formats = s.exports.formats;
-            if (std::find(formats.begin(), formats.end(), "gguf") == formats.end()) break;
+            auto wanted = [&](const char* f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
             const compile::CompileOutputPaths compiled =
                 compile::compileOutputPaths(compileOptionsFor(s, result.modelDir), result.modelDir);
-            deploy::GgufExportOptions gguf;
-            gguf.compiledPath = compiled.savePath;
-            gguf.embeddingPath = compiled.rotated ? compiled.rotatedEmbeddingPath : projectFileNames(s).embeddingPath;
-            gguf.modelPath = result.modelDir;
-            gguf.outputPath = projectFileNames(s).ggufPath;
-            gguf.force = true;  // the export belongs to this compile: running the step again writes it anew
-            auto exported = deploy::exportGguf(gguf, progress, stop);
-            if (!exported) return exported.error();
-            result.gguf.push_back(std::move(exported).value());
+            const std::string embedding =
+                compiled.rotated ? compiled.rotatedEmbeddingPath : projectFileNames(s).embeddingPath;
+            // Each export belongs to this compile: running the step again writes it anew (force).
+            if (wanted("gguf")) {
+                deploy::GgufExportOptions gguf;
+                gguf.compiledPath = compiled.savePath;
+                gguf.embeddingPath = embedding;
+                gguf.modelPath = result.modelDir;
+                gguf.outputPath = projectFileNames(s).ggufPath;
+                gguf.force = true;
+                auto exported = deploy::exportGguf(gguf, progress, stop);
+                if (!exported) return exported.error();
+                result.gguf.push_back(std::move(exported).value());
+            }
+            if (wanted("onnx")) {
+                deploy::OnnxExportOptions onnx;
+                onnx.compiledPath = compiled.savePath;
+                onnx.embeddingPath = embedding;
+                onnx.modelPath = result.modelDir;
+                onnx.outputDir = projectFileNames(s).onnxDir;
+                onnx.opset = s.exports.onnxOpset;
+                onnx.force = true;
+                auto exported = deploy::exportOnnx(onnx, progress, stop);
+                if (!exported) return exported.error();
+                result.onnx.push_back(std::move(exported).value());
+            }
             break;
         }
     }
@@ -220,6 +237,7 @@ Result<ProjectRunSummary> runProject(const ProjectSettings& s, const ProgressFn&
                 break;
             case ProjectStep::Export:
                 summary.gguf = std::move(result->gguf);
+                summary.onnx = std::move(result->onnx);
                 break;
         }
     }

@@ -48,6 +48,9 @@ QList<CompiledFile> existingCompiledFiles(const project::ProjectSettings& settin
         {tr("Rotated embedding"), qPath(layout.rotatedEmbeddingPath)},
         {tr("Input embedding"), qPath(layout.embeddingPath)},
         {tr("GGUF (llama.cpp)"), qPath(layout.ggufPath)},
+        // The ONNX export is a folder; its graph and tensors are what take the space.
+        {tr("ONNX graph"), qPath(layout.onnxDir) + QStringLiteral("/onnx/model.onnx")},
+        {tr("ONNX tensors"), qPath(layout.onnxDir) + QStringLiteral("/onnx/model.onnx_data")},
     };
     QList<CompiledFile> files;
     for (const CompiledFile& f : candidates)

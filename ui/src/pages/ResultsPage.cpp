@@ -4,7 +4,6 @@
 #include "StudioState.h"
 #include "compile/CompiledFiles.h"
 #include "jobs/Job.h"
-#include "lathe/project/ProjectRun.h"
 #include "lathe/ui/Dialogs.h"
 #include "pages/results/LayerErrorPanel.h"
 #include "pages/results/PerplexityPanel.h"
@@ -70,12 +69,16 @@ ResultsPage::ResultsPage(StudioState& studio, QWidget* parent)
         if (!Dialogs::openUrl(QUrl::fromLocalFile(folder)))
             m_layerErrors->showStatus(tr("Cannot open %1").arg(QDir::toNativeSeparators(folder)), Tone::Error);
     });
-    connect(m_exportGguf, &QPushButton::clicked, this, [this] {
-        if (m_exportJob->isRunning())
-            m_exportJob->cancel();
-        else
-            exportGguf();
-    });
+    for (auto [button, format] : {std::pair{m_exportGguf, "gguf"}, std::pair{m_exportOnnx, "onnx"}}) {
+        connect(button, &QPushButton::clicked, this, [this, button = button, format = std::string(format)] {
+            if (m_exportJob->isRunning()) {
+                m_exportJob->cancel();
+                return;
+            }
+            m_exportRunning = button;
+            exportTo(format);
+        });
+    }
     connect(m_exportJob, &Job::runningChanged, this, &ResultsPage::updateButtons);
     connect(m_exportJob, &Job::progressed, this, [this](const QVariant& value) {
         showMessage(m_exportStatus, tr("Exporting: %1").arg(value.toString()), Tone::Info);
@@ -105,10 +108,16 @@ QGroupBox* ResultsPage::buildFilesBox()
     m_exportGguf->setToolTip(
         tr("Write the compiled model as a GGUF file for llama.cpp, its weights stored exactly "
            "(compile with the GGUF target on the Quantization page)"));
+    m_exportOnnx = new QPushButton(tr("Export &ONNX"), filesBox);
+    m_exportOnnx->setObjectName(QStringLiteral("exportOnnxButton"));
+    m_exportOnnx->setToolTip(
+        tr("Write the compiled model as an ONNX folder with static QuantizeLinear / DequantizeLinear quantization, "
+           "for ONNX Runtime, transformers.js and NPU toolchains (opset as the project file says, 21 by default)"));
     m_exportStatus = makeMessageLabel(QStringLiteral("ggufStatusLabel"), filesBox);
     auto* buttons = new QHBoxLayout();
     buttons->addWidget(m_openFolder);
     buttons->addWidget(m_exportGguf);
+    buttons->addWidget(m_exportOnnx);
     buttons->addStretch(1);
     filesLayout->addWidget(m_files);
     filesLayout->addLayout(buttons);
@@ -219,10 +228,10 @@ void ResultsPage::showFiles()
     m_openFolder->setEnabled(QFileInfo(QString::fromStdString(state().settings().outputDir)).isDir());
 }
 
-void ResultsPage::exportGguf()
+void ResultsPage::exportTo(const std::string& format)
 {
     project::ProjectSettings settings = state().settings();
-    settings.exports.formats = {"gguf"};
+    settings.exports.formats = {format};
     project::ProjectStepOptions options;
     options.modelDir = state().modelDirectory().toStdString();
     showMessage(m_exportStatus, tr("Exporting…"), Tone::Info);
@@ -231,11 +240,11 @@ void ResultsPage::exportGguf()
             const ProgressFn progress = [report](const Progress& p) { report(QString::fromStdString(p.detail)); };
             return project::runProjectStep(settings, project::ProjectStep::Export, options, progress, stop);
         },
-        [this](Result<project::ProjectStepResult> result) {
+        [this, format](Result<project::ProjectStepResult> result) {
             showFiles();
             if (!result) {
                 QString message = QString::fromStdString(result.error().message);
-                if (result.error().code == ErrorCode::InvalidArgument)
+                if (format == "gguf" && result.error().code == ErrorCode::InvalidArgument)
                     message +=
                         tr(" — in the Studio: choose the GGUF target on the Quantization page and compile "
                            "again.");
@@ -244,22 +253,40 @@ void ResultsPage::exportGguf()
                             result.error().code == ErrorCode::Cancelled ? Tone::Info : Tone::Error);
                 return;
             }
-            const deploy::GgufExportSummary& s = result->gguf.front();
-            showMessage(
-                m_exportStatus,
-                tr("Wrote %1 (%2, %3 bits per weight; %n linear(s) stored exactly).", "", s.exactLinears)
-                    .arg(QDir::toNativeSeparators(QString::fromStdString(s.outputPath)), formatBytes(qint64(s.bytes)))
-                    .arg(s.bitsPerWeight, 0, 'f', 3),
-                Tone::Success);
+            showExported(*result);
         });
+}
+
+void ResultsPage::showExported(const project::ProjectStepResult& result)
+{
+    if (!result.gguf.empty()) {
+        const deploy::GgufExportSummary& s = result.gguf.front();
+        showMessage(
+            m_exportStatus,
+            tr("Wrote %1 (%2, %3 bits per weight; %n linear(s) stored exactly).", "", s.exactLinears)
+                .arg(QDir::toNativeSeparators(QString::fromStdString(s.outputPath)), formatBytes(qint64(s.bytes)))
+                .arg(s.bitsPerWeight, 0, 'f', 3),
+            Tone::Success);
+    } else if (!result.onnx.empty()) {
+        const deploy::OnnxExportSummary& s = result.onnx.front();
+        showMessage(m_exportStatus,
+                    tr("Wrote %1 (ONNX opset %2, %3, %n node(s)).", "", s.nodes)
+                        .arg(QDir::toNativeSeparators(QString::fromStdString(s.outputDir)))
+                        .arg(s.opset)
+                        .arg(formatBytes(qint64(s.modelBytes + s.dataBytes))),
+                    Tone::Success);
+    }
 }
 
 // Measuring and generating run both models: the panels are told which one is missing.
 void ResultsPage::updateButtons()
 {
     const bool haveReport = m_report.has_value();
-    m_exportGguf->setEnabled(haveReport || m_exportJob->isRunning());
-    m_exportGguf->setText(m_exportJob->isRunning() ? tr("Cancel e&xport") : tr("Export &GGUF"));
+    const bool running = m_exportJob->isRunning();
+    m_exportGguf->setEnabled(running ? m_exportRunning == m_exportGguf : haveReport);
+    m_exportOnnx->setEnabled(running ? m_exportRunning == m_exportOnnx : haveReport);
+    m_exportGguf->setText(running && m_exportRunning == m_exportGguf ? tr("Cancel e&xport") : tr("Export &GGUF"));
+    m_exportOnnx->setText(running && m_exportRunning == m_exportOnnx ? tr("Cancel e&xport") : tr("Export &ONNX"));
     const bool haveModel = !state().modelDirectory().isEmpty();
     const QString why = !haveReport  ? tr("Compile the model first.")
                         : !haveModel ? tr("The float model is not available: choose it on the Model page.")

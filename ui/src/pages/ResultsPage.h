@@ -3,6 +3,7 @@
 #include "pages/WizardPage.h"
 
 #include "lathe/compile/CompileReport.h"
+#include "lathe/project/ProjectRun.h"
 
 #include <QDateTime>
 
@@ -44,7 +45,9 @@ private:
     void clearReport(const QString& message);
     void updateButtons();
     void showFiles();
-    void exportGguf();
+    // Runs the project's export step for one format ("gguf", "onnx") on the export job.
+    void exportTo(const std::string& format);
+    void showExported(const project::ProjectStepResult& result);
 
     QLabel* m_summary = nullptr;
     QLabel* m_message = nullptr;
@@ -52,6 +55,8 @@ private:
     QTreeWidget* m_files = nullptr;
     QPushButton* m_openFolder = nullptr;
     QPushButton* m_exportGguf = nullptr;
+    QPushButton* m_exportOnnx = nullptr;
+    QPushButton* m_exportRunning = nullptr;  // the button whose export runs (it reads "Cancel export")
     QLabel* m_exportStatus = nullptr;
     Job* m_exportJob = nullptr;
     PerplexityPanel* m_perplexity = nullptr;

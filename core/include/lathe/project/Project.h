@@ -43,9 +43,10 @@ struct ProjectSettings {
         // "lathe" or "gguf": a gguf target compiles what `lathe export --format gguf` stores exactly.
         quant::CompileTarget target = quant::CompileTarget::Lathe;
     };
-    // Formats the export step writes after the compile ("gguf"); none by default.
+    // Formats the export step writes after the compile ("gguf", "onnx"); none by default.
     struct Export {
         std::vector<std::string> formats;
+        int onnxOpset = 21;  // 21 or 17 (deploy::onnxOpsets)
     };
 
     std::string name;

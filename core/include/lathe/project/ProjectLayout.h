@@ -29,6 +29,7 @@ struct ProjectLayout {
     std::string reportCsvPath;  // <compiledPath>.report.csv
     std::string workDir;        // <compiledPath>.work: an interrupted compile's resume state
     std::string ggufPath;       // <out>/<model name>-<bit mode>.gguf: the export step's GGUF
+    std::string onnxDir;        // <out>/<model name>-<bit mode>-onnx: the export step's ONNX folder
 
     // Where a rotated compile writes R1 and the rotated embedding. Set whether or not this project's compile
     // rotates (a file from an earlier rotated compile may be there); `rotated` says whether it does.

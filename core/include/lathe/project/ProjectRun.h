@@ -5,6 +5,7 @@
 #include "lathe/common/Result.h"
 #include "lathe/compile/Compile.h"
 #include "lathe/deploy/GgufExport.h"
+#include "lathe/deploy/OnnxExport.h"
 #include "lathe/project/Project.h"
 #include "lathe/project/ProjectLayout.h"
 
@@ -45,6 +46,7 @@ struct ProjectStepResult {
     std::vector<calib::CalibrationSample> samples;  // calibration: manifest.json's samples, in file order
     compile::CompileSummary compile;                // compile
     std::vector<deploy::GgufExportSummary> gguf;    // export: one per GGUF written (none without "gguf")
+    std::vector<deploy::OnnxExportSummary> onnx;    // export: one per ONNX folder written (none without "onnx")
 };
 
 // Runs one step of the project, writing where projectLayout says:
@@ -53,8 +55,9 @@ struct ProjectStepResult {
 // - embedding: creates the output folder and writes embedding.pt from the model.
 // - calibration: generateCalibration with calibrationOptionsFor, then reads the samples back from the manifest.
 // - compile: compileModel with compileOptionsFor (resuming an interrupted compile of the same settings).
-// - export: each format of settings.exports from the compiled model (gguf: exportGguf to ProjectLayout::ggufPath,
-//   with the rotated embedding when the compile rotates, replacing an earlier export); nothing without formats.
+// - export: each format of settings.exports from the compiled model (gguf: exportGguf to ProjectLayout::ggufPath;
+//   onnx: exportOnnx to ProjectLayout::onnxDir at settings.exports.onnxOpset), with the rotated embedding when the
+//   compile rotates, replacing an earlier export; nothing without formats.
 // Progress is the step's own (stages as its core function names them). The project is not validated here
 // (runProject does); each step checks its own options. Errors: those of the step's core function, NotFound for a
 // model that is not there, Io for an output folder that cannot be made, Cancelled, each leaving what that
@@ -69,6 +72,7 @@ struct ProjectRunSummary {
     calib::CalibrationSummary calibration;
     compile::CompileSummary compile;
     std::vector<deploy::GgufExportSummary> gguf;
+    std::vector<deploy::OnnxExportSummary> onnx;
 };
 
 // The whole pipeline headless: validates the project, then runs every step in order with runProjectStep, each

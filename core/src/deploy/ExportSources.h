@@ -1,0 +1,34 @@
+#pragma once
+// Private to core: exposes libtorch types.
+
+#include "common/TemporaryFolder.h"
+#include "compiled/CompiledModelFile.h"
+#include "export/EmbeddingTable.h"
+#include "lathe/common/Progress.h"
+
+#include <memory>
+#include <string>
+
+namespace lathe::deploy {
+
+// What every export reads: the compiled container, the input embedding it runs with (checked against the model's
+// shape), the tokenizer files it stores (in a temporary folder), and the model folder the user named for files the
+// container does not hold.
+struct ExportSources {
+    std::shared_ptr<const compiled::CompiledModelFile> file;
+    exports::EmbeddingTable embedding;
+    TemporaryFolder tokenizer;
+    std::string modelDir;  // the resolved --model_path; empty when none was given
+};
+
+// Errors: InvalidArgument (no embedding given; `embeddingHint` says why the format needs it), the container's and
+// the embedding's own errors, Corrupt for an embedding whose shape is not [vocab_size, hidden_size], NotFound / Io
+// for the tokenizer files and the model folder.
+Result<ExportSources> openExportSources(const std::string& compiledPath, const std::string& embeddingPath,
+                                        const std::string& modelPath, const std::string& embeddingHint,
+                                        const ProgressFn& progress);
+
+// Copies `fileName` from the model folder into `folder` when both exist; a missing file is not an error.
+Result<void> copyModelFile(const ExportSources& sources, const std::string& fileName, const std::string& folder);
+
+}  // namespace lathe::deploy
