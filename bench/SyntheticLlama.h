@@ -50,6 +50,11 @@ struct SyntheticLlamaFiles {
 // on this model returns. Errors: Io naming the file (disk full, permissions), NotFound for a missing tokenizer.
 Result<SyntheticLlamaFiles> writeSyntheticLlama(const std::filesystem::path& root, const SyntheticLlamaSpec& spec);
 
+// Llama-3.1's tokenizer (Llama-3.2's, 128,256 ids, so generated ids decode) when tests/tokenize/peers holds it
+// (its install.sh fetches it); otherwise Mistral's from the shared data (32,000 ids), with its BOS / EOS ids.
+void chooseTokenizer(SyntheticLlamaSpec& spec, const std::filesystem::path& sourceDir,
+                     const std::filesystem::path& sharedData);
+
 // The config.json text for `spec` (Llama-3.2-1B's, with num_hidden_layers and token ids from the spec).
 std::string syntheticLlamaConfigJson(const SyntheticLlamaSpec& spec);
 

@@ -24,6 +24,9 @@ at::Tensor copyOut(const model::SafetensorsFile& file, const model::SafetensorsE
 {
     auto out = at::empty(e.shape, type);
     if (e.end > e.begin) std::memcpy(out.data_ptr(), file.data(e), e.end - e.begin);
+    // The copy is the caller's: the mapped pages need not stay resident (a model read linear by linear, as an
+    // export does, would otherwise end with the whole file in its resident set).
+    file.release(e);
     return out;
 }
 

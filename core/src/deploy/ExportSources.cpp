@@ -1,6 +1,7 @@
 #include "deploy/ExportSources.h"
 
 #include "compiled/StoredTokenizer.h"
+#include "export/EmbeddingTable.h"
 #include "lathe/model/ModelPath.h"
 
 #include <filesystem>
@@ -42,7 +43,7 @@ Result<ExportSources> openExportSources(const std::string& compiledPath, const s
         if (!dir) return dir.error();
         modelDir = *dir;
     }
-    return ExportSources{std::move(opened).value(), std::move(embedding).value(), std::move(folder).value(),
+    return ExportSources{std::move(opened).value(), embedding->weights(), std::move(folder).value(),
                          std::move(modelDir)};
 }
 

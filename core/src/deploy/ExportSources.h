@@ -1,9 +1,9 @@
 #pragma once
 // Private to core: exposes libtorch types.
 
+#include <ATen/ATen.h>
 #include "common/TemporaryFolder.h"
 #include "compiled/CompiledModelFile.h"
-#include "export/EmbeddingTable.h"
 #include "lathe/common/Progress.h"
 
 #include <memory>
@@ -16,7 +16,7 @@ namespace lathe::deploy {
 // container does not hold.
 struct ExportSources {
     std::shared_ptr<const compiled::CompiledModelFile> file;
-    exports::EmbeddingTable embedding;
+    at::Tensor embedding;  // float32 [vocab_size, hidden_size]
     TemporaryFolder tokenizer;
     std::string modelDir;  // the resolved --model_path; empty when none was given
 };

@@ -275,7 +275,7 @@ Result<GgufExportSummary> exportGguf(const GgufExportOptions& options, const Pro
         std::string bytes;
         switch (item.kind) {
             case Item::Kind::Embedding:
-                bytes = model::encodeRounded(sources->embedding.weights(), item.type);
+                bytes = model::encodeRounded(sources->embedding, item.type);
                 break;
             case Item::Kind::Norm: {
                 auto t = file.floatTensor(item.source);

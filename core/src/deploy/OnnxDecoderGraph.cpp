@@ -11,12 +11,6 @@ namespace {
 
 using Ints = std::vector<int64_t>;
 
-std::string tensorBytes(const at::Tensor& t)
-{
-    const at::Tensor c = t.contiguous();
-    return std::string(static_cast<const char*>(c.data_ptr()), size_t(c.numel()) * c.element_size());
-}
-
 class DecoderBuilder {
 public:
     DecoderBuilder(std::shared_ptr<const compiled::CompiledModelFile> file, int opset)
@@ -24,15 +18,15 @@ public:
     {
     }
 
-    Result<OnnxGraph> build(const at::Tensor& embedding)
+    Result<OnnxGraph> build(at::Tensor embedding)
     {
         declareInterface();
         g.setScope("embed");
-        const at::Tensor table = embedding;
-        g.defer(
-            {"embedding",
-             {{"model.embed_tokens.weight", OnnxType::Float, {m_config.vocabSize, m_config.hiddenSize}}},
-             [table]() -> Result<std::vector<std::string>> { return std::vector<std::string>{tensorBytes(table)}; }});
+        g.defer({"embedding",
+                 {{"model.embed_tokens.weight", OnnxType::Float, {m_config.vocabSize, m_config.hiddenSize}}},
+                 [table = std::move(embedding)]() -> Result<std::vector<at::Tensor>> {
+                     return std::vector<at::Tensor>{table};
+                 }});
         std::string h = g.add("Gather", {"model.embed_tokens.weight", "input_ids"});
         buildMask();
         buildRope();
@@ -110,10 +104,10 @@ private:
         const std::string tensor = weight;
         auto file = m_file;
         const int64_t hidden = m_config.hiddenSize;
-        g.defer({weight, {{weight, OnnxType::Float, {hidden}}}, [file, tensor]() -> Result<std::vector<std::string>> {
+        g.defer({weight, {{weight, OnnxType::Float, {hidden}}}, [file, tensor]() -> Result<std::vector<at::Tensor>> {
                      auto t = file->floatTensor(tensor);
                      if (!t) return t.error();
-                     return std::vector<std::string>{tensorBytes(*t)};
+                     return std::vector<at::Tensor>{t->contiguous()};
                  }});
         const std::string variance = g.reduceMeanLast(g.add("Mul", {x, x}));
         const std::string eps = g.floatScalar(float(m_config.rmsNormEps));
@@ -210,9 +204,9 @@ private:
 }  // namespace
 
 Result<OnnxGraph> buildDecoderGraph(const std::shared_ptr<const compiled::CompiledModelFile>& file,
-                                    const at::Tensor& embedding, int opset)
+                                    at::Tensor embedding, int opset)
 {
-    return DecoderBuilder(file, opset).build(embedding);
+    return DecoderBuilder(file, opset).build(std::move(embedding).contiguous());
 }
 
 }  // namespace lathe::deploy

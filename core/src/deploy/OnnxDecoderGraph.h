@@ -16,6 +16,6 @@ namespace lathe::deploy {
 // (rotated when the compile rotated). Tensors are deferred: they are read from `file` when the model is written.
 // Errors: those of addQdqLinear, Corrupt for a container that lacks a norm.
 Result<OnnxGraph> buildDecoderGraph(const std::shared_ptr<const compiled::CompiledModelFile>& file,
-                                    const at::Tensor& embedding, int opset);
+                                    at::Tensor embedding, int opset);
 
 }  // namespace lathe::deploy

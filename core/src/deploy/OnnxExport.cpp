@@ -182,7 +182,8 @@ Result<OnnxExportSummary> exportOnnx(const OnnxExportOptions& options, const Pro
     if (!sources) return sources.error();
     const model::ModelConfig& config = sources->file->config();
 
-    auto graph = buildDecoderGraph(sources->file, sources->embedding.weights(), options.opset);
+    // The graph's embedding batch holds the table from here on, and drops it once written.
+    auto graph = buildDecoderGraph(sources->file, std::move(sources->embedding), options.opset);
     if (!graph) return graph.error().withContext("exporting " + options.compiledPath);
 
     OnnxExportSummary summary;

@@ -3,6 +3,7 @@
 
 #include "lathe/common/Result.h"
 
+#include <ATen/ATen.h>
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
@@ -26,13 +27,16 @@ struct OnnxTensorSpec {
 };
 
 // Bytes of a tensor's raw_data: int4 values are packed two per byte (ONNX's layout), others take their width.
+// A produced tensor holds exactly these bytes (int4: packed into uint8).
 uint64_t rawBytes(const OnnxTensorSpec& spec);
 
 // Tensors made together: a linear's codes and scales come from one read of the container.
 struct OnnxTensorBatch {
     std::string what;  // for progress: the module or tensor it comes from
     std::vector<OnnxTensorSpec> tensors;
-    std::function<Result<std::vector<std::string>>()> produce;  // raw_data of each tensor, in order
+    // The data of each tensor, in order, as contiguous tensors whose bytes are raw_data (no copy into strings: an
+    // embedding alone may be a gigabyte). The writer drops the function once used, and with it what it holds.
+    std::function<Result<std::vector<at::Tensor>>()> produce;
 };
 
 // A node attribute: an int, a float or a list of ints.
@@ -78,7 +82,7 @@ public:
     std::string reduceMeanLast(const std::string& x);
 
     onnx::GraphProto& proto() { return m_graph; }
-    const std::vector<OnnxTensorBatch>& deferred() const { return m_deferred; }
+    std::vector<OnnxTensorBatch>& deferred() { return m_deferred; }
     uint64_t deferredBytes() const;
 
 private:

@@ -7,19 +7,13 @@
 namespace lathe::deploy {
 namespace {
 
-std::string tensorBytes(const at::Tensor& t)
-{
-    const at::Tensor c = t.contiguous();
-    return std::string(static_cast<const char*>(c.data_ptr()), size_t(c.numel()) * c.element_size());
-}
-
 // ONNX's INT4 layout: element 2k in the low nibble of byte k, element 2k+1 in the high one.
-std::string packInt4(const at::Tensor& codes)
+at::Tensor packInt4(const at::Tensor& codes)
 {
     at::Tensor flat = codes.contiguous().view(-1).bitwise_and(0x0F).to(at::kByte);
     if (flat.numel() % 2) flat = at::cat({flat, at::zeros({1}, at::kByte)});
     const at::Tensor pairs = flat.view({-1, 2});
-    return tensorBytes(pairs.select(1, 0).bitwise_or(pairs.select(1, 1).bitwise_left_shift(4)));
+    return pairs.select(1, 0).bitwise_or(pairs.select(1, 1).bitwise_left_shift(4)).contiguous();
 }
 
 }  // namespace
@@ -54,7 +48,7 @@ OnnxWeightLayout planOnnxWeight(const compiled::LinearSpec& spec, int64_t in, in
     return l;
 }
 
-std::vector<std::string> encodeOnnxWeight(const OnnxWeightLayout& layout, const compiled::QuantizedLinear& linear)
+std::vector<at::Tensor> encodeOnnxWeight(const OnnxWeightLayout& layout, const compiled::QuantizedLinear& linear)
 {
     const at::Tensor& codes = linear.weight.codes;    // int8 [out, in]
     const at::Tensor& scales = linear.weight.scales;  // fp32 [out, groups]
@@ -70,10 +64,10 @@ std::vector<std::string> encodeOnnxWeight(const OnnxWeightLayout& layout, const 
         storedCodes = codes.t();
         storedScales = layout.blockwise ? scales.t() : scales.view({-1});
     }
-    std::vector<std::string> out;
-    out.push_back(layout.codeType == OnnxType::Int4 ? packInt4(storedCodes) : tensorBytes(storedCodes));
-    out.push_back(tensorBytes(storedScales.to(at::kFloat)));
-    if (linear.bias.defined()) out.push_back(tensorBytes(linear.bias.to(at::kFloat)));
+    std::vector<at::Tensor> out;
+    out.push_back(layout.codeType == OnnxType::Int4 ? packInt4(storedCodes) : storedCodes.contiguous());
+    out.push_back(storedScales.to(at::kFloat).contiguous());
+    if (linear.bias.defined()) out.push_back(linear.bias.to(at::kFloat).contiguous());
     return out;
 }
 
@@ -119,7 +113,7 @@ Result<std::string> addQdqLinear(OnnxGraph& g, const std::shared_ptr<const compi
     batch.tensors.push_back({codes, layout.codeType, layout.codeDims()});
     batch.tensors.push_back({scales, OnnxType::Float, layout.scaleDims()});
     if (spec.hasBias) batch.tensors.push_back({module + ".bias", OnnxType::Float, {layout.out}});
-    batch.produce = [file, module, layout]() -> Result<std::vector<std::string>> {
+    batch.produce = [file, module, layout]() -> Result<std::vector<at::Tensor>> {
         auto linear = file->linear(module);
         if (!linear) return linear.error();
         return encodeOnnxWeight(layout, *linear);

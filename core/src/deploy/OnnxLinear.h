@@ -33,8 +33,8 @@ struct OnnxWeightLayout {
 
 OnnxWeightLayout planOnnxWeight(const compiled::LinearSpec& spec, int64_t in, int64_t out, int opset);
 
-// raw_data of the codes and the scales (and the bias when the linear has one) in `layout`.
-std::vector<std::string> encodeOnnxWeight(const OnnxWeightLayout& layout, const compiled::QuantizedLinear& linear);
+// The codes (INT4 packed into uint8) and the scales (and the bias when the linear has one) in `layout`, contiguous.
+std::vector<at::Tensor> encodeOnnxWeight(const OnnxWeightLayout& layout, const compiled::QuantizedLinear& linear);
 
 // Adds `module` to the graph as the compiled runtime runs it: its input through QuantizeLinear → DequantizeLinear
 // with the static scale and zero point 0 (int8; int16 for activations kept at 16 bits, which opset 17 writes as

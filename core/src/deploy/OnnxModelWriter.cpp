@@ -22,10 +22,11 @@ void describe(onnx::TensorProto& t, const OnnxTensorSpec& spec)
     for (int64_t d : spec.dims) t.add_dims(d);
 }
 
-Result<void> checkBytes(const OnnxTensorSpec& spec, const std::string& bytes)
+Result<std::string_view> bytesOf(const OnnxTensorSpec& spec, const at::Tensor& t)
 {
-    if (bytes.size() == rawBytes(spec)) return {};
-    return makeError(ErrorCode::Internal, "tensor " + spec.name + " has " + std::to_string(bytes.size()) +
+    const size_t bytes = t.defined() && t.is_contiguous() ? size_t(t.numel()) * t.element_size() : 0;
+    if (bytes == rawBytes(spec)) return std::string_view(static_cast<const char*>(t.data_ptr()), bytes);
+    return makeError(ErrorCode::Internal, "tensor " + spec.name + " has " + std::to_string(bytes) +
                                               " bytes where its shape needs " + std::to_string(rawBytes(spec)));
 }
 
@@ -49,7 +50,7 @@ Result<OnnxWriteSummary> writeOnnxModel(const std::string& path, OnnxGraph& grap
     opset->set_version(options.opset);
     graph.proto().set_name("lathe");
 
-    const auto& batches = graph.deferred();
+    auto& batches = graph.deferred();
     int total = 0;
     for (const auto& b : batches) total += int(b.tensors.size());
     OnnxWriteSummary summary;
@@ -70,28 +71,29 @@ Result<OnnxWriteSummary> writeOnnxModel(const std::string& path, OnnxGraph& grap
     }
 
     int done = 0;
-    for (const OnnxTensorBatch& batch : batches) {
+    for (OnnxTensorBatch& batch : batches) {
         if (stop.stopRequested()) return makeError(ErrorCode::Cancelled, "ONNX export cancelled");
         if (progress) progress({"export", batch.what, done, total, "tensors"});
         auto produced = batch.produce();
+        batch.produce = nullptr;  // what it held (the embedding table) goes once its bytes are written
         if (!produced) return produced.error().withContext("exporting " + batch.what);
         if (produced->size() != batch.tensors.size())
             return makeError(ErrorCode::Internal, "exporting " + batch.what + ": wrong number of tensors made");
         for (size_t i = 0; i < batch.tensors.size(); ++i) {
             const OnnxTensorSpec& spec = batch.tensors[i];
-            std::string& bytes = (*produced)[i];
-            LATHE_TRY(checkBytes(spec, bytes));
+            auto bytes = bytesOf(spec, (*produced)[i]);
+            if (!bytes) return bytes.error();
             if (data) {
                 static const std::string padding(kDataAlignment, '\0');
                 const uint64_t offset = (data->bytesWritten() + kDataAlignment - 1) / kDataAlignment * kDataAlignment;
                 LATHE_TRY(data->write(padding.data(), size_t(offset - data->bytesWritten())));
-                LATHE_TRY(data->write(bytes.data(), bytes.size()));
+                LATHE_TRY(data->write(bytes->data(), bytes->size()));
                 auto* t = graph.proto().add_initializer();
                 describe(*t, spec);
                 t->set_data_location(onnx::TensorProto::EXTERNAL);
                 for (const auto& [key, value] : {std::pair<std::string, std::string>{"location", dataName},
                                                  {"offset", std::to_string(offset)},
-                                                 {"length", std::to_string(bytes.size())}}) {
+                                                 {"length", std::to_string(bytes->size())}}) {
                     auto* entry = t->add_external_data();
                     entry->set_key(key);
                     entry->set_value(value);
@@ -100,10 +102,10 @@ Result<OnnxWriteSummary> writeOnnxModel(const std::string& path, OnnxGraph& grap
                 onnx::ModelProto fragment;
                 auto* t = fragment.mutable_graph()->add_initializer();
                 describe(*t, spec);
-                t->set_raw_data(std::move(bytes));
+                t->set_raw_data(bytes->data(), bytes->size());
                 LATHE_TRY(writeSerialized(*file, fragment));
             }
-            std::string().swap(bytes);
+            (*produced)[i] = at::Tensor();
             ++done;
         }
     }
