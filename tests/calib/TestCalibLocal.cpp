@@ -294,9 +294,15 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(work.filePath("out")));
     }
 
-    void cancellationLeavesOnlyCompleteFiles()
+    // A cancelled run, and one that fills the disk, leave the earlier run's samples and manifest as they were, and
+    // no staging folder: everything is written beside the tag folder and swapped in when complete.
+    void cancellationKeepsTheEarlierRun()
     {
         QTemporaryDir out;
+        auto r = runCli(args(out.path(), m_txt, 50, 400, 5));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const auto before = filesUnder(out.path());
+        QCOMPARE(before.size(), 6);  // five samples and the manifest
         calib::CalibrationOptions o;
         o.modelTag = kTag.toStdString();
         o.embeddingPath = m_embedding.toStdString();
@@ -316,17 +322,30 @@ private Q_SLOTS:
         QVERIFY(!result);
         QCOMPARE(result.error().code, ErrorCode::Cancelled);
         QVERIFY(reports > 0);
-        const QString dir = out.filePath("datas/local-tiny/en");
-        const QStringList files = QDir(dir).entryList(QDir::Files, QDir::Name);
-        QCOMPARE(files, QStringList({"inputs_embeds_0.npy", "inputs_embeds_1.npy", "inputs_embeds_2.npy"}));
-        for (const QString& f : files) {
-            auto npy = data::readNpy((dir + "/" + f).toStdString());
-            QVERIFY2(npy, npy ? "" : npy.error().message.c_str());
-            QCOMPARE(npy->shape.size(), size_t(3));
-            QCOMPARE(npy->shape[2], std::int64_t(16));
-        }
-        QCOMPARE(QDir(out.filePath("datas/local-tiny/merged")).entryList(QDir::Files).size(), 3);
-        QVERIFY(!QFileInfo::exists(out.filePath("datas/local-tiny/manifest.json")));
+        QVERIFY(filesUnder(out.path()) == before);
+        QCOMPARE(QDir(out.filePath("datas")).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot),
+                 QStringList{"local-tiny"});
+    }
+
+    void fullDiskKeepsTheEarlierRun()
+    {
+        QTemporaryDir out;
+        auto r = runCli(args(out.path(), m_txt, 50, 400, 5));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const auto before = filesUnder(out.path());
+        // Other settings, so that every sample would change; the disk fills after about two samples.
+        r = runCli(
+            args(out.path(), m_txt, 100, 300, 5),
+            {"LD_PRELOAD=" LATHE_ENOSPC_INJECTOR, "LATHE_ENOSPC_PATH=inputs_embeds", "LATHE_ENOSPC_AFTER=40000"});
+        QCOMPARE(r.exitCode, 6);
+        QVERIFY2(r.err.contains("free some disk space"), r.err.constData());
+        QVERIFY(filesUnder(out.path()) == before);
+        QCOMPARE(QDir(out.filePath("datas")).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot),
+                 QStringList{"local-tiny"});
+        // With space again the run completes and replaces them.
+        r = runCli(args(out.path(), m_txt, 100, 300, 5));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(filesUnder(out.path()) != before);
     }
 };
 

@@ -7,6 +7,7 @@
 #include "calib/WikipediaSource.h"
 #include "common/AtomicFileWriter.h"
 #include "common/FileLock.h"
+#include "common/StagingFolder.h"
 #include "export/EmbeddingTable.h"
 #include "lathe/data/LocalCorpus.h"
 #include "lathe/data/Npy.h"
@@ -17,7 +18,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <regex>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -92,26 +92,6 @@ Result<void> makeFolder(const fs::path& dir)
     if (ec || !fs::is_directory(dir, ec))
         return makeError(ErrorCode::Io, "cannot create the output folder " + dir.string() + ": " + ec.message() +
                                             " (choose an --output_dir you can write to)");
-    return {};
-}
-
-// Samples with index >= keep are from an earlier, larger run: they must not be mistaken for this one's.
-Result<void> removeStaleSamples(const fs::path& dir, int keep)
-{
-    static const std::regex pattern(R"(inputs_embeds_(\d+)\.npy)");
-    std::error_code ec;
-    std::vector<fs::path> stale;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        std::smatch m;
-        const std::string name = entry.path().filename().string();
-        if (std::regex_match(name, m, pattern) && (m[1].length() > 9 || std::stol(m[1]) >= keep))
-            stale.push_back(entry.path());
-    }
-    if (ec) return makeError(ErrorCode::Io, "cannot list " + dir.string() + ": " + ec.message());
-    for (const auto& p : stale) {
-        fs::remove(p, ec);
-        if (ec) return makeError(ErrorCode::Io, "cannot remove the old sample " + p.string() + ": " + ec.message());
-    }
     return {};
 }
 
@@ -304,20 +284,22 @@ Result<CalibrationSummary> generate(const CalibrationOptions& o, const ProgressF
                                                        " (the same --output_dir and --model_tag); wait for it to "
                                                        "finish, or choose another --output_dir");
     if (!lock) return lock.error();
+    // Everything is written into a staging folder beside the tag folder and swapped in when complete: a run that
+    // fails, is cancelled or fills the disk leaves an earlier run's samples and manifest as they were.
+    auto staged = StagingFolder::create(tagDir);
+    if (!staged) return staged.error();
+    const fs::path stage = staged->path();
     fs::path mergedDir;
     if (o.merge) {
-        mergedDir = folders.mergedFolder;
+        mergedDir = stage / fs::path(folders.mergedFolder).filename();
         LATHE_TRY(makeFolder(mergedDir));
         summary.mergedFolder = folders.mergedFolder;
     }
-    // A manifest from an earlier run must not describe a folder this run changes, even if it fails.
-    std::error_code ec;
-    fs::remove(folders.manifestPath, ec);
     Builder builder(o, *inputs, progress, stop);
     int mergedCount = 0;
     for (std::size_t i = 0; i < o.languages.size(); ++i) {
         const std::string& lang = o.languages[i];
-        const fs::path dir = tagDir / lang;
+        const fs::path dir = stage / lang;
         LATHE_TRY(makeFolder(dir));
         std::unique_ptr<DocumentSource> source;
         if (cache)
@@ -326,8 +308,8 @@ Result<CalibrationSummary> generate(const CalibrationOptions& o, const ProgressF
             source = std::make_unique<LocalDocumentSource>(std::move(localDocuments));
         auto result = builder.run(lang, *source, dir, mergedDir, mergedCount, cache.get());
         if (!result) return result.error();
+        result->folder = (tagDir / lang).string();
         manifest.shardsRead.push_back(builder.takeShardsRead());
-        LATHE_TRY(removeStaleSamples(dir, result->samples));
         if (result->samples == 0)
             return makeError(ErrorCode::NotFound, "no calibration sample for " + shortfallMessage(*result, o.minSeqLen) +
                                                       ": lower --min_seqlen or use a larger corpus");
@@ -335,12 +317,14 @@ Result<CalibrationSummary> generate(const CalibrationOptions& o, const ProgressF
         mergedCount += result->samples;
         summary.languages.push_back(*result);
     }
-    if (o.merge) LATHE_TRY(removeStaleSamples(mergedDir, mergedCount));
 
     manifest.languages = summary.languages;
     manifest.samples = builder.takeSamples();
     summary.manifestPath = folders.manifestPath;
-    LATHE_TRY(writeFileAtomically(summary.manifestPath, manifestJson(manifest)));
+    LATHE_TRY(writeFileAtomically((stage / "manifest.json").string(), manifestJson(manifest)));
+    if (stop.stopRequested()) return makeError(ErrorCode::Cancelled, "calibration cancelled");
+    // Other languages' folders from earlier runs stay; this run's languages and the manifest are replaced.
+    LATHE_TRY(staged->commit(tagDir, StagingFolder::OldEntries::Keep));
     return summary;
 }
 

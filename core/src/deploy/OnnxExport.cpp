@@ -3,6 +3,7 @@
 #include "common/AtomicFileWriter.h"
 #include "common/FileIo.h"
 #include "common/FileLock.h"
+#include "common/StagingFolder.h"
 #include "deploy/ExportSources.h"
 #include "deploy/GgufVocabulary.h"
 #include "deploy/OnnxDecoderGraph.h"
@@ -12,8 +13,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <system_error>
 
@@ -22,46 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
-
-// The folder being written, beside the output: removed with everything in it unless committed, so a failed or
-// cancelled export leaves nothing behind.
-class StagingFolder {
-public:
-    explicit StagingFolder(fs::path path) : m_path(std::move(path)) {}
-    ~StagingFolder()
-    {
-        std::error_code ec;
-        if (!m_path.empty()) fs::remove_all(m_path, ec);
-    }
-    StagingFolder(const StagingFolder&) = delete;
-    StagingFolder& operator=(const StagingFolder&) = delete;
-    const fs::path& path() const { return m_path; }
-
-    // Moves the folder to `target`, replacing an existing folder there only once the new one is complete.
-    Result<void> commit(const fs::path& target)
-    {
-        std::error_code ec;
-        fs::path old;
-        if (fs::exists(target, ec)) {
-            old = target.parent_path() / ("." + target.filename().string() + ".old-" + std::to_string(::getpid()));
-            fs::rename(target, old, ec);
-            if (ec) return makeError(ErrorCode::Io, "cannot move " + target.string() + " aside: " + ec.message());
-        }
-        fs::rename(m_path, target, ec);
-        if (ec) {
-            std::error_code ignored;
-            if (!old.empty()) fs::rename(old, target, ignored);
-            return makeError(ErrorCode::Io,
-                             "cannot rename " + m_path.string() + " to " + target.string() + ": " + ec.message());
-        }
-        m_path.clear();
-        if (!old.empty()) fs::remove_all(old, ec);
-        return {};
-    }
-
-private:
-    fs::path m_path;
-};
 
 Result<void> writeText(const fs::path& path, const std::string& text)
 {
@@ -204,8 +163,9 @@ Result<OnnxExportSummary> exportOnnx(const OnnxExportOptions& options, const Pro
     auto lock = FileLock::tryLock(parent.string(), "another export is writing into " + parent.string() +
                                                        "; wait for it to finish, or choose another folder");
     if (!lock) return lock.error();
-    StagingFolder staging(parent / ("." + target.filename().string() + ".partial-" + std::to_string(::getpid())));
-    fs::remove_all(staging.path(), ec);
+    auto staged = StagingFolder::create(target);
+    if (!staged) return staged.error();
+    StagingFolder& staging = *staged;
     fs::create_directories(staging.path() / "onnx", ec);
     if (ec) return makeError(ErrorCode::Io, "cannot create " + staging.path().string() + ": " + ec.message());
 

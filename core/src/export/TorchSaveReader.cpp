@@ -322,8 +322,15 @@ private:
             throw Damaged("storage " + record + " has " + std::to_string(size) + " bytes but claims " +
                           std::to_string(numel) + " elements of " + std::to_string(elementSize) + " bytes");
         auto storage = make(PyObject::Kind::Tensor);
-        storage->tensor = at::empty({numel}, at::TensorOptions().dtype(*dtype));
-        if (size > 0) std::memcpy(storage->tensor.data_ptr(), data.get(), size);
+        if (size == 0) {
+            storage->tensor = at::empty({numel}, at::TensorOptions().dtype(*dtype));
+        } else {
+            // The record's own buffer becomes the storage (no second copy: an embedding may be a gigabyte). It comes
+            // from the CPU allocator, so it is aligned for any element type.
+            auto owner = std::make_shared<at::DataPtr>(std::move(data));
+            storage->tensor = at::from_blob(
+                owner->get(), {numel}, [owner](void*) {}, at::TensorOptions().dtype(*dtype));
+        }
         return storage;
     }
 
@@ -401,7 +408,11 @@ Result<at::Tensor> readSavedTensor(const std::string& path)
         if (!tensor)
             return makeError(ErrorCode::Corrupt,
                              path + " holds no tensor (expected the embedding matrix [vocab, hidden])");
-        return tensor->clone();
+        // A tensor that is its whole storage is returned as it is; a view of part of one is copied, so that the rest
+        // of the storage is not kept alive with it.
+        const bool whole = tensor->is_contiguous() && tensor->storage_offset() == 0 &&
+                           tensor->storage().nbytes() == size_t(tensor->numel()) * tensor->element_size();
+        return whole ? *tensor : tensor->clone();
     } catch (const Damaged& e) {
         return makeError(ErrorCode::Corrupt, path + ": " + e.what());
     } catch (const Failure& e) {
