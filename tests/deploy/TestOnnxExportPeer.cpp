@@ -4,16 +4,19 @@
 //    groups of 32, every activation quantized, at opsets 21 and 17: the logits of the TinyStories validation
 //    windows (ctx 256, BOS + 255, the `lathe eval` protocol): top-1 agreement, perplexity and the largest logit
 //    difference;
+//  - the same for Qwen2 (q/k/v biases) and Llama-3 rope scaling, on stories260K's weights under those configs;
 //  - the KV cache: 64 tokens fed one at a time through past_key_values give the full-sequence logits;
 //  - external data gives the same logits as tensors inside the model;
 //  - transformers.js's text-generation pipeline, greedy, prints what `lathe generate --greedy` prints.
 #include "StoriesFixture.h"
+#include "StoriesVariant.h"
 #include "TestSupport.h"
 #include "lathe/tokenize/Tokenizer.h"
 #include "runtime/LoadedModel.h"
 #include "runtime/PerplexityWindows.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -38,8 +41,15 @@ constexpr int kWindows = 40;
 // later tokens. Measured on these models: top-1 agrees on 98.9 to 99.4 % of positions, perplexity within 0.07 %,
 // logits at most about 1.3 apart (mean 0.05). Positions without a changed code agree to about 1e-5. With 16-bit
 // activations everywhere the steps are 256 times finer and the two agree far more closely (sixteenBitActivations).
-constexpr double kMinTop1Agreement = 0.985;
-constexpr double kMaxPerplexityRatio = 0.001;
+struct Bounds {
+    double minTop1Agreement;
+    double maxPerplexityRatio;
+};
+constexpr Bounds kTrained{0.985, 0.001};
+// stories260K's weights under another family's config are a poor model (perplexity 19 to 164): its next-token
+// distributions are nearly flat, so one changed code flips the argmax far more often. What shows the graph computes
+// the same thing is unchanged: positions without a changed code agree within 1e-4.
+constexpr Bounds kForeignConfig{0.97, 0.005};
 constexpr double kMaxLogitDifference = 3.0;
 constexpr double kMaxMeanLogitDifference = 0.1;
 
@@ -152,16 +162,13 @@ private Q_SLOTS:
                 QTest::newRow(qPrintable(QString("%1 g%2").arg(bits).arg(group))) << bits << group;
     }
 
-    void onnxRuntimeMatchesLathe()
+    // ONNX Runtime against Lathe's runtime on the validation windows, for the export of `name` at each opset.
+    void checkAgainstLathe(const QString& name, const std::vector<int>& opsets, const Bounds& bounds = kTrained)
     {
-        QFETCH(QString, bits);
-        QFETCH(int, groupSize);
-        const QString name = QString("%1-g%2").arg(bits).arg(groupSize);
-        QVERIFY(compile(name, {"--bit", bits, "--group-size", QString::number(groupSize)}));
         const at::Tensor lathe = latheLogits(name, m_windows);
         QVERIFY(lathe.defined());
         const double lathePpl = perplexityOf(lathe, m_windows);
-        for (int opset : {21, 17}) {
+        for (int opset : opsets) {
             const QString folder = exportOnnx(name, opset);
             QVERIFY(!folder.isEmpty());
             const at::Tensor ort = ortLogits(folder, m_windowsJson, lathe.sizes().vec());
@@ -174,16 +181,40 @@ private Q_SLOTS:
                 "%s opset %d: top-1 agreement %.5f, perplexity lathe %.5f onnxruntime %.5f (%+.4f%%), logit "
                 "difference max %.4g mean %.3g",
                 qPrintable(name), opset, agree, lathePpl, ortPpl, 100.0 * (ortPpl / lathePpl - 1.0), maxDiff, meanDiff);
-            QVERIFY(agree >= kMinTop1Agreement);
-            QVERIFY(std::abs(ortPpl / lathePpl - 1.0) <= kMaxPerplexityRatio);
+            QVERIFY(agree >= bounds.minTop1Agreement);
+            QVERIFY(std::abs(ortPpl / lathePpl - 1.0) <= bounds.maxPerplexityRatio);
             QVERIFY(meanDiff <= kMaxMeanLogitDifference);
+            QVERIFY(maxDiff <= kMaxLogitDifference);
             // Most positions see no changed code at all, and there the two agree to float rounding.
             const at::Tensor perPosition = (ort - lathe).abs().amax(-1);
             const at::Tensor untouched = perPosition.le(1e-3);
             qInfo("  positions with every logit within 1e-3: %.3f", untouched.to(at::kDouble).mean().item<double>());
             QVERIFY(untouched.any().item<bool>());
             QVERIFY(perPosition.masked_select(untouched).max().item<double>() <= 1e-4);
-            QVERIFY(maxDiff <= kMaxLogitDifference);
+        }
+    }
+
+    void onnxRuntimeMatchesLathe()
+    {
+        QFETCH(QString, bits);
+        QFETCH(int, groupSize);
+        const QString name = QString("%1-g%2").arg(bits).arg(groupSize);
+        QVERIFY(compile(name, {"--bit", bits, "--group-size", QString::number(groupSize)}));
+        checkAgainstLathe(name, {21, 17});
+    }
+
+    // The other family and RoPE the graph expresses: stories260K's weights as a Qwen2 model with q/k/v biases, and
+    // as a Llama with Llama-3 rope scaling (scaled and unscaled frequencies both occur at its sizes).
+    void familiesAndRopeScaling()
+    {
+        for (const QString& folder :
+             {storiesQwen2(m_stories, m_dir.path()), storiesLlama3Rope(m_stories, m_dir.path())}) {
+            QVERIFY(!folder.isEmpty());
+            StoriesFixture variant = m_stories;
+            variant.model = folder;
+            const QString name = QFileInfo(folder).fileName() + "-w4v8";
+            QVERIFY(!variant.compile(m_dir.path(), name, {"--bit", "w4v8", "--rotation", "on"}).isEmpty());
+            checkAgainstLathe(name, {21}, kForeignConfig);
         }
     }
 
