@@ -3,6 +3,7 @@
 // to the same values, and what GGUF cannot hold exactly is refused or, with --requantize, rounded and reported.
 #include "StoriesFixture.h"
 #include "TestSupport.h"
+#include "common/FileLock.h"
 #include "compiled/CompiledModelFile.h"
 #include "model/Checkpoint.h"
 #include "model/GgufBlocks.h"
@@ -246,6 +247,18 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains("free some disk space"), r.err.constData());
         QCOMPARE(readAll(out), before);
         QCOMPARE(QDir(m_dir.path()).entryList({"w4.gguf*"}, QDir::Files | QDir::Hidden), QStringList{"w4.gguf"});
+    }
+
+    void concurrentExportsAreRefused()
+    {
+        // Another export (the Studio, another `lathe export`) holds the folder: refused at once, nothing written.
+        auto lock = FileLock::tryLock(m_dir.path().toStdString(), "held by the test");
+        QVERIFY(lock.ok());
+        const QString out = m_dir.filePath("locked.gguf");
+        const auto r = exportGguf(m_dir.filePath("w4.safetensors"), m_dir.filePath("w4/embedding_rotated.pt"), out);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("another export is writing"), r.err.constData());
+        QVERIFY(!QFileInfo::exists(out));
     }
 
     void badInputsLeaveNothing()

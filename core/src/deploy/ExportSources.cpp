@@ -47,6 +47,16 @@ Result<ExportSources> openExportSources(const std::string& compiledPath, const s
                          std::move(modelDir)};
 }
 
+Result<FileLock> lockExportFolder(const fs::path& target)
+{
+    const fs::path parent = fs::absolute(target).lexically_normal().parent_path();
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec) return makeError(ErrorCode::Io, "cannot create " + parent.string() + ": " + ec.message());
+    return FileLock::tryLock(parent.string(), "another export is writing into " + parent.string() +
+                                                  "; wait for it to finish, or choose another folder");
+}
+
 Result<void> copyModelFile(const ExportSources& sources, const std::string& fileName, const std::string& folder)
 {
     if (sources.modelDir.empty()) return {};

@@ -2,10 +2,12 @@
 // Private to core: exposes libtorch types.
 
 #include <ATen/ATen.h>
+#include "common/FileLock.h"
 #include "common/TemporaryFolder.h"
 #include "compiled/CompiledModelFile.h"
 #include "lathe/common/Progress.h"
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -27,6 +29,11 @@ struct ExportSources {
 Result<ExportSources> openExportSources(const std::string& compiledPath, const std::string& embeddingPath,
                                         const std::string& modelPath, const std::string& embeddingHint,
                                         const ProgressFn& progress);
+
+// Locks the folder an export writes `target` into (created when missing), so that two exports (two `lathe export`
+// runs, or the Studio and the CLI) never interleave there; the second is refused at once. Errors: InvalidArgument
+// when another export holds it, Io when it cannot be created.
+Result<FileLock> lockExportFolder(const std::filesystem::path& target);
 
 // Copies `fileName` from the model folder into `folder` when both exist; a missing file is not an error.
 Result<void> copyModelFile(const ExportSources& sources, const std::string& fileName, const std::string& folder);

@@ -267,6 +267,8 @@ Result<GgufExportSummary> exportGguf(const GgufExportOptions& options, const Pro
             "rotations and norm fusion are folded into the weights: norm weights are ones, the "
             "embedding and the head are rotated");
 
+    auto lock = lockExportFolder(options.outputPath);
+    if (!lock) return lock.error();
     LATHE_TRY(writer.begin(options.outputPath));
     for (size_t i = 0; i < items.size(); ++i) {
         const Item& item = items[i];

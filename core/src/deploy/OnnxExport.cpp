@@ -2,7 +2,6 @@
 
 #include "common/AtomicFileWriter.h"
 #include "common/FileIo.h"
-#include "common/FileLock.h"
 #include "common/StagingFolder.h"
 #include "deploy/ExportSources.h"
 #include "deploy/GgufVocabulary.h"
@@ -156,13 +155,9 @@ Result<OnnxExportSummary> exportOnnx(const OnnxExportOptions& options, const Pro
 
     // Staged beside the output, under a lock on its parent folder so that two exports never interleave there.
     const fs::path target = fs::absolute(options.outputDir).lexically_normal();
-    const fs::path parent = target.parent_path();
-    std::error_code ec;
-    fs::create_directories(parent, ec);
-    if (ec) return makeError(ErrorCode::Io, "cannot create " + parent.string() + ": " + ec.message());
-    auto lock = FileLock::tryLock(parent.string(), "another export is writing into " + parent.string() +
-                                                       "; wait for it to finish, or choose another folder");
+    auto lock = lockExportFolder(target);
     if (!lock) return lock.error();
+    std::error_code ec;
     auto staged = StagingFolder::create(target);
     if (!staged) return staged.error();
     StagingFolder& staging = *staged;
