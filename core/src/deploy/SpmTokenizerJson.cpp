@@ -50,8 +50,10 @@ Json postProcessor(const model::EmbeddedVocabulary& v, bool addBos, bool addEos)
 
 }  // namespace
 
-Result<std::string> sentencepieceTokenizerJson(const model::EmbeddedVocabulary& v, int spmModelType, bool addBos,
-                                               bool addEos, const std::string& source)
+namespace {
+
+Result<std::string> buildTokenizerJson(const model::EmbeddedVocabulary& v, int spmModelType, bool addBos, bool addEos,
+                                       const std::string& source)
 {
     if (spmModelType != kSpmBpe)
         return makeError(ErrorCode::Unsupported,
@@ -126,6 +128,20 @@ Result<std::string> sentencepieceTokenizerJson(const model::EmbeddedVocabulary& 
                   {"vocab", vocab},
                   {"merges", mergeList}};
     return j.dump(1) + "\n";
+}
+
+}  // namespace
+
+Result<std::string> sentencepieceTokenizerJson(const model::EmbeddedVocabulary& v, int spmModelType, bool addBos,
+                                               bool addEos, const std::string& source)
+{
+    // A piece that is not UTF-8 (JSON strings must be) or a special id outside the vocabulary comes from a damaged
+    // tokenizer.model: an error naming it, never an exception out of the export.
+    try {
+        return buildTokenizerJson(v, spmModelType, addBos, addEos, source);
+    } catch (const std::exception& e) {
+        return makeError(ErrorCode::Corrupt, source + " cannot be written as tokenizer.json: " + e.what());
+    }
 }
 
 }  // namespace lathe::deploy
