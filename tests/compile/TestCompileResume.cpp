@@ -15,6 +15,8 @@
 #include <QTest>
 #include <QThread>
 
+#include <csignal>
+
 using namespace lathe;
 using namespace lathe::test;
 
@@ -81,6 +83,19 @@ class TestCompileResume : public QObject {
             QVERIFY2(fileBytes(out("baseline/" + f)) == fileBytes(out(folder + "/" + f)), qPrintable(f));
     }
 
+    // Starts the CLI compile into `folder` and returns once `layers` layers are finished (or the process ended).
+    void startUntilLayers(QProcess& p, const QString& folder, int layers)
+    {
+        QDir().mkpath(out(folder));
+        p.start(cliPath(), args(folder));
+        QVERIFY(p.waitForStarted());
+        QElapsedTimer timer;
+        timer.start();
+        while (finishedLayers(out(folder + "/stories.lathe.work")) < layers && p.state() == QProcess::Running &&
+               timer.elapsed() < 600000)
+            QThread::msleep(2);
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -98,15 +113,9 @@ private Q_SLOTS:
 
     void resumeAfterKill()
     {
-        QDir().mkpath(out("killed"));
         const QString work = out("killed/stories.lathe.work");
         QProcess p;
-        p.start(cliPath(), args("killed"));
-        QVERIFY(p.waitForStarted());
-        QElapsedTimer timer;
-        timer.start();
-        while (finishedLayers(work) < 2 && p.state() == QProcess::Running && timer.elapsed() < 600000)
-            QThread::msleep(2);
+        startUntilLayers(p, "killed", 2);
         const int finished = finishedLayers(work);
         QVERIFY2(p.state() == QProcess::Running, "the compile ended before it could be killed");
         p.kill();  // SIGKILL: no handler runs, the work folder is left as it is at this instant
@@ -126,6 +135,62 @@ private Q_SLOTS:
         QVERIFY2(resumed >= 2, r.out.constData());
         QVERIFY(!QFileInfo::exists(work));
         compareWithBaseline("killed");
+    }
+
+    // Ctrl-C: the compile stops at its next check, exits with 130 and says how to resume; the rerun resumes.
+    void interruptExits130AndResumes()
+    {
+        const QString work = out("interrupted/stories.lathe.work");
+        QProcess p;
+        startUntilLayers(p, "interrupted", 1);
+        QVERIFY2(p.state() == QProcess::Running, "the compile ended before it could be interrupted");
+        QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGINT), 0);
+        QVERIFY(p.waitForFinished(120000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(err.contains("run the same command again to resume"), err.constData());
+        QVERIFY(!QFile::exists(out("interrupted/stories.lathe")));
+        const int finished = finishedLayers(work);
+        QVERIFY(finished >= 1);
+
+        const auto r = runCli(args("interrupted"), {}, 900000);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.out.contains("(" + QByteArray::number(finished) + " resumed)"), r.out.constData());
+        compareWithBaseline("interrupted");
+    }
+
+    // kill -9 at chosen steps (LATHE_KILL_AT, common/KillPoint.h): in the middle of a layer, after the head, and
+    // with the container half written under its temporary name. Each rerun resumes and ends byte-identical.
+    void resumeAfterKillAtEveryStage_data()
+    {
+        QTest::addColumn<QString>("point");
+        QTest::addColumn<int>("resumedLayers");
+        QTest::newRow("mid-layer") << "quantized model.layers.2.self_attn.o_proj" << 2;
+        QTest::newRow("head") << "head" << 5;
+        QTest::newRow("writing") << "writing" << 5;
+    }
+
+    void resumeAfterKillAtEveryStage()
+    {
+        QFETCH(QString, point);
+        QFETCH(int, resumedLayers);
+        const QString folder = "kill-" + QString(QTest::currentDataTag());
+        QDir().mkpath(out(folder));
+        const auto killed = runCli(args(folder), {"LATHE_KILL_AT=" + point}, 900000);
+        QVERIFY2(killed.crashed, killed.err.constData());
+        QVERIFY(!QFile::exists(out(folder + "/stories.lathe")));
+        QCOMPARE(finishedLayers(out(folder + "/stories.lathe.work")), resumedLayers);
+        if (point == "writing") {
+            QStringList temporaries = compileOutputs(out(folder)).filter(".tmp-");
+            QCOMPARE(temporaries.size(), 1);  // what the killed writer left; the rerun clears it
+        }
+
+        const auto r = runCli(args(folder), {}, 900000);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.out.contains("(" + QByteArray::number(resumedLayers) + " resumed)"), r.out.constData());
+        QVERIFY(!QFileInfo::exists(out(folder + "/stories.lathe.work")));
+        compareWithBaseline(folder);
     }
 
     void cancelLeavesNoOutputs()

@@ -392,6 +392,58 @@ private Q_SLOTS:
         QVERIFY(QFileInfo(m_cache->filePath("emb.pt")).size() > 0);
     }
 
+    void fullDiskKeepsEarlierOutputsAndResumes()
+    {
+        // The disk fills up 50 kB into the second shard (ENOSPC injected into write/pwrite of the partial blob). The
+        // throttle makes the download write in small pieces, so that some of them land before the disk is full.
+        QVERIFY(m_fx.server().configure(QJsonObject{{"throttle", QJsonObject{{kShard2, 200000}}}}));
+        const QStringList hubEnv{"HF_ENDPOINT=" + m_fx.server().endpoint(),
+                                 "HF_HOME=" + m_cache->filePath("home"),
+                                 "HF_HUB_CACHE=" + m_cache->path(),
+                                 "HF_TOKEN",
+                                 "HUGGING_FACE_HUB_TOKEN",
+                                 "HF_HUB_OFFLINE"};
+        const QString embedding = m_cache->filePath("emb.pt");
+        const QByteArray earlier = "an embedding written by an earlier run";
+        {
+            QFile f(embedding);
+            QVERIFY(f.open(QIODevice::WriteOnly) && f.write(earlier) == earlier.size());
+        }
+        const QString partial = incompleteOf(kPublicRepo, kShard2);
+        const QStringList args{"download-model", "--repo_id", kPublicRepo, "--embedding", embedding};
+        const auto full = runProcess(
+            cliPath(), args,
+            hubEnv + QStringList{"LD_PRELOAD=" LATHE_ENOSPC_INJECTOR,
+                                 "LATHE_ENOSPC_PATH=" + QFileInfo(partial).fileName(), "LATHE_ENOSPC_AFTER=50000"},
+            120000);
+        QCOMPARE(full.exitCode, 6);
+        QVERIFY2(full.err.contains("No space left on device") && full.err.contains("free some space"),
+                 full.err.constData());
+        QCOMPARE(full.err.count("lathe: error:"), 1);
+        // Nothing claims to be complete: no ref, no link for the shard, the earlier embedding untouched. The partial
+        // blob is kept as the resume state (as huggingface_hub keeps it); it holds the shard's first bytes (checked
+        // below).
+        QVERIFY(!QFile::exists(repoDir(kPublicRepo) + "/refs/main"));
+        QVERIFY(!QFileInfo::exists(snapshot(kPublicRepo) + "/" + kShard2));
+        QCOMPARE(readAll(embedding), earlier);
+        const QByteArray have = readAll(partial);
+        QVERIFY2(have.size() > 0 && have.size() <= 50000, qPrintable(QString::number(have.size())));
+        QDirIterator leftovers(m_cache->path(), {"*.tmp*", "*.part"}, QDir::Files | QDir::Hidden,
+                               QDirIterator::Subdirectories);
+        QVERIFY2(!leftovers.hasNext(), qPrintable(leftovers.hasNext() ? leftovers.next() : QString()));
+
+        // Space freed: the next run resumes the shard where it stopped.
+        QVERIFY(m_fx.server().reset());
+        const auto again = runProcess(cliPath(), args, hubEnv, 120000);
+        QVERIFY2(again.exitCode == 0, again.err.constData());
+        const auto gets = m_fx.requests("cdn", "GET", kShard2);
+        QCOMPARE(gets.size(), 1);
+        QCOMPARE(HubTestFixture::header(gets[0], "Range"), QStringLiteral("bytes=%1-").arg(have.size()));
+        verifySnapshot(kPublicRepo);
+        QCOMPARE(readAll(snapshot(kPublicRepo) + "/" + kShard2).left(have.size()), have);  // the kept bytes were right
+        QVERIFY(readAll(embedding) != earlier);
+    }
+
     void twoProcessesShareOneDownload()
     {
         QVERIFY(m_fx.server().configure(QJsonObject{{"throttle", QJsonObject{{kShard1, 400000}, {kShard2, 400000}, {kShard3, 400000}}}}));

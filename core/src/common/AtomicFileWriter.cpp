@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +29,30 @@ std::string uniqueTemporaryName(const std::string& path)
 {
     static std::atomic<unsigned long> counter{0};
     return path + ".tmp-" + std::to_string(static_cast<long>(::getpid())) + "-" + std::to_string(counter.fetch_add(1));
+}
+
+void removeStaleTemporaries(const std::string& path)
+{
+    const fs::path target(path);
+    const std::string prefix = target.filename().string() + ".tmp-";
+    std::error_code ec;
+    fs::directory_iterator it(target.parent_path().empty() ? fs::path(".") : target.parent_path(), ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.compare(0, prefix.size(), prefix) != 0) continue;
+        const std::string rest = name.substr(prefix.size());
+        const size_t dash = rest.find('-');
+        if (dash == 0 || dash == std::string::npos || dash > 9 || rest.find_first_not_of("0123456789") != dash ||
+            rest.find_first_not_of("0123456789", dash + 1) != std::string::npos)
+            continue;
+        const long pid = std::stol(rest.substr(0, dash));
+        if (pid <= 0 || pid == static_cast<long>(::getpid())) continue;
+        // kill(pid, 0) probes without signalling; ESRCH means no such process (EPERM: alive, someone else's).
+        if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+            std::error_code removeError;
+            fs::remove(it->path(), removeError);
+        }
+    }
 }
 
 Result<AtomicFileWriter> AtomicFileWriter::create(const std::string& path, const AtomicWriteOptions& options)

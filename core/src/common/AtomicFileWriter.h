@@ -23,6 +23,10 @@ struct AtomicWriteOptions {
 // writers of the same file never share a temporary.
 std::string uniqueTemporaryName(const std::string& path);
 
+// Removes the temporaries of `path` left by writers that no longer run (a process killed with SIGKILL runs no
+// destructor): `<path>.tmp-<pid>-<n>` whose pid is not alive. Those of running processes are left alone.
+void removeStaleTemporaries(const std::string& path);
+
 // Streams a file into a temporary beside it (see uniqueTemporaryName); commit() fsyncs it and renames it over
 // `path`, so readers see either the old file or the complete new one. Destroying the writer before a successful
 // commit() removes the temporary, so an error or a cancel anywhere leaves nothing under either name. For contents

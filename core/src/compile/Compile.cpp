@@ -1,6 +1,7 @@
 #include "lathe/compile/Compile.h"
 
 #include "common/FreedMemory.h"
+#include "common/KillPoint.h"
 #include "compile/ActivationStore.h"
 #include "compile/CalibrationSet.h"
 #include "compile/CompileOutputs.h"
@@ -141,6 +142,7 @@ Result<CompileSummary> run(const CompileOptions& options, const ProgressFn& prog
     if (!headWeights) return headWeights.error();
     auto head = compileHead(plan, *headWeights, store, samples, steps, stop);
     if (!head) return head.error();
+    killPoint("head");
     if (options.onLayerReport) options.onLayerReport(BlockReport{-1, 0, 0}, {head->report});
     headWeights->weight = at::Tensor();
     returnFreedMemory();

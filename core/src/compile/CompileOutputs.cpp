@@ -83,7 +83,10 @@ Result<void> writeCompileOutputs(const OutputInputs& in, const ProgressFn& progr
     }
     auto removePartials = [&] {
         std::error_code ec;
-        for (const auto& f : finals) fs::remove(partialName(f), ec);
+        for (const auto& f : finals) {
+            fs::remove(partialName(f), ec);
+            removeStaleTemporaries(partialName(f));  // a run killed while it wrote (SIGKILL runs no cleanup)
+        }
     };
     auto cancelled = [&]() -> Result<void> {
         if (stop.stopRequested()) return makeError(ErrorCode::Cancelled, "compile cancelled while writing outputs");

@@ -1,5 +1,6 @@
 #include "compile/LayerCompiler.h"
 
+#include "common/KillPoint.h"
 #include "compile/ErrorAccumulators.h"
 #include "compile/InputObserver.h"
 #include "compile/SampleLoop.h"
@@ -294,6 +295,7 @@ Result<void> LayerCompiler::quantizeOne(Layer& layer, model::Projection p, Input
     r.gptqDamping = wq->damping;
     layer.out.linears[p] = std::move(linear);
     m_progress.advance("quantized " + lp.module);
+    killPoint("quantized " + lp.module);
     return {};
 }
 

@@ -2,6 +2,7 @@
 
 #include "common/AtomicFileWriter.h"
 #include "common/Hashing.h"
+#include "common/KillPoint.h"
 #include "compiled/LinearEncoding.h"
 #include "model/SafetensorsFile.h"
 #include "model/SafetensorsWriter.h"
@@ -150,6 +151,7 @@ Result<void> CompiledModelWriter::write(const std::string& path, const ProgressF
         }
         done += e.bytes;
         if (progress) progress({"write", e.name, static_cast<int64_t>(done), static_cast<int64_t>(total), "bytes"});
+        if (2 * done >= total) killPoint("writing");  // the container half written under its temporary name
     }
     LATHE_TRY(cancelled());
     return out->commit();

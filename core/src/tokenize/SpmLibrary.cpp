@@ -18,6 +18,16 @@ struct Candidate {
     const char* origin;
 };
 
+// RTLD_DEEPBIND makes libsentencepiece resolve protobuf symbols in its own copy first, not in the
+// libprotobuf.so.32 that libtorch already put into the global scope (which aborts on the version check).
+// AddressSanitizer refuses RTLD_DEEPBIND (its interceptors would be bypassed), so a sanitized build loads the
+// module plainly and runs it only in processes without libtorch (tests/fuzz, docs/reliability.md).
+#ifdef LATHE_SANITIZED
+constexpr int kOpenFlags = RTLD_NOW | RTLD_LOCAL;
+#else
+constexpr int kOpenFlags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+#endif
+
 std::vector<Candidate> candidatePaths()
 {
     std::vector<Candidate> out;
@@ -57,9 +67,7 @@ Result<SpmLibrary> SpmLibrary::load()
             continue;
         }
         anyExists = true;
-        // RTLD_DEEPBIND makes libsentencepiece resolve protobuf symbols in its own copy first, not in the
-        // libprotobuf.so.32 that libtorch already put into the global scope (which aborts on the version check).
-        void* handle = dlopen(candidate.path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+        void* handle = dlopen(candidate.path.c_str(), kOpenFlags);
         if (handle == nullptr) {
             const char* why = dlerror();
             tried += why != nullptr ? why : "dlopen failed";
