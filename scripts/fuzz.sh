@@ -12,6 +12,7 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for dir in tests/fuzz/corpus/*/; do targets+=("$(basename "$dir")"); done
 fi
+export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-15/bin/llvm-symbolizer
 status=0
 printf '{\n  "seconds_per_target": %s,\n  "targets": {\n' "$seconds"
 for i in "${!targets[@]}"; do
@@ -24,6 +25,7 @@ for i in "${!targets[@]}"; do
   log="build-sanitize/fuzz-findings/$t.log"
   rc=0
   ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  LSAN_OPTIONS="suppressions=tests/fuzz/lsan.supp:print_suppressions=0" \
     "build-sanitize/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=6144 \
     -print_final_stats=1 -artifact_prefix="$findings/" "$work" "${inputs[@]}" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

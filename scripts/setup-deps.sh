@@ -17,7 +17,7 @@ packages=(
 
   xvfb xauth fonts-dejavu-core curl
   clang-format-14
-  clang-15 libfuzzer-15-dev libstdc++-11-dev  # the sanitized build and the fuzz targets (scripts/sanitize.sh)
+  clang-15 libfuzzer-15-dev libstdc++-11-dev llvm-15  # the sanitized build and the fuzz targets (scripts/sanitize.sh)
 )
 
 # Node.js runs the peer implementations the tests compare against; take Debian's only when none is installed

@@ -131,7 +131,8 @@ void TestParquetPrimitives::thriftSkipsUnknownFields()
     r.endStruct();
     QCOMPARE(r.position(), bytes.size());
     // Range checks on integer fields.
-    ThriftCompactReader neg(Bytes{0x05});
+    const Bytes negative{0x05};  // the reader keeps a view: the bytes must outlive it
+    ThriftCompactReader neg(negative);
     QVERIFY(throwsFormatError([&] { neg.readInt(ThriftCompactReader::I32, 0, 10, "size"); }));
 }
 

@@ -197,9 +197,17 @@ private Q_SLOTS:
                     for (int i = 0; i < 80; ++i)
                         bestErr =
                             std::min(bestErr, clipError(wm[o], first, last, absmax * (100 - i) / 100.0 / qmax, bits));
-                    // The library searches in fp32: as good as the fp64 optimum up to rounding noise.
-                    QVERIFY2(clipError(wm[o], first, last, chosen, bits) <= bestErr * (1 + 1e-5),
-                             qPrintable(QString("row %1 group %2").arg(o).arg(k)));
+                    // The library searches in fp32: as good as the fp64 optimum up to rounding noise. Besides the
+                    // sums' relative noise, the scale itself is rounded to fp32 (|ds| <= 2^-24 s), which moves the
+                    // error of an n-element group by at most 2 sqrt(E n) qmax |ds| + n qmax^2 ds^2; for a group whose
+                    // error is tiny (2 weights, say) that term dominates.
+                    const double ds = chosen * std::ldexp(1.0, -24);
+                    const double n = static_cast<double>(last - first);
+                    const double roundingSlack = 2 * std::sqrt(bestErr * n) * qmax * ds + n * qmax * qmax * ds * ds;
+                    const double error = clipError(wm[o], first, last, chosen, bits);
+                    QVERIFY2(error <= bestErr * (1 + 1e-5) + roundingSlack,
+                             qPrintable(
+                                 QString("row %1 group %2: error %3, best %4").arg(o).arg(k).arg(error).arg(bestErr)));
                     QVERIFY(chosen <= absmax / qmax * (1 + 1e-6) && chosen >= absmax * 0.21 / qmax * (1 - 1e-6));
                     shrunk += chosen < absmax / qmax * 0.995;
                 }

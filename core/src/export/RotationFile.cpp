@@ -1,12 +1,10 @@
 #include "lathe/export/Rotation.h"
 
 #include "common/AtomicFileWriter.h"
-#include "common/FileIo.h"
 #include "export/TorchSaveReader.h"
 
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/serialization/import.h>
-#include <torch/csrc/jit/serialization/pickle.h>
 
 #include <cmath>
 #include <filesystem>
@@ -33,19 +31,6 @@ std::optional<at::Tensor> firstParameter(const std::string& path)
         // Not a TorchScript archive: the caller tries torch.save's format next.
     }
     return std::nullopt;
-}
-
-Result<at::Tensor> savedTensor(const std::string& path)
-{
-    auto bytes = readWholeFile(path);
-    if (!bytes) return bytes.error();
-    try {
-        const c10::IValue value = torch::jit::pickle_load(std::vector<char>(bytes->begin(), bytes->end()));
-        if (value.isTensor()) return value.toTensor();
-    } catch (const std::exception&) {
-        // pickle_load rejects nn.Parameter and anything else it has no global for; the small reader knows those.
-    }
-    return readSavedTensor(path);
 }
 
 std::string dtypeName(at::ScalarType type)
@@ -95,7 +80,9 @@ Result<RotationMatrix> readRotationFile(const std::string& path)
         return makeError(ErrorCode::NotFound, "rotation file " + path + " does not exist");
     std::optional<at::Tensor> tensor = firstParameter(path);
     if (!tensor) {
-        auto saved = savedTensor(path);
+        // Lathe's own torch.save reader, never torch::jit::pickle_load: libtorch 1.13's in-memory zip adapter
+        // reads past its buffer where a damaged archive's directory points (found by fuzzing, docs/reliability.md).
+        auto saved = readSavedTensor(path);
         if (!saved)
             return makeError(ErrorCode::Corrupt,
                              path + " is neither a TorchScript archive with a parameter nor a torch.save'd tensor (" +
