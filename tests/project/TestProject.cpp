@@ -143,6 +143,8 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("text");
         QTest::addColumn<QString>("expected");
         QTest::newRow("not json") << QByteArray("{\"name\": ") << "not valid JSON";
+        // A number past a double's range is nlohmann's out_of_range, not a parse_error (found by fuzzing).
+        QTest::newRow("huge number") << QByteArray(R"({"version": 1E400})") << "not valid JSON";
         QTest::newRow("array") << QByteArray("[1,2]") << "top level must be a JSON object";
         QTest::newRow("wrong type") << QByteArray(R"({"calibration": {"max_calib": "many"}})")
                                     << "calibration.max_calib";

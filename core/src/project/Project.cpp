@@ -209,7 +209,7 @@ Result<ProjectSettings> loadProject(const std::string& path)
     json root;
     try {
         root = json::parse(*bytes);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large for a double
         return makeError(ErrorCode::Corrupt, "project file " + path + " is not valid JSON: " + e.what());
     }
     auto settings = fromJson(std::move(root), base);
