@@ -47,6 +47,7 @@ std::vector<TensorPlan> tensorPlan(const SyntheticLlamaSpec& s)
         plan.push_back({p + "mlp.down_proj.weight", s.hidden, s.intermediate, Init::Normal});
     }
     plan.push_back({"model.norm.weight", 1, s.hidden, Init::Norm});
+    if (!s.tiedHead) plan.push_back({"lm_head.weight", s.vocab, s.hidden, Init::Normal});
     return plan;
 }
 
@@ -123,6 +124,31 @@ Result<uint64_t> writeWeights(const fs::path& path, const SyntheticLlamaSpec& s,
 
 }  // namespace
 
+Result<SyntheticLlamaSpec> llamaShape(const std::string& shape)
+{
+    SyntheticLlamaSpec s;
+    if (shape == "1b") return s;
+    if (shape == "3b") {
+        s.name = "Llama-3.2-3B";
+        s.layers = 28;
+        s.hidden = 3072;
+        s.heads = 24;
+        s.headDim = 128;
+        return s;
+    }
+    if (shape == "8b") {
+        s.name = "Llama-3.1-8B";
+        s.layers = 32;
+        s.hidden = 4096;
+        s.intermediate = 14336;
+        s.headDim = 128;
+        s.tiedHead = false;
+        s.ropeFactor = 8;
+        return s;
+    }
+    return makeError(ErrorCode::InvalidArgument, "unknown shape " + shape + "; use 1b, 3b or 8b");
+}
+
 std::string syntheticLlamaConfigJson(const SyntheticLlamaSpec& s)
 {
     nlohmann::ordered_json config{
@@ -145,13 +171,13 @@ std::string syntheticLlamaConfigJson(const SyntheticLlamaSpec& s)
         {"pretraining_tp", 1},
         {"rms_norm_eps", 1e-05},
         {"rope_scaling",
-         {{"factor", 32.0},
+         {{"factor", s.ropeFactor},
           {"high_freq_factor", 4.0},
           {"low_freq_factor", 1.0},
           {"original_max_position_embeddings", 8192},
           {"rope_type", "llama3"}}},
         {"rope_theta", 500000.0},
-        {"tie_word_embeddings", true},
+        {"tie_word_embeddings", s.tiedHead},
         {"torch_dtype", "bfloat16"},
         {"use_cache", true},
         {"vocab_size", s.vocab},

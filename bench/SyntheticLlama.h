@@ -1,5 +1,6 @@
 #pragma once
-// A Hugging Face model directory with the exact shapes of Llama-3.2-1B and seeded random weights, plus
+// A Hugging Face model directory with the exact shapes of a Llama-3 model (3.2-1B by default, 3.2-3B, 3.1-8B) and
+// seeded random weights, plus
 // calibration samples made of its own embedding rows: a stand-in that costs the compiler exactly what the real
 // model costs, without downloading gated weights.
 
@@ -12,7 +13,8 @@
 namespace lathe::bench {
 
 struct SyntheticLlamaSpec {
-    // Llama-3.2-1B (meta-llama/Llama-3.2-1B config.json).
+    // Llama-3.2-1B (meta-llama/Llama-3.2-1B config.json); llamaShape() gives the others.
+    std::string name = "Llama-3.2-1B";
     int layers = 16;
     int64_t hidden = 2048;
     int64_t intermediate = 8192;
@@ -20,6 +22,8 @@ struct SyntheticLlamaSpec {
     int64_t kvHeads = 8;
     int64_t headDim = 64;
     int64_t vocab = 128256;
+    bool tiedHead = true;    // false: an lm_head.weight of its own (Llama-3.1-8B)
+    double ropeFactor = 32;  // rope_scaling.factor: 32 for Llama-3.2, 8 for Llama-3.1
 
     // Weights are N(0, linearStd) for linears and the embedding (the checkpoint's initializer_range), and
     // 1 + N(0, normStd) for RMSNorm gains, so activations keep a realistic scale through every layer.
@@ -55,7 +59,11 @@ Result<SyntheticLlamaFiles> writeSyntheticLlama(const std::filesystem::path& roo
 void chooseTokenizer(SyntheticLlamaSpec& spec, const std::filesystem::path& sourceDir,
                      const std::filesystem::path& sharedData);
 
-// The config.json text for `spec` (Llama-3.2-1B's, with num_hidden_layers and token ids from the spec).
+// The shapes of "1b" (Llama-3.2-1B), "3b" (Llama-3.2-3B) or "8b" (Llama-3.1-8B), from their config.json files;
+// InvalidArgument for another name.
+Result<SyntheticLlamaSpec> llamaShape(const std::string& shape);
+
+// The config.json text for `spec` (Llama-3's, with the spec's shapes, head tying and token ids).
 std::string syntheticLlamaConfigJson(const SyntheticLlamaSpec& spec);
 
 }  // namespace lathe::bench
