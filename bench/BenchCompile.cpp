@@ -7,7 +7,8 @@
 //
 // usage: bench_compile [--shape 1b|3b|8b] [--layers N] [--threads N] [--samples N] [--seq-len N] [--bit MODE]
 //                      [--work-dir DIR] [--keep] [--skip-compile]
-//   --shape S        the model's shapes: 1b (Llama-3.2-1B, default), 3b (Llama-3.2-3B), 8b (Llama-3.1-8B, untied head)
+//   --shape S        the model's shapes: 1b (Llama-3.2-1B, default), 3b (Llama-3.2-3B), 8b (Llama-3.1-8B, untied
+//                    head); also spelled llama3-1b, llama3-3b, llama3-8b
 //   --layers N       decoder layers of the synthetic model (default: the shape's; fewer layers give a streaming
 //                    proof, with per-layer time and memory projected to the shape's full depth in the JSON)
 //   --threads N      compute threads for the compiler and the GEMM peak (default: all hardware threads)
@@ -161,6 +162,7 @@ bool parseOptions(int argc, char** argv, Options& o)
     }
     o.spec = *shape;
     o.fullLayers = o.spec.layers;
+    if (o.shape.rfind("llama3-", 0) == 0) o.shape = o.shape.substr(7);
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool hasValue = i + 1 < argc;

@@ -124,8 +124,9 @@ Result<uint64_t> writeWeights(const fs::path& path, const SyntheticLlamaSpec& s,
 
 }  // namespace
 
-Result<SyntheticLlamaSpec> llamaShape(const std::string& shape)
+Result<SyntheticLlamaSpec> llamaShape(const std::string& name)
 {
+    const std::string shape = name.rfind("llama3-", 0) == 0 ? name.substr(7) : name;  // "llama3-8b" is "8b"
     SyntheticLlamaSpec s;
     if (shape == "1b") return s;
     if (shape == "3b") {
@@ -146,7 +147,7 @@ Result<SyntheticLlamaSpec> llamaShape(const std::string& shape)
         s.ropeFactor = 8;
         return s;
     }
-    return makeError(ErrorCode::InvalidArgument, "unknown shape " + shape + "; use 1b, 3b or 8b");
+    return makeError(ErrorCode::InvalidArgument, "unknown shape " + name + "; use 1b, 3b or 8b (or llama3-1b, ...)");
 }
 
 std::string syntheticLlamaConfigJson(const SyntheticLlamaSpec& s)

@@ -59,8 +59,8 @@ Result<SyntheticLlamaFiles> writeSyntheticLlama(const std::filesystem::path& roo
 void chooseTokenizer(SyntheticLlamaSpec& spec, const std::filesystem::path& sourceDir,
                      const std::filesystem::path& sharedData);
 
-// The shapes of "1b" (Llama-3.2-1B), "3b" (Llama-3.2-3B) or "8b" (Llama-3.1-8B), from their config.json files;
-// InvalidArgument for another name.
+// The shapes of "1b" (Llama-3.2-1B), "3b" (Llama-3.2-3B) or "8b" (Llama-3.1-8B), from their config.json files, also
+// spelled "llama3-1b" and so on; InvalidArgument for another name.
 Result<SyntheticLlamaSpec> llamaShape(const std::string& shape);
 
 // The config.json text for `spec` (Llama-3's, with the spec's shapes, head tying and token ids).
