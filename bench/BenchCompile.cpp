@@ -161,8 +161,8 @@ bool parseOptions(int argc, char** argv, Options& o)
         return false;
     }
     o.spec = *shape;
+    o.shape = o.spec.shape;
     o.fullLayers = o.spec.layers;
-    if (o.shape.rfind("llama3-", 0) == 0) o.shape = o.shape.substr(7);
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool hasValue = i + 1 < argc;

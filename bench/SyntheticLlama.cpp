@@ -126,25 +126,31 @@ Result<uint64_t> writeWeights(const fs::path& path, const SyntheticLlamaSpec& s,
 
 Result<SyntheticLlamaSpec> llamaShape(const std::string& name)
 {
-    const std::string shape = name.rfind("llama3-", 0) == 0 ? name.substr(7) : name;  // "llama3-8b" is "8b"
-    SyntheticLlamaSpec s;
-    if (shape == "1b") return s;
-    if (shape == "3b") {
-        s.name = "Llama-3.2-3B";
-        s.layers = 28;
-        s.hidden = 3072;
-        s.heads = 24;
-        s.headDim = 128;
-        return s;
-    }
-    if (shape == "8b") {
-        s.name = "Llama-3.1-8B";
-        s.layers = 32;
-        s.hidden = 4096;
-        s.intermediate = 14336;
-        s.headDim = 128;
-        s.tiedHead = false;
-        s.ropeFactor = 8;
+    struct Shape {
+        const char* key;
+        const char* name;
+        int layers;
+        int64_t hidden, intermediate, heads, headDim;
+        bool tiedHead;
+        double ropeFactor;
+    };
+    // From each model's config.json; every one has 8 kv heads and a vocabulary of 128,256.
+    static const Shape kShapes[] = {{"1b", "Llama-3.2-1B", 16, 2048, 8192, 32, 64, true, 32},
+                                    {"3b", "Llama-3.2-3B", 28, 3072, 8192, 24, 128, true, 32},
+                                    {"8b", "Llama-3.1-8B", 32, 4096, 14336, 32, 128, false, 8}};
+    const std::string key = name.rfind("llama3-", 0) == 0 ? name.substr(7) : name;  // "llama3-8b" is "8b"
+    for (const Shape& shape : kShapes) {
+        if (key != shape.key) continue;
+        SyntheticLlamaSpec s;
+        s.shape = shape.key;
+        s.name = shape.name;
+        s.layers = shape.layers;
+        s.hidden = shape.hidden;
+        s.intermediate = shape.intermediate;
+        s.heads = shape.heads;
+        s.headDim = shape.headDim;
+        s.tiedHead = shape.tiedHead;
+        s.ropeFactor = shape.ropeFactor;
         return s;
     }
     return makeError(ErrorCode::InvalidArgument, "unknown shape " + name + "; use 1b, 3b or 8b (or llama3-1b, ...)");

@@ -14,6 +14,7 @@ namespace lathe::bench {
 
 struct SyntheticLlamaSpec {
     // Llama-3.2-1B (meta-llama/Llama-3.2-1B config.json); llamaShape() gives the others.
+    std::string shape = "1b";  // llamaShape()'s key
     std::string name = "Llama-3.2-1B";
     int layers = 16;
     int64_t hidden = 2048;
