@@ -33,6 +33,7 @@ void addGenerateCommand(CLI::App& app, int& exitCode);
 void addEvalCommand(CLI::App& app, int& exitCode);
 void addDownloadModelCommand(CLI::App& app, int& exitCode);
 void addTokenizeCommand(CLI::App& app, int& exitCode);
+void addChatTemplateCommand(CLI::App& app, int& exitCode);
 void addLoginCommand(CLI::App& app, int& exitCode);
 void addWhoamiCommand(CLI::App& app, int& exitCode);
 void addLogoutCommand(CLI::App& app, int& exitCode);

@@ -84,6 +84,9 @@ void addGenerateCalibCommand(CLI::App& app, int& exitCode)
     cmd->add_option("--cache_dir,--cache-dir", options->cacheDir,
                     "cache of dataset bytes already read (default $HF_HOME/lathe/datasets)");
     cmd->add_flag("--merge", options->merge, "also write all languages into <tag>/merged/, renumbered");
+    cmd->add_flag("--chat_template,--chat-template", options->chatTemplate,
+                  "wrap each text as a user turn with the chat template of the tokenizer's model (for Instruct "
+                  "models); the template writes the special tokens");
     cmd->callback([options, languages, &exitCode] { exitCode = run(*options, *languages); });
 }
 

@@ -101,7 +101,9 @@ void addTokenizeCommand(CLI::App& app, int& exitCode)
     cmd->add_option("--tokenizer,--tokenizer_path,--tokenizer-path", options->tokenizer,
                     "tokenizer.model or tokenizer.json file, or a model directory")
         ->required();
-    auto* text = cmd->add_option("--text", options->texts, "Text to tokenize (repeat for several inputs)");
+    // One value per --text: otherwise CLI11 reads a text in brackets ("[INST] hi [/INST]") as a list and drops them.
+    auto* text = cmd->add_option("--text", options->texts, "Text to tokenize (repeat for several inputs)")
+                     ->allow_extra_args(false);
     auto* file = cmd->add_option("--text_file,--text-file", options->textFile,
                                  "Tokenize this file's bytes as one input (see --split-on)");
     cmd->add_option("--split_on,--split-on", options->splitOn,

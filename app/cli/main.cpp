@@ -19,6 +19,7 @@ int main(int argc, char** argv)
     addEvalCommand(app, exitCode);
     addDownloadModelCommand(app, exitCode);
     addTokenizeCommand(app, exitCode);
+    addChatTemplateCommand(app, exitCode);
     addLoginCommand(app, exitCode);
     addWhoamiCommand(app, exitCode);
     addLogoutCommand(app, exitCode);

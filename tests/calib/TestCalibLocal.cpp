@@ -116,6 +116,44 @@ private Q_SLOTS:
         }
     }
 
+    // --chat-template: each text becomes a user turn written by the model's template, encoded without added
+    // special tokens; the sample's length is that of `lathe chat-template` + `lathe tokenize --no-special`.
+    void chatTemplateWrapsTexts()
+    {
+        QTemporaryDir model;
+        QVERIFY(QFile::copy(tok512Model(), model.filePath("tokenizer.model")));
+        QVERIFY(write(model.filePath("tokenizer_config.json"),
+                      R"({"chat_template": "[INST] {{ messages[0]['content'] | trim }} [/INST]"})"));
+        QVERIFY(write(m_dir.filePath("short.txt"), "  A tiny dog ran home.  \n\nThe cat slept.\n"));
+        QTemporaryDir out;
+        QStringList a = args(out.path(), m_dir.filePath("short.txt"), 1, 64, 2);
+        a[a.indexOf(tok512Model())] = model.path();
+        auto r = runCli(a << "--chat-template");
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const auto ids = runCli(
+            {"tokenize", "--tokenizer", model.path(), "--no-special", "--text", "[INST] A tiny dog ran home. [/INST]"});
+        QVERIFY2(ids.exitCode == 0, ids.err.constData());
+        const QList<QByteArray> expected = ids.out.trimmed().split(' ');
+        auto sample = data::readNpy((out.path() + "/datas/local-tiny/en/inputs_embeds_0.npy").toStdString());
+        QVERIFY2(sample.ok(), sample.ok() ? "" : sample.error().message.c_str());
+        QCOMPARE(sample->shape, (std::vector<int64_t>{1, int64_t(expected.size()), 16}));
+        QVERIFY(expected.first() != "1");  // no BOS: the template has none
+        const QJsonObject manifest =
+            QJsonDocument::fromJson(readAll(out.filePath("datas/local-tiny/manifest.json"))).object();
+        QCOMPARE(manifest["settings"].toObject()["chat_template"].toBool(), true);
+        QCOMPARE(manifest["settings"].toObject()["add_special_tokens"].toBool(), false);
+
+        // A model without a template is refused before anything is written.
+        QTemporaryDir plain, out2;
+        QVERIFY(QFile::copy(tok512Model(), plain.filePath("tokenizer.model")));
+        a = args(out2.path(), m_dir.filePath("short.txt"), 1, 64, 2);
+        a[a.indexOf(tok512Model())] = plain.path();
+        r = runCli(a << "--chat-template");
+        QCOMPARE(r.exitCode, 3);
+        QVERIFY2(r.err.contains("--chat-template") && r.err.contains("has no chat template"), r.err.constData());
+        QVERIFY(QDir(out2.path()).isEmpty());
+    }
+
     void tokenizerRepoIdFromHfCache()
     {
         // A hand-made huggingface_hub cache entry: refs/main -> snapshots/<commit> holding the tokenizer and a

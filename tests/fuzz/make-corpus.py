@@ -198,6 +198,69 @@ def projects():
                                                  "quantization": {"bit_mode": "w8", "target": "gguf"}}))
 
 
+# Chat templates written for the corpus, each in the style of a real family's (role headers, a system block pulled
+# out of the messages, tool definitions, thinking blocks, alternation checks), so the fuzzer starts from every
+# statement, filter and method those use. The .jinja ones stay within what @huggingface/jinja accepts, and
+# TestChatTemplatePeer compares them with it too; extras.j2 uses what only Lathe (and Python's Jinja) accepts.
+CHAT_TEMPLATES = {
+    "headers.jinja": (
+        "{{- bos_token }}{%- if messages[0]['role'] == 'system' %}{%- set system = messages[0]['content'] | trim %}"
+        "{%- set messages = messages[1:] %}{%- else %}{%- set system = '' %}{%- endif %}\n"
+        "{{- '<|header|>system<|end|>\\n\\nToday: ' + date_string + '\\n\\n' + system + '<|eot|>' }}\n"
+        "{%- for message in messages %}\n"
+        "    {%- if 'tool_calls' in message %}{{- message.tool_calls[0].function.arguments | tojson(indent=2) }}\n"
+        "    {%- else %}{{- '<|header|>' + message['role'] + '<|end|>\\n\\n' + message['content'] | string | trim"
+        " + '<|eot|>' }}{%- endif %}\n"
+        "{%- endfor %}\n{%- if add_generation_prompt %}{{- '<|header|>assistant<|end|>\\n\\n' }}{%- endif %}\n"),
+    "thinking.jinja": (
+        "{%- set ns = namespace(last=messages|length - 1, tools=false) %}\n"
+        "{%- for message in messages[::-1] %}{%- set i = (messages|length - 1) - loop.index0 %}\n"
+        "  {%- if message.role == 'user' and message.content is string and not message.content.startswith('<t>') %}"
+        "{%- set ns.last = i %}{%- break %}{%- endif %}\n{%- endfor %}\n"
+        "{%- if tools %}{{- '<tools>' }}{%- for t in tools %}{{- '\\n' + (t | tojson) }}{%- endfor %}"
+        "{{- '</tools>' }}{%- endif %}\n"
+        "{%- for message in messages %}\n"
+        "  {%- if message.role == 'assistant' and '</think>' in message.content %}\n"
+        "    {%- set content = message.content.split('</think>')[-1].lstrip('\\n') %}\n"
+        "    {%- set reasoning = message.content.split('</think>')[0].rstrip('\\n').split('<think>')[-1] %}\n"
+        "    {{- '<|im_start|>assistant\\n<think>' + reasoning.strip('\\n') + '</think>' + content }}\n"
+        "  {%- elif message.content is not string %}{%- for part in message.content if part.type == 'text' %}"
+        "{{- part.text | upper }}{%- endfor %}\n"
+        "  {%- else %}{{- '<|im_start|>' ~ message.role ~ '\\n' ~ message.content ~ '<|im_end|>\\n' }}{%- endif %}\n"
+        "{%- endfor %}\n"
+        "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}"
+        "{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}"
+        "{%- endif %}{%- endif %}\n"),
+    "alternate.jinja": (
+        "{{ bos_token }}{% macro turn(role, text='') -%}<start>{{ role }}\n{{ text | trim }}<end>\n{%- endmacro %}\n"
+        "{% for m in messages if m.role in ['user', 'assistant'] %}"
+        "{% if (m.role == 'user') != (loop.index0 % 2 == 0) %}"
+        "{{ raise_exception('roles must alternate, at ' ~ loop.index) }}{% endif %}"
+        "{{ turn('model' if m.role == 'assistant' else m.role, m.content if m.content is string else "
+        "m.content | map(attribute='type') | join(',')) }}{% endfor %}"
+        "{% if add_generation_prompt %}<start>model\n{% endif %}{# done #}"),
+    "filters.jinja": (
+        "{% set d = {'b': 2, 'a': [1, 2.5, none, true]} %}{{ d | dictsort | list }} {{ d.items() | list | length }}"
+        "{% for k, v in d.items() %}{{ k | capitalize }}={{ v }};{% else %}empty{% endfor %}"
+        "{{ range(3, 10, 2) | join('-') }} {{ 'A,B,,C'.split(',', 2) }} {{ ('x' ~ 'x' ~ 'x') | replace('x', 'y', 2) }}"
+        "{{ [3, 1, 2] | sort | reverse | first }}{{ messages | map(attribute='role') | unique | list }}"
+        "{{ 7 // 2 }}{{ 7 % 3 }}{{ 2 ** 5 }}{{ -1.5 | abs }}"
+        "{{ 'é' | length }}{{ (messages | last).role | default('none') }}"
+        "{% filter upper %}shout{% endfilter %}"
+        "{% set block %}captured {{ 1 + 1 }}{% endset %}{{ block }}"),
+    "extras.j2": (
+        "{% raw %}{{ not rendered }}{% endraw %}{{ messages | selectattr('role', 'in', ['user', 'tool']) | list "
+        "| length }}{{ 10 is divisibleby 5 }}{{ 'a-b-c'.rsplit('-', 1) }}{{ 3.14159 | round(2) }}"
+        "{{ '<b>' | e }}{{ range(5) | batch(2) | list }}{{ 'long text here' | truncate(9) }}{{ 'x' | center(5) }}{{ 'Hello World' | wordcount }}"
+        "{% for m in messages %}{{ loop.previtem.role if loop.previtem else '-' }}{% endfor %}"),
+}
+
+
+def chat_templates():
+    for name, text in CHAT_TEMPLATES.items():
+        put("chat_template", name, text)
+
+
 def parquet():
     """Parquet seeds from the pinned JS writers of the parquet tests (tests/data/fixtures/install.sh)."""
     fixtures = os.path.join(HERE, "..", "data", "fixtures")
@@ -270,6 +333,7 @@ def main():
         tokenizers()
         sentencepiece(work)
         projects()
+        chat_templates()
         parquet()
         lathe_outputs(os.path.abspath(args.lathe), work, rng)
 

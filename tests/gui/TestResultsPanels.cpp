@@ -8,6 +8,7 @@
 #include "pages/results/TryItPanel.h"
 #include "widgets/LayerChart.h"
 
+#include <QCheckBox>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -129,6 +130,30 @@ private Q_SLOTS:
         panel.setUnavailableReason({});
         QVERIFY(generate->isEnabled());
         QVERIFY(generate->toolTip().isEmpty());
+    }
+
+    // The chat-template switch is on for a model folder with a template, and off (disabled) for one without.
+    void chatTemplateFollowsTheModel()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        StudioState state;
+        TryItPanel panel(state);
+        auto* useChat = child<QCheckBox>(&panel, "useChatTemplateCheck");
+        QVERIFY(!useChat->isEnabled());
+        QVERIFY(!useChat->isChecked());
+        state.setModel(dir.path(), std::nullopt);
+        QVERIFY(!useChat->isEnabled());
+        QVERIFY(useChat->toolTip().contains("no chat template"));
+        QFile config(dir.filePath("tokenizer_config.json"));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write(R"({"chat_template": "{{ messages[0].content }}"})");
+        config.close();
+        state.clearModel();
+        state.setModel(dir.path(), std::nullopt);
+        QVERIFY(useChat->isEnabled());
+        QVERIFY(useChat->isChecked());
+        QVERIFY(useChat->toolTip().contains("tokenizer_config.json"));
     }
 };
 

@@ -39,6 +39,10 @@ private Q_SLOTS:
                                     << QByteArray("403 407 261 378\n");
         QTest::newRow("underscore spellings")
             << QStringList{"--tokenizer_path", tok, "--text", "hello", "--no_special"} << QByteArray("281 306 414\n");
+        // A text in brackets is one text, not a list of options (CLI11's list syntax is off for --text).
+        QTest::newRow("text in brackets")
+            << QStringList{"--tokenizer", tok, "--text", "[INST] hi [/INST]"}
+            << QByteArray("1 410 508 442 458 437 434 509 270 417 410 508 492 442 458 437 434 509\n");
         QTest::newRow("two texts") << QStringList{"--tokenizer", tok, "--text", "Once upon a time", "--text", "hello"}
                                    << QByteArray("1 403 407 261 378\n1 281 306 414\n");
         QTest::newRow("split text") << QStringList{"--tokenizer", tok, "--text", "Once upon a time|hello", "--split-on", "|"}

@@ -18,8 +18,10 @@ std::string manifestJson(const ManifestData& d)
     m["version"] = 1;
     m["model_tag"] = o.modelTag;
     m["folder"] = d.tagFolderName;
-    m["settings"] = {{"min_seqlen", o.minSeqLen}, {"max_seqlen", o.maxSeqLen}, {"max_calib", o.maxCalib},
-                     {"languages", o.languages}, {"merge", o.merge}, {"add_special_tokens", true}};
+    m["settings"] = {
+        {"min_seqlen", o.minSeqLen},      {"max_seqlen", o.maxSeqLen}, {"max_calib", o.maxCalib},
+        {"languages", o.languages},       {"merge", o.merge},          {"add_special_tokens", !o.chatTemplate},
+        {"chat_template", o.chatTemplate}};
     json source;
     source["kind"] = d.sourceKind;
     if (d.sourceKind == "hub") {

@@ -12,12 +12,16 @@
 #include "lathe/data/LocalCorpus.h"
 #include "lathe/data/Npy.h"
 #include "lathe/hub/ModelLocator.h"
+#include "lathe/tokenize/ChatTemplateSource.h"
 #include "lathe/tokenize/Tokenizer.h"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -32,6 +36,7 @@ struct Inputs {
     std::unique_ptr<tokenize::Tokenizer> tokenizer;
     exports::EmbeddingTable embedding;
     ModelLimits limits;
+    std::optional<tokenize::ChatTemplateSource> chatTemplate;  // set with --chat-template
 };
 
 std::string megabytes(std::int64_t bytes)
@@ -82,7 +87,13 @@ Result<Inputs> loadInputs(const CalibrationOptions& o)
                                                          limits->configPath + " says vocab_size " +
                                                          std::to_string(*limits->vocabSize) +
                                                          ": embedding and model do not match");
-    return Inputs{std::move(*tokenizer), std::move(*embedding), *limits};
+    std::optional<tokenize::ChatTemplateSource> chatTemplate;
+    if (o.chatTemplate) {
+        auto found = tokenize::ChatTemplateSource::find(dir.empty() ? "." : dir);
+        if (!found) return found.error().withContext("--chat-template");
+        chatTemplate = std::move(*found);
+    }
+    return Inputs{std::move(*tokenizer), std::move(*embedding), *limits, std::move(chatTemplate)};
 }
 
 Result<void> makeFolder(const fs::path& dir)
@@ -144,7 +155,7 @@ public:
                 ++s.emptyArticles;
                 continue;
             }
-            auto ids = m_in.tokenizer->encode(doc.document.text, true);
+            auto ids = encodeText(doc.document.text);
             if (!ids) return ids.error().withContext("tokenizing article " + describe(doc));
             if (ids->empty()) {
                 ++s.emptyArticles;
@@ -196,6 +207,17 @@ public:
     std::vector<std::string> takeShardsRead() { return std::exchange(m_shardsRead, {}); }
 
 private:
+    // The text's token ids: with the tokenizer's own special tokens, or as a user turn written by the chat template.
+    Result<std::vector<std::int32_t>> encodeText(const std::string& text) const
+    {
+        if (!m_in.chatTemplate) return m_in.tokenizer->encode(text, true);
+        tokenize::ChatRequest request;
+        request.conversationJson = nlohmann::json::array({{{"role", "user"}, {"content", text}}}).dump();
+        auto rendered = tokenize::renderChat(*m_in.chatTemplate, request);
+        if (!rendered) return rendered.error();
+        return m_in.tokenizer->encode(*rendered, false);
+    }
+
     static std::string describe(const SourceDocument& d)
     {
         if (!d.shard.empty()) return d.shard + " row " + std::to_string(d.row);

@@ -134,7 +134,9 @@ std::vector<std::string> normNames(const model::ModelConfig& config)
 
 const std::vector<std::string>& tokenizerFileNames()
 {
-    static const std::vector<std::string> names{"tokenizer.json", "tokenizer.model", "tokenizer_config.json"};
+    // chat_template.jinja too: newer Instruct models keep their chat template there instead of tokenizer_config.json.
+    static const std::vector<std::string> names{"tokenizer.json", "tokenizer.model", "tokenizer_config.json",
+                                                "chat_template.jinja"};
     return names;
 }
 

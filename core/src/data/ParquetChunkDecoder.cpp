@@ -53,6 +53,7 @@ std::string ParquetChunkDecoder::takeString(std::span<const std::uint8_t>& bytes
 void ParquetChunkDecoder::readDictionary(std::span<const std::uint8_t> values, std::int64_t numValues)
 {
     if (m_haveDictionary) throwCorrupt("second dictionary page in one column chunk");
+    if (numValues < 0) throwCorrupt("dictionary page declares a negative number of values");
     if (!m_out.empty()) throwCorrupt("dictionary page after data pages");
     if (numValues > static_cast<std::int64_t>(values.size() / 4))
         throwCorrupt("dictionary declares " + std::to_string(numValues) + " values, more than its " +
@@ -164,6 +165,7 @@ std::vector<std::optional<std::string>> ParquetChunkDecoder::decode(std::span<co
         } else if (h.type == thrift::DataPage) {
             if (!h.dataPage) throwCorrupt("data page without a data_page_header");
             const thrift::DataPageHeader& d = *h.dataPage;
+            if (d.numValues < 0) throwCorrupt("data page declares a negative number of values");
             if (d.numValues > left)
                 throwCorrupt("data page holds " + std::to_string(d.numValues) + " values but only " +
                              std::to_string(left) + " remain in the column chunk");

@@ -5,17 +5,32 @@
 #include "export/EmbeddingTable.h"
 #include "runtime/CompiledProjections.h"
 
+#include <filesystem>
+
 namespace lathe::runtime {
 namespace {
 
-// The tokenizer engines load from files, so the stored files are put back into a folder for the load only.
-Result<std::unique_ptr<tokenize::Tokenizer>> loadStoredTokenizer(const compiled::CompiledModelFile& file)
+namespace fs = std::filesystem;
+
+// The tokenizer engines load from files, so the stored files are put back into a folder for the load only; the
+// chat template is read from the same folder.
+Result<void> loadStoredTokenizer(const compiled::CompiledModelFile& file, LoadedModel& loaded)
 {
     auto folder = compiled::extractTokenizerFiles(file);
     if (!folder) return folder.error();
     auto tokenizer = tokenize::Tokenizer::load(folder->path());
     if (!tokenizer) return tokenizer.error().withContext("loading the tokenizer stored in " + file.path());
-    return tokenizer;
+    loaded.tokenizer = std::move(tokenizer).value();
+    auto chatTemplate = tokenize::ChatTemplateSource::find(folder->path());
+    if (!chatTemplate && chatTemplate.error().code == ErrorCode::NotFound)
+        chatTemplate = makeError(chatTemplate.error().code,
+                                 "the compiled model " + file.path() +
+                                     " stores no chat template (its model has none, or it was compiled before Lathe "
+                                     "stored chat_template.jinja); give one with --chat-template");
+    else if (chatTemplate)
+        chatTemplate->origin = file.path() + " (" + fs::path(chatTemplate->origin).filename().string() + ")";
+    loaded.chatTemplate = std::move(chatTemplate);
+    return {};
 }
 
 std::string shapeText(int64_t a, int64_t b)
@@ -55,9 +70,7 @@ Result<LoadedModel> loadCompiledModel(const std::string& mxqPath, const std::str
 
         LoadedModel loaded;
         loaded.directory = mxqPath;
-        auto tokenizer = loadStoredTokenizer(model);
-        if (!tokenizer) return tokenizer.error();
-        loaded.tokenizer = std::move(tokenizer).value();
+        LATHE_TRY(loadStoredTokenizer(model, loaded));
         if (loaded.tokenizer->vocabSize() > config.vocabSize)
             return makeError(ErrorCode::Corrupt, "the tokenizer stored in " + mxqPath + " has " +
                                                      std::to_string(loaded.tokenizer->vocabSize()) +

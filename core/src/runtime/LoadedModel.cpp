@@ -15,6 +15,7 @@ Result<LoadedModel> loadFloatModel(const std::string& modelPath, const ProgressF
         auto tokenizer = tokenize::Tokenizer::load(*dir);
         if (!tokenizer) return tokenizer.error().withContext("loading the tokenizer of " + *dir);
         model.tokenizer = std::move(tokenizer).value();
+        model.chatTemplate = tokenize::ChatTemplateSource::find(*dir);
 
         auto checkpoint = model::Checkpoint::open(*dir);
         if (!checkpoint) return checkpoint.error().withContext("opening model " + *dir);

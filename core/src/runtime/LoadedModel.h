@@ -3,10 +3,12 @@
 
 #include "lathe/common/Progress.h"
 #include "lathe/common/Result.h"
+#include "lathe/tokenize/ChatTemplateSource.h"
 #include "lathe/tokenize/Tokenizer.h"
 #include "model/Decoder.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace lathe::runtime {
@@ -16,6 +18,8 @@ struct LoadedModel {
     std::string directory;
     std::unique_ptr<tokenize::Tokenizer> tokenizer;
     std::unique_ptr<model::Decoder> decoder;
+    // The model's chat template (from its folder, or the files a compiled container stores), or why it has none.
+    std::optional<Result<tokenize::ChatTemplateSource>> chatTemplate;
 };
 
 // Resolves the path, reads config and tokenizer, loads the weights layer by layer. Errors carry the model

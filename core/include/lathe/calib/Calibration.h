@@ -30,6 +30,9 @@ struct CalibrationOptions {
     std::string cacheDir;               // byte-range cache; empty = $HF_HOME/lathe/datasets
 
     bool merge = false;  // also write <tag>/merged/inputs_embeds_<j>.npy, all languages renumbered
+    // Wrap each text as a user turn with the chat template of the tokenizer's model folder, as some flows
+    // calibrate Instruct models; the template then writes the special tokens and the tokenizer adds none.
+    bool chatTemplate = false;
 };
 
 struct LanguageSummary {

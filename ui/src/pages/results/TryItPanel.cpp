@@ -3,8 +3,11 @@
 #include "StudioState.h"
 #include "compile/CompiledFiles.h"
 #include "jobs/Job.h"
+#include "lathe/runtime/Chat.h"
 #include "lathe/runtime/Generate.h"
+#include "lathe/tokenize/ChatTemplateSource.h"
 
+#include <QCheckBox>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -63,7 +66,11 @@ TryItPanel::TryItPanel(StudioState& state, QWidget* parent) : QGroupBox(tr("Try 
     promptLabel->setBuddy(m_prompt);
     tryLayout->addWidget(promptLabel, 0, 0);
     tryLayout->addWidget(m_prompt, 0, 1, 1, 2);
+    m_useChatTemplate = new QCheckBox(tr("&Chat template"), this);
+    m_useChatTemplate->setObjectName(QStringLiteral("useChatTemplateCheck"));
+    m_useChatTemplate->setAccessibleName(tr("Use the model's chat template"));
     auto* buttons = new QHBoxLayout();
+    buttons->addWidget(m_useChatTemplate);
     buttons->addWidget(m_maxTokens);
     buttons->addWidget(m_generate);
     buttons->addWidget(m_stopGenerate);
@@ -90,6 +97,8 @@ TryItPanel::TryItPanel(StudioState& state, QWidget* parent) : QGroupBox(tr("Try 
     tryLayout->setColumnStretch(1, 1);
     tryLayout->setColumnStretch(2, 1);
 
+    connect(&m_state, &StudioState::modelChanged, this, &TryItPanel::refreshChatTemplate);
+    refreshChatTemplate();
     connect(m_generate, &QPushButton::clicked, this, &TryItPanel::startGenerate);
     connect(m_prompt, &QLineEdit::returnPressed, this, &TryItPanel::startGenerate);
     connect(m_stopGenerate, &QPushButton::clicked, m_generateJob, &Job::cancel);
@@ -106,6 +115,19 @@ TryItPanel::TryItPanel(StudioState& state, QWidget* parent) : QGroupBox(tr("Try 
 void TryItPanel::setReport(const compile::CompileReport* report)
 {
     m_report = report;
+}
+
+void TryItPanel::refreshChatTemplate()
+{
+    const QString dir = m_state.modelDirectory();
+    auto found = dir.isEmpty() ? Result<tokenize::ChatTemplateSource>(makeError(ErrorCode::NotFound, ""))
+                               : tokenize::ChatTemplateSource::find(dir.toStdString());
+    m_useChatTemplate->setEnabled(found.ok());
+    m_useChatTemplate->setChecked(found.ok());
+    m_useChatTemplate->setToolTip(
+        found.ok() ? tr("The prompt is sent as a user turn, written with the model's chat template (%1).")
+                         .arg(QString::fromStdString(found->origin))
+                   : tr("This model has no chat template: the prompt is continued as plain text."));
 }
 
 void TryItPanel::setUnavailableReason(const QString& reason)
@@ -135,6 +157,7 @@ void TryItPanel::startGenerate()
     floatOptions.modelPath = m_state.modelDirectory().toStdString();
     floatOptions.prompt = m_prompt->text().toStdString();
     floatOptions.maxNewTokens = m_maxTokens->value();
+    const bool chat = m_useChatTemplate->isEnabled() && m_useChatTemplate->isChecked();
     runtime::GenerateOptions compiledOptions = floatOptions;
     compiledOptions.mxqPath = compiledModelPath(m_state.settings()).toStdString();
     compiledOptions.embeddingPath = compiledEmbeddingPath(m_state.settings(), m_report->rotated).toStdString();
@@ -143,19 +166,33 @@ void TryItPanel::startGenerate()
     m_generateStatus->setText(tr("Generating with the float model…"));
     auto text = std::make_shared<GeneratedText>();
     m_generateJob->start<QStringList>(
-        [floatOptions, compiledOptions, text](const StopToken& stop, const Job::Report& report) -> Result<QStringList> {
+        [floatOptions, compiledOptions, text, chat](const StopToken& stop,
+                                                    const Job::Report& report) -> Result<QStringList> {
             auto run = [&](const runtime::GenerateOptions& options,
                            std::string GeneratedText::*target) -> Result<void> {
-                auto generated = generate(
-                    options,
-                    [&](std::string_view piece) {
-                        {
-                            std::lock_guard<std::mutex> lock(text->mutex);
-                            ((*text).*target).append(piece);
-                        }
-                        report(text->snapshot());
-                    },
-                    stop);
+                const auto onText = [&](std::string_view piece) {
+                    {
+                        std::lock_guard<std::mutex> lock(text->mutex);
+                        ((*text).*target).append(piece);
+                    }
+                    report(text->snapshot());
+                };
+                if (chat) {
+                    runtime::ChatOptions chatOptions;
+                    chatOptions.generate = options;
+                    bool asked = false;
+                    auto turns = runtime::chat(
+                        chatOptions,
+                        [&]() -> std::optional<std::string> {
+                            if (asked) return std::nullopt;
+                            asked = true;
+                            return options.prompt;
+                        },
+                        onText, {}, stop);
+                    if (!turns) return turns.error();
+                    return {};
+                }
+                auto generated = generate(options, onText, stop);
                 if (!generated) return generated.error();
                 return {};
             };
@@ -168,7 +205,7 @@ void TryItPanel::startGenerate()
             if (auto c = run(compiledOptions, &GeneratedText::compiledText); !c) return c.error();
             return text->snapshot();
         },
-        [this](Result<QStringList> result) {
+        [this, chat](Result<QStringList> result) {
             if (!result) {
                 m_generateStatus->setText(result.error().code == ErrorCode::Cancelled
                                               ? tr("Stopped.")
@@ -177,7 +214,8 @@ void TryItPanel::startGenerate()
             }
             m_floatOutput->setPlainText(result->value(0));
             m_compiledOutput->setPlainText(result->value(1));
-            m_generateStatus->setText(tr("Done: greedy decoding, the same prompt for both models."));
+            m_generateStatus->setText(chat ? tr("Done: greedy decoding, the same user turn for both models.")
+                                           : tr("Done: greedy decoding, the same prompt for both models."));
         });
 }
 

@@ -4,6 +4,7 @@
 
 #include <QGroupBox>
 
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -16,7 +17,8 @@ class Job;
 class StudioState;
 
 // The results page's prompt box: generates from one prompt with the float and then the compiled model (greedy, in
-// the background) and shows the two texts side by side as they grow.
+// the background) and shows the two texts side by side as they grow. For a model with a chat template (an Instruct
+// model) the prompt is a user turn rendered with the template, unless the user turns that off.
 class TryItPanel : public QGroupBox {
     Q_OBJECT
 public:
@@ -33,6 +35,8 @@ public:
 private:
     void updateButtons();
     void startGenerate();
+    // Offers the chat template when the current model has one, and says why not otherwise.
+    void refreshChatTemplate();
 
     StudioState& m_state;
     const compile::CompileReport* m_report = nullptr;
@@ -40,6 +44,7 @@ private:
 
     QLineEdit* m_prompt = nullptr;
     QSpinBox* m_maxTokens = nullptr;
+    QCheckBox* m_useChatTemplate = nullptr;
     QPushButton* m_generate = nullptr;
     QPushButton* m_stopGenerate = nullptr;
     QPlainTextEdit* m_floatOutput = nullptr;
