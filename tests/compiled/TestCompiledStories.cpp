@@ -335,6 +335,53 @@ private Q_SLOTS:
         QVERIFY(r.err.contains(QByteArray::number(generated) + " generated"));
     }
 
+    // A container keeps the model's chat_template.jinja, so a compiled model chats without its source folder: the
+    // reply is the greedy continuation of the rendered conversation, encoded without added special tokens.
+    void chatsWithTheStoredTemplate()
+    {
+        const QString templateFile = m_model + "/chat_template.jinja";
+        QFile t(templateFile);
+        QVERIFY(t.open(QIODevice::WriteOnly));
+        t.write("{% for m in messages %}{{ m.content | upper if m.role == 'system' else m.content }} {% endfor %}");
+        t.close();
+        const QString container = path("stories260K-chat.lathe");
+        auto written = writeContainer(container.toStdString(), false);
+        QFile::remove(templateFile);  // the other tests use the folder without it
+        QVERIFY2(written.ok(), written.ok() ? "" : written.error().message.c_str());
+
+        const int newTokens = 24;
+        const auto r =
+            runCli({"generate", "--chat", "--mxq-path", container, "--embedding-weight-path", m_embedding, "--system",
+                    "Tom", "--prompt", "Once upon a time", "--max-new-tokens", QString::number(newTokens)});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+
+        auto compiled = runtime::loadCompiledModel(container.toStdString(), m_embedding.toStdString(), {}, {});
+        QVERIFY(compiled.ok());
+        QVERIFY(compiled->chatTemplate && compiled->chatTemplate->ok());
+        QVERIFY(QString::fromStdString((*compiled->chatTemplate)->origin).contains("chat_template.jinja"));
+        auto prompt = compiled->tokenizer->encode("TOM Once upon a time ", false);
+        QVERIFY(prompt.ok());
+        std::vector<int32_t> ids = *prompt;
+        for (int generated = 0; generated < newTokens; ++generated) {
+            auto logits = compiled->decoder->forward(
+                at::tensor(std::vector<int64_t>(ids.begin(), ids.end()), at::kLong).unsqueeze(0));
+            const int32_t next = static_cast<int32_t>(logits[0][int64_t(ids.size()) - 1].argmax().item<int64_t>());
+            if (next == 2) break;  // EOS
+            ids.push_back(next);
+        }
+        const std::string full = *compiled->tokenizer->decode(ids);
+        const std::string promptText = *compiled->tokenizer->decode(*prompt);
+        QCOMPARE(r.out.toStdString(), full.substr(promptText.size()) + "\n");
+        QVERIFY2(r.err.contains(QByteArray::number(prompt->size()) + " prompt tokens"), r.err.constData());
+
+        // The container compiled without a template says how to give one.
+        const auto none = runCli(
+            {"generate", "--chat", "--mxq-path", m_container, "--embedding-weight-path", m_embedding, "--prompt", "x"});
+        QCOMPARE(none.exitCode, 3);
+        QVERIFY2(none.err.contains("stores no chat template") && none.err.contains("--chat-template"),
+                 none.err.constData());
+    }
+
     void badInputsAreExplained()
     {
         const QStringList text{"--text-file", m_text, "--ctx", "64"};
