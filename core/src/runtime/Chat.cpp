@@ -20,13 +20,10 @@ Result<int> chat(const ChatOptions& options, const std::function<std::optional<s
 
     std::optional<tokenize::ChatTemplateSource> source;
     if (!options.templateFile.empty()) {
-        // Special tokens still come from the model's own folder (a float model's; a container's are not on disk).
-        auto file = tokenize::ChatTemplateSource::fromFile(options.templateFile,
-                                                           g.mxqPath.empty() ? model->directory : std::string());
+        auto file = tokenize::ChatTemplateSource::fromFile(options.templateFile);
         if (!file) return file.error();
         source = std::move(*file);
-        if (model->chatTemplate && model->chatTemplate->ok())
-            source->specialTokensJson = (*model->chatTemplate)->specialTokensJson;
+        source->specialTokensJson = model->specialTokensJson;
     } else if (model->chatTemplate && !model->chatTemplate->ok()) {
         return model->chatTemplate->error();
     } else if (model->chatTemplate) {

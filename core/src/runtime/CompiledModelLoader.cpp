@@ -30,6 +30,7 @@ Result<void> loadStoredTokenizer(const compiled::CompiledModelFile& file, Loaded
     else if (chatTemplate)
         chatTemplate->origin = file.path() + " (" + fs::path(chatTemplate->origin).filename().string() + ")";
     loaded.chatTemplate = std::move(chatTemplate);
+    if (auto tokens = tokenize::ChatTemplateSource::specialTokens(folder->path())) loaded.specialTokensJson = *tokens;
     return {};
 }
 

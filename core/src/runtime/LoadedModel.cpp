@@ -16,6 +16,8 @@ Result<LoadedModel> loadFloatModel(const std::string& modelPath, const ProgressF
         if (!tokenizer) return tokenizer.error().withContext("loading the tokenizer of " + *dir);
         model.tokenizer = std::move(tokenizer).value();
         model.chatTemplate = tokenize::ChatTemplateSource::find(*dir);
+        // The tokenizer has read tokenizer_config.json already, so this cannot meet a new error.
+        if (auto tokens = tokenize::ChatTemplateSource::specialTokens(*dir)) model.specialTokensJson = *tokens;
 
         auto checkpoint = model::Checkpoint::open(*dir);
         if (!checkpoint) return checkpoint.error().withContext("opening model " + *dir);

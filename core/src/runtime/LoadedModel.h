@@ -20,6 +20,8 @@ struct LoadedModel {
     std::unique_ptr<model::Decoder> decoder;
     // The model's chat template (from its folder, or the files a compiled container stores), or why it has none.
     std::optional<Result<tokenize::ChatTemplateSource>> chatTemplate;
+    // The tokenizer's special tokens as a chat template sees them, for a template given on its own.
+    std::string specialTokensJson = "{}";
 };
 
 // Resolves the path, reads config and tokenizer, loads the weights layer by layer. Errors carry the model

@@ -38,7 +38,7 @@ std::optional<std::string> tokenText(const json& value)
     return std::nullopt;
 }
 
-Result<std::string> specialTokens(const json& config, const fs::path& file)
+Result<std::string> specialTokensOf(const json& config, const fs::path& file)
 {
     json out = json::object();
     for (const char* key : kSpecialTokenKeys) {
@@ -56,18 +56,6 @@ Result<std::string> specialTokens(const json& config, const fs::path& file)
         out["additional_special_tokens"] = extra;
     }
     return out.dump();
-}
-
-// tokenizer_config.json's special tokens, or "{}" when the folder has none.
-Result<std::string> folderSpecialTokens(const fs::path& modelDir)
-{
-    const fs::path file = modelDir / "tokenizer_config.json";
-    std::error_code ec;
-    if (modelDir.empty() || !fs::is_regular_file(file, ec)) return std::string("{}");
-    auto config = readJsonFile(file);
-    if (!config) return config.error();
-    if (!config->is_object()) return makeError(ErrorCode::Corrupt, file.string() + " must hold a JSON object");
-    return specialTokens(*config, file);
 }
 
 Result<ChatTemplateSource> pickNamed(const json& list, const fs::path& file, const std::string& name, bool withTools)
@@ -98,6 +86,17 @@ Result<ChatTemplateSource> pickNamed(const json& list, const fs::path& file, con
 }
 
 }  // namespace
+
+Result<std::string> ChatTemplateSource::specialTokens(const fs::path& modelDir)
+{
+    const fs::path file = modelDir / "tokenizer_config.json";
+    std::error_code ec;
+    if (modelDir.empty() || !fs::is_regular_file(file, ec)) return std::string("{}");
+    auto config = readJsonFile(file);
+    if (!config) return config.error();
+    if (!config->is_object()) return makeError(ErrorCode::Corrupt, file.string() + " must hold a JSON object");
+    return specialTokensOf(*config, file);
+}
 
 Result<ChatTemplateSource> ChatTemplateSource::find(const fs::path& modelDir, const std::string& name, bool withTools)
 {
@@ -137,7 +136,7 @@ Result<ChatTemplateSource> ChatTemplateSource::find(const fs::path& modelDir, co
                          "the model in " + modelDir.string() +
                              " has no chat template (looked for chat_template.jinja and the chat_template field of "
                              "tokenizer_config.json); give one with --chat-template");
-    auto tokens = folderSpecialTokens(modelDir);
+    auto tokens = ChatTemplateSource::specialTokens(modelDir);
     if (!tokens) return tokens.error();
     source.specialTokensJson = std::move(*tokens);
     return source;
@@ -150,7 +149,7 @@ Result<ChatTemplateSource> ChatTemplateSource::fromFile(const fs::path& file, co
     ChatTemplateSource source;
     source.text = std::move(*text);
     source.origin = file.string();
-    auto tokens = folderSpecialTokens(modelDir);
+    auto tokens = ChatTemplateSource::specialTokens(modelDir);
     if (!tokens) return tokens.error();
     source.specialTokensJson = std::move(*tokens);
     return source;

@@ -32,6 +32,9 @@ struct ChatTemplateSource {
     // tokenizer_config.json (`modelDir` may be empty).
     static Result<ChatTemplateSource> fromFile(const std::filesystem::path& file,
                                                const std::filesystem::path& modelDir = {});
+    // The special tokens of a folder's tokenizer_config.json as a JSON object ("{}" without one), whether or not
+    // it has a chat template. Errors: Corrupt, Io.
+    static Result<std::string> specialTokens(const std::filesystem::path& modelDir);
 };
 
 struct ChatRequest {
