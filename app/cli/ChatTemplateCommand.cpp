@@ -52,6 +52,8 @@ Result<std::string> render(const ChatTemplateOptions& options)
     auto source = options.templateFile.empty()
                       ? tokenize::ChatTemplateSource::find(modelDir, options.templateName, withTools)
                       : tokenize::ChatTemplateSource::fromFile(options.templateFile, modelDir);
+    if (!source && source.error().code == ErrorCode::NotFound && options.templateName.empty())
+        return makeError(ErrorCode::NotFound, source.error().message + "; give a template file with --chat-template");
     if (!source) return source.error();
     return tokenize::renderChat(*source, request);
 }

@@ -247,6 +247,14 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("context");
         QTest::addColumn<QByteArray>("expected");
         row("tuplePrints", "{{ (1, 2) }}{{ (1,) }}", "{}", "[1, 2][1]");
+        // Steps and bounds at the int64 limits: no overflow, Python's results.
+        row("extremeSliceSteps",
+            "{{ 'abc'[1::9223372036854775807] }}{{ [1, 2, 3][::-9223372036854775807] }}"
+            "{{ [1, 2, 3][-9223372036854775807:9223372036854775807] }}",
+            "{}", "b[3][1, 2, 3]");
+        row("extremeRange", "{{ range(-9223372036854775807, 9223372036854775807, 9223372036854775807) | list }}", "{}",
+            "[-9223372036854775807, 0]");
+        row("extremeTruncate", "{{ 'abc' | truncate(9223372036854775807) }}", "{}", "abc");
         row("testArguments",
             "{{ 6 is divisibleby(3) }}{{ 6 is divisibleby 4 }}{{ 1 is eq 1 }}{{ 2 is gt(1) }}{{ 2 is le 1 }}"
             "{{ 'a' is in 'cat' }}{{ 1 is sameas 1 }}{{ 1.5 is float }}{{ 1 is ne 2 }}{{ 3 is lt 4 }}{{ 3 is ge 4 }}",
@@ -322,6 +330,8 @@ private Q_SLOTS:
         add("filter", "a\n  {{ x|xmlattr }}", "{}", ErrorCode::Unsupported,
             "chat_template:2:8: filter 'xmlattr' is not supported");
         add("test", "{{ x is foo }}", "{}", ErrorCode::Unsupported, "chat_template:1:9: test 'foo' is not supported");
+        add("numberOutOfRange", ("{{ " + std::string(400, '9') + ".5 }}").c_str(), "{}", ErrorCode::Corrupt,
+            "is out of range");
         add("raiseException",
             "line\n{% if true %}\n  {{ raise_exception('Only user and assistant roles') }}\n{% endif %}", "{}",
             ErrorCode::InvalidArgument, "chat_template:3:6: raise_exception: Only user and assistant roles");
@@ -397,6 +407,13 @@ private Q_SLOTS:
                    "{% set ns = namespace(s='xxxxxxxx') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
                    "{% endfor %}")
             << QByteArray("MiB");
+        QTest::newRow("replaceBomb")
+            << QByteArray("{% set s = 'x'.join(range(6000) | map('string') | list) %}{{ s.replace('', s) | length }}")
+            << QByteArray("replace() would build more than 64 MiB");
+        QTest::newRow("joinBomb") << QByteArray(
+                                         "{% set s = 'x'.join(range(6000) | map('string') | list) %}"
+                                         "{{ s.join(range(6000) | map('string') | list) | length }}")
+                                  << QByteArray("join() would build more than 64 MiB");
         QTest::newRow("bigOutput") << QByteArray("{% for i in range(8000000) %}0123456789{% endfor %}")
                                    << QByteArray("exceeds 64 MiB");
         QTest::newRow("nestedValues")

@@ -212,7 +212,9 @@ private:
     {
         if (!m_in.chatTemplate) return m_in.tokenizer->encode(text, true);
         tokenize::ChatRequest request;
-        request.conversationJson = nlohmann::json::array({{{"role", "user"}, {"content", text}}}).dump();
+        // Bytes that are not UTF-8 become U+FFFD, as the tokenizer.json engine would refuse them anyway.
+        request.conversationJson = nlohmann::json::array({{{"role", "user"}, {"content", text}}})
+                                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         auto rendered = tokenize::renderChat(*m_in.chatTemplate, request);
         if (!rendered) return rendered.error();
         return m_in.tokenizer->encode(*rendered, false);

@@ -25,7 +25,9 @@ Result<int> chat(const ChatOptions& options, const std::function<std::optional<s
         source = std::move(*file);
         source->specialTokensJson = model->specialTokensJson;
     } else if (model->chatTemplate && !model->chatTemplate->ok()) {
-        return model->chatTemplate->error();
+        const Error& error = model->chatTemplate->error();
+        if (error.code != ErrorCode::NotFound) return error;
+        return makeError(error.code, error.message + "; give a template file with --chat-template");
     } else if (model->chatTemplate) {
         source = **model->chatTemplate;
     } else {
@@ -42,7 +44,8 @@ Result<int> chat(const ChatOptions& options, const std::function<std::optional<s
             if (stop.stopRequested()) return makeError(ErrorCode::Cancelled, "chat cancelled");
             messages.push_back({{"role", "user"}, {"content", *user}});
             tokenize::ChatRequest request;
-            request.conversationJson = messages.dump();
+            // Text that is not UTF-8 (a Latin-1 terminal) is carried with U+FFFD rather than failing the session.
+            request.conversationJson = messages.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
             request.addGenerationPrompt = true;
             request.enableThinking = options.enableThinking;
             auto text = tokenize::renderChat(*source, request);

@@ -26,11 +26,13 @@ Result<void> loadStoredTokenizer(const compiled::CompiledModelFile& file, Loaded
         chatTemplate = makeError(chatTemplate.error().code,
                                  "the compiled model " + file.path() +
                                      " stores no chat template (its model has none, or it was compiled before Lathe "
-                                     "stored chat_template.jinja); give one with --chat-template");
+                                     "stored chat_template.jinja)");
     else if (chatTemplate)
         chatTemplate->origin = file.path() + " (" + fs::path(chatTemplate->origin).filename().string() + ")";
     loaded.chatTemplate = std::move(chatTemplate);
     if (auto tokens = tokenize::ChatTemplateSource::specialTokens(folder->path())) loaded.specialTokensJson = *tokens;
+    // A container stores no generation_config.json (it would change the bytes of every compile), so a compiled
+    // model stops at config.json's eos ids and the tokenizer's EOS only.
     return {};
 }
 

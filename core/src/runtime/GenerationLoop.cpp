@@ -23,25 +23,30 @@ Result<void> checkGenerateOptions(const GenerateOptions& options)
     return {};
 }
 
+Result<std::optional<std::string>> readGenerationConfig(const std::filesystem::path& dir)
+{
+    const std::filesystem::path file = dir / "generation_config.json";
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) return std::optional<std::string>();
+    auto bytes = readWholeFile(file.string());
+    if (!bytes) return bytes.error();
+    return std::optional<std::string>(std::move(*bytes));
+}
+
 Result<std::vector<int32_t>> stopIds(const LoadedModel& model)
 {
     std::vector<int32_t> ids(model.decoder->config().eosTokenIds.begin(), model.decoder->config().eosTokenIds.end());
     if (auto id = model.tokenizer->eosId()) ids.push_back(*id);
-    const std::filesystem::path file = std::filesystem::path(model.directory) / "generation_config.json";
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec)) return ids;
-    auto bytes = readWholeFile(file.string());
-    if (!bytes) return bytes.error();
-    const nlohmann::json config = nlohmann::json::parse(*bytes, nullptr, false);
-    const auto bad = [&] {
-        return makeError(ErrorCode::Corrupt, file.string() + ": eos_token_id must be a token id or a list of ids");
-    };
+    if (!model.generationConfigJson) return ids;
+    const std::string& where = model.generationConfigPath;
+    const nlohmann::json config = nlohmann::json::parse(*model.generationConfigJson, nullptr, false);
     if (config.is_discarded() || !config.is_object())
-        return makeError(ErrorCode::Corrupt, file.string() + " is not a JSON object");
+        return makeError(ErrorCode::Corrupt, where + " is not a JSON object");
     if (!config.contains("eos_token_id") || config["eos_token_id"].is_null()) return ids;
     const nlohmann::json& eos = config["eos_token_id"];
     for (const nlohmann::json& id : eos.is_array() ? eos : nlohmann::json::array({eos})) {
-        if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > INT32_MAX) return bad();
+        if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > INT32_MAX)
+            return makeError(ErrorCode::Corrupt, where + ": eos_token_id must be a token id or a list of ids");
         ids.push_back(id.get<int32_t>());
     }
     return ids;

@@ -5,7 +5,10 @@
 #include "runtime/LoadedModel.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -14,6 +17,9 @@ namespace lathe::runtime {
 // The ids that end a reply: the model config's eos_token_id, the tokenizer's EOS, and generation_config.json's
 // eos_token_id next to a float model (Instruct models list their end-of-turn ids there).
 Result<std::vector<int32_t>> stopIds(const LoadedModel& model);
+
+// generation_config.json of a folder, when it has one (LoadedModel::generationConfigJson). Errors: Io.
+Result<std::optional<std::string>> readGenerationConfig(const std::filesystem::path& dir);
 
 // Runs the model on `prompt`, then one token at a time with a KV cache, streaming text through onText until a
 // stop id, maxNewTokens or the end of the context. Errors: InvalidArgument (empty prompt or one longer than the

@@ -2,6 +2,9 @@
 
 #include "lathe/model/ModelPath.h"
 #include "model/Checkpoint.h"
+#include "runtime/GenerationLoop.h"
+
+#include <filesystem>
 
 namespace lathe::runtime {
 
@@ -18,6 +21,10 @@ Result<LoadedModel> loadFloatModel(const std::string& modelPath, const ProgressF
         model.chatTemplate = tokenize::ChatTemplateSource::find(*dir);
         // The tokenizer has read tokenizer_config.json already, so this cannot meet a new error.
         if (auto tokens = tokenize::ChatTemplateSource::specialTokens(*dir)) model.specialTokensJson = *tokens;
+        auto generationConfig = readGenerationConfig(*dir);
+        if (!generationConfig) return generationConfig.error();
+        model.generationConfigJson = std::move(*generationConfig);
+        model.generationConfigPath = (std::filesystem::path(*dir) / "generation_config.json").string();
 
         auto checkpoint = model::Checkpoint::open(*dir);
         if (!checkpoint) return checkpoint.error().withContext("opening model " + *dir);

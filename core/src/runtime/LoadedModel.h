@@ -22,6 +22,9 @@ struct LoadedModel {
     std::optional<Result<tokenize::ChatTemplateSource>> chatTemplate;
     // The tokenizer's special tokens as a chat template sees them, for a template given on its own.
     std::string specialTokensJson = "{}";
+    // generation_config.json next to a float model, read when a reply needs its stop ids.
+    std::optional<std::string> generationConfigJson;
+    std::string generationConfigPath;  // for messages
 };
 
 // Resolves the path, reads config and tokenizer, loads the weights layer by layer. Errors carry the model

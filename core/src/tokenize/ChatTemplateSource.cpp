@@ -135,7 +135,7 @@ Result<ChatTemplateSource> ChatTemplateSource::find(const fs::path& modelDir, co
         return makeError(ErrorCode::NotFound,
                          "the model in " + modelDir.string() +
                              " has no chat template (looked for chat_template.jinja and the chat_template field of "
-                             "tokenizer_config.json); give one with --chat-template");
+                             "tokenizer_config.json)");
     auto tokens = ChatTemplateSource::specialTokens(modelDir);
     if (!tokens) return tokens.error();
     source.specialTokensJson = std::move(*tokens);

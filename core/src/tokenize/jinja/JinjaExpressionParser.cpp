@@ -218,7 +218,9 @@ ExprPtr Parser::parsePostfix(ExprPtr object)
                 attr->name = m_tokens[m_current++].value;
             } else if (is(TokenType::Number) && peek().value.find('.') == std::string::npos && peek().value[0] != '-' &&
                        peek().value[0] != '+') {
-                attr->literal = Value::fromInt(std::stoll(m_tokens[m_current++].value));
+                const std::string& digits = m_tokens[m_current++].value;
+                if (digits.size() > 18) error("the index ." + digits + " is out of range");
+                attr->literal = Value::fromInt(std::stoll(digits));
             } else {
                 error("expected a name or an integer after '.', found " + describe(peek()));
             }
@@ -282,14 +284,20 @@ ExprPtr Parser::parsePrimary()
         case TokenType::Number: {
             ++m_current;
             auto lit = node(ExprKind::Literal, pos);
-            if (t.value.find('.') != std::string::npos) {
-                lit->literal = Value::fromFloat(std::stod(t.value));
-            } else {
-                try {
-                    lit->literal = Value::fromInt(std::stoll(t.value));
-                } catch (const std::out_of_range&) {
+            // An integer too large for 64 bits becomes a float, as it would in the peer; one too large for a
+            // double is a parse error rather than an exception out of the standard library.
+            try {
+                if (t.value.find('.') != std::string::npos) {
                     lit->literal = Value::fromFloat(std::stod(t.value));
+                } else {
+                    try {
+                        lit->literal = Value::fromInt(std::stoll(t.value));
+                    } catch (const std::out_of_range&) {
+                        lit->literal = Value::fromFloat(std::stod(t.value));
+                    }
                 }
+            } catch (const std::out_of_range&) {
+                error("the number " + t.value.substr(0, 40) + (t.value.size() > 40 ? "..." : "") + " is out of range");
             }
             return lit;
         }

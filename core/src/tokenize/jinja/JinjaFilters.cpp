@@ -315,7 +315,8 @@ Value truncateFilter(const Value& v, const CallArgs& args)
     const int64_t leeway = intArg(3, "leeway", 5);
     const auto chars = text::characters(v.text);
     const auto n = static_cast<int64_t>(chars.size());
-    if (n <= length + leeway) return v;
+    if (length < 0 || leeway < 0) fail("filter 'truncate': length and leeway must not be negative");
+    if (n <= length || n - length <= leeway) return v;
     const int64_t keep = std::max<int64_t>(0, length - static_cast<int64_t>(text::length(end)));
     std::string head;
     for (int64_t i = 0; i < keep && i < n; ++i) head += chars[static_cast<size_t>(i)];

@@ -96,7 +96,12 @@ void Interpreter::installGlobals(Scope& globals)
         chargeElements(count);
         std::vector<Value> items;
         items.reserve(count);
-        for (uint64_t i = 0; i < count; ++i) items.push_back(Value::fromInt(start + static_cast<int64_t>(i) * step));
+        // Stepping by addition stays inside [start, stop), so no intermediate product can overflow.
+        int64_t value = start;
+        for (uint64_t i = 0; i < count; ++i) {
+            items.push_back(Value::fromInt(value));
+            if (i + 1 < count) value += step;
+        }
         return Value::makeList(std::move(items));
     });
     globals.vars["namespace"] = Value::makeFunction("namespace", [this](CallArgs& args, CallSite&) {

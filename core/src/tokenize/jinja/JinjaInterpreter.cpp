@@ -554,11 +554,13 @@ Value Interpreter::evalSlice(const Expr& expr, const ScopePtr& scope)
         stop = stop < -1 ? std::max<int64_t>(n + stop, -1) : std::min(stop, n - 1);
     }
     std::vector<size_t> picked;
-    // A zero step selects nothing, as in the peer.
+    // A zero step selects nothing, as in the peer. The loops compare the distance left with the step rather than
+    // adding first, so a step near the int64 limits cannot overflow past the end.
     if (step > 0)
-        for (int64_t i = start; i < stop; i += step) picked.push_back(static_cast<size_t>(i));
+        for (int64_t i = start; i<stop; i = stop - i> step ? i + step : stop) picked.push_back(static_cast<size_t>(i));
     else if (step < 0)
-        for (int64_t i = start; i > stop; i += step) picked.push_back(static_cast<size_t>(i));
+        for (int64_t i = start; i > stop; i = i - stop > -(step + 1) ? i + step : stop)
+            picked.push_back(static_cast<size_t>(i));
     if (object.isList()) {
         std::vector<Value> items;
         for (size_t i : picked) items.push_back(object.list->items[i]);

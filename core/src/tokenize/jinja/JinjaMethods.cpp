@@ -8,6 +8,16 @@ namespace lathe::tokenize::jinja {
 
 namespace {
 
+// Methods run outside the interpreter's accounting, so those that can multiply text check the size they would
+// build first, against the same bound as any one string (Limits::maxTextBytes).
+constexpr size_t kMaxBuiltBytes = 64u << 20;
+
+void checkBuilt(long double bytes, const std::string& method)
+{
+    if (bytes > static_cast<long double>(kMaxBuiltBytes))
+        fail(method + "() would build more than " + std::to_string(kMaxBuiltBytes >> 20) + " MiB of text");
+}
+
 std::string stringArg(const Value* v, const std::string& method, const char* what)
 {
     if (!v || !v->isString()) fail(method + "() " + what + " must be a string");
@@ -78,6 +88,14 @@ Value stringMethod(const std::string& s, const std::string& name, const CallArgs
         const std::string from = stringArg(&args.positional[0], name, "old");
         const std::string to = stringArg(&args.positional[1], name, "new");
         const long long count = optionalInt(args.get(2, "count"), name, "count", -1);
+        long double hits = 0;
+        if (from.empty()) {
+            hits = static_cast<long double>(text::length(s)) + 1;
+        } else {
+            for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + from.size())) ++hits;
+        }
+        if (count >= 0) hits = std::min<long double>(hits, static_cast<long double>(count));
+        checkBuilt(static_cast<long double>(s.size()) + hits * static_cast<long double>(to.size()), name);
         return Value::fromString(text::replace(s, from, to, count));
     }
     if (name == "find" || name == "count") {
@@ -94,6 +112,9 @@ Value stringMethod(const std::string& s, const std::string& name, const CallArgs
     if (name == "join") {
         const Value* items = args.get(0, "iterable");
         if (!items || !items->isList()) fail("join() takes a list");
+        long double bytes = static_cast<long double>(s.size()) * static_cast<long double>(items->list->items.size());
+        for (const Value& item : items->list->items) bytes += static_cast<long double>(item.text.size());
+        checkBuilt(bytes, name);
         std::string out;
         for (size_t i = 0; i < items->list->items.size(); ++i) {
             if (i) out += s;
