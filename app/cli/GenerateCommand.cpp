@@ -137,8 +137,7 @@ void addGenerateCommand(CLI::App& app, int& exitCode)
         auto result = generate(
             *options,
             [&wrote](std::string_view text) {
-                std::fwrite(text.data(), 1, text.size(), stdout);
-                std::fflush(stdout);
+                printText(text);
                 wrote = true;
             },
             interruptToken());
