@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace lathe::cli {
 
@@ -38,14 +39,16 @@ int run(calib::CalibrationOptions options, const std::vector<std::string>& langu
     for (const std::string& w : summary->warnings) std::fprintf(stderr, "lathe: warning: %s\n", w.c_str());
     int total = 0;
     for (const auto& l : summary->languages) {
-        std::printf("%-6s %d/%d samples (%lld articles read, %lld shorter than %d tokens, %lld empty, %lld truncated) -> %s\n",
-                    l.language.c_str(), l.samples, l.wanted, static_cast<long long>(l.articlesRead),
-                    static_cast<long long>(l.tooShort), options.minSeqLen, static_cast<long long>(l.emptyArticles),
-                    static_cast<long long>(l.truncated), l.folder.c_str());
+        std::printf(
+            "%-6s %d/%d samples (%lld articles read, %lld shorter than %d tokens, %lld empty, %lld truncated) -> %s\n",
+            l.language.c_str(), l.samples, l.wanted, static_cast<long long>(l.articlesRead),
+            static_cast<long long>(l.tooShort), options.minSeqLen, static_cast<long long>(l.emptyArticles),
+            static_cast<long long>(l.truncated), l.folder.c_str());
         total += l.samples;
     }
-    if (!summary->mergedFolder.empty())
-        std::printf("merged %d samples -> %s\n", total, summary->mergedFolder.c_str());
+    if (!summary->mergedFolder.empty()) std::printf("merged %d samples -> %s\n", total, summary->mergedFolder.c_str());
+    if (!summary->multilingualFolder.empty())
+        std::printf("multilingual %d samples -> %s\n", total, summary->multilingualFolder.c_str());
     if (!summary->datasetCommit.empty())
         std::printf("dataset %s @ %s\n", options.dataset.c_str(), summary->datasetCommit.c_str());
     std::printf("manifest %s\n", summary->manifestPath.c_str());
@@ -58,6 +61,7 @@ void addGenerateCalibCommand(CLI::App& app, int& exitCode)
 {
     auto options = std::make_shared<calib::CalibrationOptions>();
     auto languages = std::make_shared<std::vector<std::string>>();
+    auto layout = std::make_shared<std::string>(calib::calibrationLayoutName(calib::CalibrationLayout::PerLanguage));
     CLI::App* cmd = app.add_subcommand(
         "generate-calib", "Make calibration samples (inputs_embeds_<i>.npy) from Wikipedia or a local corpus");
     cmd->add_option("--model_tag,--model-tag", options->modelTag, "model id; names the output folder")->required();
@@ -70,9 +74,18 @@ void addGenerateCalibCommand(CLI::App& app, int& exitCode)
     cmd->add_option("--output_dir,--output-dir", options->outputDir, "output folder (default ./calib)");
     cmd->add_option("--min_seqlen,--min-seqlen", options->minSeqLen, "skip articles with fewer tokens (default 512)");
     cmd->add_option("--max_seqlen,--max-seqlen", options->maxSeqLen, "truncate longer articles (default 2048)");
-    cmd->add_option("--max_calib,--max-calib", options->maxCalib, "samples per language (default 128)");
+    cmd->add_option("--max_calib,--max-calib", options->maxCalib,
+                    "samples per language; with --layout multilingual, samples in all, split evenly over the "
+                    "languages (default 128)");
     cmd->add_option("--languages,--language", *languages,
-                    "comma-separated Wikipedia languages, e.g. en,de,fr,es,it,ja,ko,zh (default en)");
+                    "comma-separated Wikipedia languages, e.g. en,de,fr,es,it,ja,ko,zh (default en; with --layout "
+                    "multilingual en,de,fr,it,pt,hi,es,th)");
+    cmd->add_option("--layout", *layout,
+                    "per-language: <lang>/inputs_embeds_<i>.npy (the original tutorial, default); multilingual: "
+                    "multilingual/<lang>_inputs_embeds_<i>.npy (the newer tutorial)")
+        ->check(CLI::IsMember(
+            std::vector<std::string>{calib::calibrationLayoutName(calib::CalibrationLayout::PerLanguage),
+                                     calib::calibrationLayoutName(calib::CalibrationLayout::Multilingual)}));
     cmd->add_option("--dataset", options->dataset, "Hub dataset (default wikimedia/wikipedia)");
     cmd->add_option("--dataset_revision,--dataset-revision", options->datasetRevision,
                     "dataset branch, tag or commit (default main)");
@@ -87,7 +100,10 @@ void addGenerateCalibCommand(CLI::App& app, int& exitCode)
     cmd->add_flag("--chat_template,--chat-template", options->chatTemplate,
                   "wrap each text as a user turn with the chat template of the tokenizer's model (for Instruct "
                   "models); the template writes the special tokens");
-    cmd->callback([options, languages, &exitCode] { exitCode = run(*options, *languages); });
+    cmd->callback([options, languages, layout, &exitCode] {
+        options->layout = calib::parseCalibrationLayout(*layout).value_or(calib::CalibrationLayout::PerLanguage);
+        exitCode = run(*options, *languages);
+    });
 }
 
 }  // namespace lathe::cli

@@ -41,24 +41,44 @@ class TestCalibHub : public QObject {
 
     QTemporaryDir m_work;
     std::unique_ptr<MockHubServer> m_server;
-    QJsonObject m_expected;     // expected.json from make-wikipedia.mjs
+    QJsonObject m_expected;  // expected.json from make-wikipedia.mjs
     QString m_embedding;
-    QString m_corpusJson;       // {lang: [{text}]} in file order, for check_calib.py
+    QString m_corpusJson;                // {lang: [{text}]} in file order, for check_calib.py
     QMap<QString, QString> m_shaToPath;  // CDN blob sha256 → repo path
 
     QStringList env(const QString& home, const QStringList& extra = {}) const
     {
-        return QStringList{"HF_ENDPOINT=" + m_server->endpoint(), "HF_HOME=" + home, "HF_TOKEN",
-                           "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE",
-                           "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"} +
+        return QStringList{"HF_ENDPOINT=" + m_server->endpoint(),
+                           "HF_HOME=" + home,
+                           "HF_TOKEN",
+                           "HUGGING_FACE_HUB_TOKEN",
+                           "HF_TOKEN_PATH",
+                           "HF_HUB_CACHE",
+                           "HUGGINGFACE_HUB_CACHE",
+                           "HF_HUB_OFFLINE",
+                           "TRANSFORMERS_OFFLINE"} +
                extra;
     }
 
     QStringList args(const QString& out, const QString& languages, int minLen, int maxLen, int maxCalib) const
     {
-        return {"generate-calib", "--model_tag", kTag, "--embedding-path", m_embedding, "--tokenizer_path",
-                tok512Model(), "--output_dir", out, "--min_seqlen", QString::number(minLen), "--max-seqlen",
-                QString::number(maxLen), "--max_calib", QString::number(maxCalib), "--languages", languages};
+        return {"generate-calib",
+                "--model_tag",
+                kTag,
+                "--embedding-path",
+                m_embedding,
+                "--tokenizer_path",
+                tok512Model(),
+                "--output_dir",
+                out,
+                "--min_seqlen",
+                QString::number(minLen),
+                "--max-seqlen",
+                QString::number(maxLen),
+                "--max_calib",
+                QString::number(maxCalib),
+                "--languages",
+                languages};
     }
 
     QJsonObject shardInfo(const QString& lang, const QString& path) const
@@ -90,10 +110,11 @@ class TestCalibHub : public QObject {
     }
 
     QJsonObject check(const QString& out, const QStringList& langs, int minLen, int maxLen, int maxCalib,
-                      bool merged = false)
+                      bool merged = false, bool multilingual = false)
     {
         QString error;
-        const QJsonObject report = checkSamples({out, kTag, m_embedding, m_corpusJson, langs, minLen, maxLen, maxCalib, merged}, &error);
+        const QJsonObject report = checkSamples(
+            {out, kTag, m_embedding, m_corpusJson, langs, minLen, maxLen, maxCalib, merged, multilingual}, &error);
         if (!error.isEmpty()) qWarning("%s", qPrintable(error));
         return report;
     }
@@ -107,7 +128,13 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_work.isValid());
-        const QString gen = generateWikipediaDataset(m_work.filePath("wiki"));
+        // en and ja as the other tests use them, and the rest of the newer tutorial's eight languages (hi, th and pt
+        // from the repository's fixtures) for the multilingual layout.
+        QVERIFY(QDir().mkpath(m_work.filePath("pud")));
+        const QString combined = combinePudFolders(m_work.filePath("pud"));
+        QVERIFY2(combined.isEmpty(), qPrintable(combined));
+        const QString gen = generateWikipediaDataset(
+            m_work.filePath("wiki"), {"de", "fr", "it", "pt", "hi", "es", "th"}, m_work.filePath("pud"));
         QVERIFY2(gen.isEmpty(), qPrintable(gen));
         m_expected = QJsonDocument::fromJson(readAll(m_work.filePath("wiki/expected.json"))).object();
         QJsonObject corpus;
@@ -184,8 +211,10 @@ private Q_SLOTS:
             for (const auto& s : m_expected["languages"].toObject()[lang].toObject()["shards"].toArray())
                 for (const auto& g : s.toObject()["rowGroups"].toArray()) {
                     const QJsonArray c = g.toObject()["columns"].toObject()["url"].toArray();
-                    urlChunks << QStringLiteral("%1 %2-%3").arg(s.toObject()["path"].toString())
-                                     .arg(c[0].toInteger()).arg(c[0].toInteger() + c[1].toInteger() - 1);
+                    urlChunks << QStringLiteral("%1 %2-%3")
+                                     .arg(s.toObject()["path"].toString())
+                                     .arg(c[0].toInteger())
+                                     .arg(c[0].toInteger() + c[1].toInteger() - 1);
                 }
 
         QStringList requested;
@@ -304,8 +333,11 @@ private Q_SLOTS:
     {
         QTemporaryDir home, out;
         // The first text chunk transfer is cut after 1000 bytes and every signed URL issued so far expires.
-        QVERIFY(m_server->configure(QJsonObject{
-            {"drop", QJsonArray{QJsonObject{{"path", "20231101.ja/train-00000-of-00001.parquet"}, {"after", 1000}, {"times", 2}, {"expire", true}}}}}));
+        QVERIFY(m_server->configure(
+            QJsonObject{{"drop", QJsonArray{QJsonObject{{"path", "20231101.ja/train-00000-of-00001.parquet"},
+                                                        {"after", 1000},
+                                                        {"times", 2},
+                                                        {"expire", true}}}}}));
         auto r = runCli(args(out.path(), "ja", 256, 512, 8), env(home.path()));
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QCOMPARE(check(out.path(), {"ja"}, 256, 512, 8)["ja"].toObject()["samples"].toInt(), 8);
@@ -331,7 +363,8 @@ private Q_SLOTS:
         const QJsonObject report = check(out.path(), {"ja"}, 256, 512, 200);
         const int samples = report["ja"].toObject()["samples"].toInt();
         QVERIFY(samples > 0 && samples < 200);
-        QVERIFY2(r.err.contains(QStringLiteral("warning: 'ja': %1 of 200 samples").arg(samples).toUtf8()), r.err.constData());
+        QVERIFY2(r.err.contains(QStringLiteral("warning: 'ja': %1 of 200 samples").arg(samples).toUtf8()),
+                 r.err.constData());
         const QJsonObject lang = readManifest(out.path())["languages"].toArray()[0].toObject();
         QCOMPARE(lang["exhausted"].toBool(), true);
         QCOMPARE(lang["articles_read"].toInt(), 150);
@@ -357,13 +390,99 @@ private Q_SLOTS:
         QVERIFY(hub == filesUnder(fileOut.path() + "/datas/test-org-stories-260K/en"));
         // Local parquet files name their articles by the id and title columns.
         const QJsonObject first = readManifest(fileOut.path())["samples"].toArray()[0].toObject();
-        const QJsonObject article = m_expected["languages"].toObject()["en"].toObject()["articles"].toArray()[1].toObject();
+        const QJsonObject article =
+            m_expected["languages"].toObject()["en"].toObject()["articles"].toArray()[1].toObject();
         QCOMPARE(readManifest(hubOut.path())["samples"].toArray()[0].toObject()["row"].toInt(), 1);
         QCOMPARE(first["id"].toString(), article["id"].toString());
         QCOMPARE(first["title"].toString(), article["title"].toString());
         const QJsonObject hubFirst = readManifest(hubOut.path())["samples"].toArray()[0].toObject();
         QCOMPARE(hubFirst["id"].toString(), first["id"].toString());
         QCOMPARE(hubFirst["title"].toString(), first["title"].toString());
+    }
+
+    // --layout multilingual with no --languages: the newer tutorial's eight languages, --max_calib split over them
+    // (19 = 3 + 3 + 3 + 2 + 2 + 2 + 2 + 2, the first three take one more), every sample recomputed by check_calib.py
+    // and named multilingual/<lang>_inputs_embeds_<i>.npy, i from 0 per language.
+    void multilingualDefaultLanguages()
+    {
+        QTemporaryDir home, out;
+        QStringList a = args(out.path(), "en", 64, 128, 19);
+        a.removeAt(a.indexOf("--languages") + 1);
+        a.removeAt(a.indexOf("--languages"));
+        const auto r = runCli(a << "--layout"
+                                << "multilingual",
+                              env(home.path()));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QStringList langs{"en", "de", "fr", "it", "pt", "hi", "es", "th"};
+        const QList<int> wanted{3, 3, 3, 2, 2, 2, 2, 2};
+        const QJsonObject report = check(out.path(), langs, 64, 128, 19, false, true);
+        QStringList files;
+        for (int l = 0; l < langs.size(); ++l) {
+            QCOMPARE(report[langs[l]].toObject()["samples"].toInt(), wanted[l]);
+            for (int i = 0; i < wanted[l]; ++i) files << QStringLiteral("%1_inputs_embeds_%2.npy").arg(langs[l]).arg(i);
+        }
+        const QString tag = out.filePath("datas/test-org-stories-260K");
+        QCOMPARE(QDir(tag).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot, QDir::Name),
+                 (QStringList{"manifest.json", "multilingual"}));
+        files.sort();
+        QCOMPARE(QDir(tag + "/multilingual").entryList(QDir::Files, QDir::Name), files);
+        QVERIFY2(r.out.contains("multilingual 19 samples -> " + tag.toUtf8() + "/multilingual"), r.out.constData());
+
+        const QJsonObject manifest = readManifest(out.path());
+        const QJsonObject settings = manifest["settings"].toObject();
+        QCOMPARE(settings["layout"].toString(), QString("multilingual"));
+        QCOMPARE(settings["max_calib"].toInt(), 19);
+        QCOMPARE(settings["languages"].toArray(), QJsonArray::fromStringList(langs));
+        QCOMPARE(manifest["multilingual_folder"].toString(), QString("multilingual"));
+        const QJsonArray languages = manifest["languages"].toArray();
+        QCOMPARE(languages.size(), 8);
+        for (int l = 0; l < langs.size(); ++l) {
+            const QJsonObject lang = languages[l].toObject();
+            QCOMPARE(lang["language"].toString(), langs[l]);
+            QCOMPARE(lang["folder"].toString(), QString("multilingual"));
+            QCOMPARE(lang["wanted"].toInt(), wanted[l]);
+            QCOMPARE(lang["samples"].toInt(), wanted[l]);
+            QCOMPARE(lang["config"].toString(), "20231101." + langs[l]);
+            QCOMPARE(lang["exhausted"].toBool(), false);
+        }
+        // Samples in --languages order, each naming its file and its article.
+        const QJsonArray samples = manifest["samples"].toArray();
+        QCOMPARE(samples.size(), 19);
+        int at = 0;
+        for (int l = 0; l < langs.size(); ++l) {
+            const QJsonObject lr = report[langs[l]].toObject();
+            const QJsonArray articles = m_expected["languages"].toObject()[langs[l]].toObject()["articles"].toArray();
+            for (int i = 0; i < wanted[l]; ++i, ++at) {
+                const QJsonObject s = samples[at].toObject();
+                QCOMPARE(s["language"].toString(), langs[l]);
+                QCOMPARE(s["file"].toString(),
+                         QStringLiteral("multilingual/%1_inputs_embeds_%2.npy").arg(langs[l]).arg(i));
+                QVERIFY(!s.contains("merged_file"));
+                QCOMPARE(s["tokens"].toInt(), lr["tokens"].toArray()[i].toInt());
+                const int row = lr["selected"].toArray()[i].toInt();
+                QCOMPARE(s["row"].toInt(), articles[row].toObject()["row"].toInt());
+                QCOMPARE(s["id"].toString(), articles[row].toObject()["id"].toString());
+            }
+        }
+    }
+
+    // The multilingual layout with languages of its own: --max_calib 10 over hi, th, pt is 4 + 3 + 3.
+    void multilingualChosenLanguages()
+    {
+        QTemporaryDir home, out;
+        const auto r = runCli(args(out.path(), "hi,th,pt", 64, 128, 10) << "--layout"
+                                                                        << "multilingual",
+                              env(home.path()));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject report = check(out.path(), {"hi", "th", "pt"}, 64, 128, 10, false, true);
+        QCOMPARE(report["hi"].toObject()["samples"].toInt(), 4);
+        QCOMPARE(report["th"].toObject()["samples"].toInt(), 3);
+        QCOMPARE(report["pt"].toObject()["samples"].toInt(), 3);
+        QCOMPARE(QDir(out.filePath("datas/test-org-stories-260K/multilingual")).entryList(QDir::Files, QDir::Name),
+                 (QStringList{"hi_inputs_embeds_0.npy", "hi_inputs_embeds_1.npy", "hi_inputs_embeds_2.npy",
+                              "hi_inputs_embeds_3.npy", "pt_inputs_embeds_0.npy", "pt_inputs_embeds_1.npy",
+                              "pt_inputs_embeds_2.npy", "th_inputs_embeds_0.npy", "th_inputs_embeds_1.npy",
+                              "th_inputs_embeds_2.npy"}));
     }
 
     void unknownLanguageFailsBeforeWriting()

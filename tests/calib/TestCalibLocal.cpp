@@ -31,9 +31,23 @@ class TestCalibLocal : public QObject {
 
     QStringList args(const QString& out, const QString& textFile, int minLen, int maxLen, int maxCalib) const
     {
-        return {"generate-calib", "--model-tag", kTag, "--embedding_path", m_embedding, "--tokenizer-path",
-                tok512Model(), "--output-dir", out, "--min-seqlen", QString::number(minLen), "--max_seqlen",
-                QString::number(maxLen), "--max-calib", QString::number(maxCalib), "--text_file", textFile};
+        return {"generate-calib",
+                "--model-tag",
+                kTag,
+                "--embedding_path",
+                m_embedding,
+                "--tokenizer-path",
+                tok512Model(),
+                "--output-dir",
+                out,
+                "--min-seqlen",
+                QString::number(minLen),
+                "--max_seqlen",
+                QString::number(maxLen),
+                "--max-calib",
+                QString::number(maxCalib),
+                "--text_file",
+                textFile};
     }
 
     static bool write(const QString& path, const QByteArray& bytes)
@@ -50,7 +64,8 @@ private Q_SLOTS:
         const QString err = writeEmbedding(m_embedding, 512, 16, "torch.bfloat16");
         QVERIFY2(err.isEmpty(), qPrintable(err));
         // Documents of 1..12 consecutive PUD sentences, one line each.
-        const QStringList lines = QString::fromUtf8(readAll(sharedData("text/multilingual/pud/en.txt"))).split('\n', Qt::SkipEmptyParts);
+        const QStringList lines =
+            QString::fromUtf8(readAll(sharedData("text/multilingual/pud/en.txt"))).split('\n', Qt::SkipEmptyParts);
         QVERIFY(lines.size() >= 500);
         int next = 0;
         for (int k = 0; k < 40; ++k) {
@@ -66,7 +81,9 @@ private Q_SLOTS:
         QByteArray jsonl;
         QJsonArray corpus;
         for (int k = 0; k < m_docs.size(); ++k) {
-            const QJsonObject rec{{"id", QStringLiteral("doc-%1").arg(k)}, {"title", QStringLiteral("Title %1").arg(k)}, {"text", m_docs[k]}};
+            const QJsonObject rec{{"id", QStringLiteral("doc-%1").arg(k)},
+                                  {"title", QStringLiteral("Title %1").arg(k)},
+                                  {"text", m_docs[k]}};
             jsonl += QJsonDocument(rec).toJson(QJsonDocument::Compact) + "\n";
             corpus.append(rec);
         }
@@ -88,7 +105,8 @@ private Q_SLOTS:
         const auto r = runCli(args(out.path(), m_dir.filePath(file), 200, 300, 10));
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QString error;
-        const QJsonObject report = checkSamples({out.path(), kTag, m_embedding, m_corpusJson, {"en"}, 200, 300, 10}, &error);
+        const QJsonObject report =
+            checkSamples({out.path(), kTag, m_embedding, m_corpusJson, {"en"}, 200, 300, 10}, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         const QJsonObject en = report["en"].toObject();
         QCOMPARE(en["samples"].toInt(), 10);
@@ -97,7 +115,8 @@ private Q_SLOTS:
         for (const auto& t : en["tokens"].toArray()) truncated |= t.toInt() == 300;
         QVERIFY(truncated);
 
-        const QJsonObject manifest = QJsonDocument::fromJson(readAll(out.filePath("datas/local-tiny/manifest.json"))).object();
+        const QJsonObject manifest =
+            QJsonDocument::fromJson(readAll(out.filePath("datas/local-tiny/manifest.json"))).object();
         QCOMPARE(manifest["source"].toObject()["kind"].toString(), QStringLiteral("file"));
         QCOMPARE(manifest["embedding"].toObject()["stored_dtype"].toString(), QStringLiteral("bfloat16"));
         QCOMPARE(manifest["tokenizer"].toObject()["bos_id"].toInt(), 1);
@@ -225,13 +244,14 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, r.err.constData());
 
         QString error;
-        const QJsonObject report = checkSamples({out.path(), kTag, embedding, m_corpusJson, {"en"}, 200, 300, 8}, &error,
-                                                mistral + "/tokenizer.model");
+        const QJsonObject report = checkSamples({out.path(), kTag, embedding, m_corpusJson, {"en"}, 200, 300, 8},
+                                                &error, mistral + "/tokenizer.model");
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QCOMPARE(report["en"].toObject()["samples"].toInt(), 8);
         QVERIFY(report["en"].toObject()["too_short"].toInt() > 0);
 
-        const QJsonObject manifest = QJsonDocument::fromJson(readAll(out.filePath("datas/local-tiny/manifest.json"))).object();
+        const QJsonObject manifest =
+            QJsonDocument::fromJson(readAll(out.filePath("datas/local-tiny/manifest.json"))).object();
         QCOMPARE(manifest["tokenizer"].toObject()["engine"].toString(), QStringLiteral("tokenizer.json"));
         QCOMPARE(manifest["tokenizer"].toObject()["vocab_size"].toInt(), 32000);
         QCOMPARE(manifest["tokenizer"].toObject()["bos_id"].toInt(), 1);
@@ -254,8 +274,10 @@ private Q_SLOTS:
         r = runCli(args(a.path(), m_txt, 100, 400, 4));
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QStringList left = QDir(a.filePath("datas/local-tiny/en")).entryList(QDir::Files, QDir::Name);
-        QCOMPARE(left, QStringList({"inputs_embeds_0.npy", "inputs_embeds_1.npy", "inputs_embeds_2.npy", "inputs_embeds_3.npy"}));
-        QCOMPARE(readAll(a.filePath("datas/local-tiny/en/inputs_embeds_3.npy")), first.value("datas/local-tiny/en/inputs_embeds_3.npy"));
+        QCOMPARE(left, QStringList({"inputs_embeds_0.npy", "inputs_embeds_1.npy", "inputs_embeds_2.npy",
+                                    "inputs_embeds_3.npy"}));
+        QCOMPARE(readAll(a.filePath("datas/local-tiny/en/inputs_embeds_3.npy")),
+                 first.value("datas/local-tiny/en/inputs_embeds_3.npy"));
     }
 
     // Two runs into the same folder: the second is refused while the first holds it (here the test holds the lock
@@ -284,12 +306,16 @@ private Q_SLOTS:
         QTest::addColumn<QString>("setup");  // what to prepare: "", "context", "hidden", "vocab", "int"
         QTest::addColumn<int>("exitCode");
         QTest::addColumn<QString>("message");
-        QTest::newRow("min > max") << QStringList{"--min-seqlen", "600", "--max_seqlen", "500"} << "" << 2 << "is larger than --max_seqlen";
-        QTest::newRow("zero max_calib") << QStringList{"--max-calib", "0"} << "" << 2 << "--max_calib must be at least 1";
+        QTest::newRow("min > max") << QStringList{"--min-seqlen", "600", "--max_seqlen", "500"} << "" << 2
+                                   << "is larger than --max_seqlen";
+        QTest::newRow("zero max_calib") << QStringList{"--max-calib", "0"} << "" << 2
+                                        << "--max_calib must be at least 1";
         QTest::newRow("two folders") << QStringList{"--languages", "en,de"} << "" << 2 << "names the one folder";
-        QTest::newRow("bad language") << QStringList{"--languages", "../x"} << "" << 2 << "not a Wikipedia language code";
+        QTest::newRow("bad language") << QStringList{"--languages", "../x"} << "" << 2
+                                      << "not a Wikipedia language code";
         QTest::newRow("csv corpus") << QStringList{"--text_file", "corpus.csv"} << "" << 5 << "use a .txt";
-        QTest::newRow("past context") << QStringList{"--max_seqlen", "300"} << "context" << 2 << "longer than the model's context";
+        QTest::newRow("past context") << QStringList{"--max_seqlen", "300"} << "context" << 2
+                                      << "longer than the model's context";
         QTest::newRow("hidden mismatch") << QStringList{} << "hidden" << 2 << "says hidden_size 64";
         QTest::newRow("small vocab") << QStringList{} << "vocab" << 2 << "has 500 rows but the tokenizer has 512";
         QTest::newRow("int embedding") << QStringList{} << "int" << 5 << "int64";
@@ -309,7 +335,10 @@ private Q_SLOTS:
             const int at = a.indexOf(flag);
             const QString value = flag == "--text_file" ? work.filePath(extra[i + 1]) : extra[i + 1];
             if (flag == "--text_file") QVERIFY(write(value, "text\n"));
-            if (at >= 0) a[at + 1] = value; else a << flag << value;
+            if (at >= 0)
+                a[at + 1] = value;
+            else
+                a << flag << value;
         }
         if (setup == "context" || setup == "hidden") {
             // A model folder: tokenizer.model plus a config.json that limits what the run may ask for.
@@ -320,7 +349,8 @@ private Q_SLOTS:
             set("--tokenizer-path", work.path());
         } else if (setup == "vocab" || setup == "int") {
             const QString pt = work.filePath("emb.pt");
-            const QString err = writeEmbedding(pt, setup == "vocab" ? 500 : 512, 16, setup == "int" ? "torch.int64" : "torch.float32");
+            const QString err =
+                writeEmbedding(pt, setup == "vocab" ? 500 : 512, 16, setup == "int" ? "torch.int64" : "torch.float32");
             QVERIFY2(err.isEmpty(), qPrintable(err));
             set("--embedding_path", pt);
         } else if (setup == "missing") {
@@ -353,10 +383,13 @@ private Q_SLOTS:
         o.merge = true;
         StopToken stop;
         int reports = 0;
-        auto result = calib::generateCalibration(o, [&](const Progress& p) {
-            ++reports;
-            if (p.unit == "samples" && p.done == 3) stop.requestStop();
-        }, stop);
+        auto result = calib::generateCalibration(
+            o,
+            [&](const Progress& p) {
+                ++reports;
+                if (p.unit == "samples" && p.done == 3) stop.requestStop();
+            },
+            stop);
         QVERIFY(!result);
         QCOMPARE(result.error().code, ErrorCode::Cancelled);
         QVERIFY(reports > 0);
@@ -384,6 +417,251 @@ private Q_SLOTS:
         r = runCli(args(out.path(), m_txt, 100, 300, 5));
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(filesUnder(out.path()) != before);
+    }
+
+    // The split of --max_calib over the languages: each language gets it whole per language; with the multilingual
+    // layout it is the total, and the first max_calib % n languages take one more (the tutorial's divmod).
+    void samplesPerLanguage_data()
+    {
+        QTest::addColumn<QString>("layout");
+        QTest::addColumn<int>("maxCalib");
+        QTest::addColumn<int>("languages");
+        QTest::addColumn<QList<int>>("expected");
+        QTest::newRow("19 over 8") << "multilingual" << 19 << 8 << QList<int>{3, 3, 3, 2, 2, 2, 2, 2};
+        QTest::newRow("128 over 8") << "multilingual" << 128 << 8 << QList<int>{16, 16, 16, 16, 16, 16, 16, 16};
+        QTest::newRow("8 over 8") << "multilingual" << 8 << 8 << QList<int>{1, 1, 1, 1, 1, 1, 1, 1};
+        QTest::newRow("10 over 3") << "multilingual" << 10 << 3 << QList<int>{4, 3, 3};
+        QTest::newRow("5 over 1") << "multilingual" << 5 << 1 << QList<int>{5};
+        QTest::newRow("per language") << "per-language" << 5 << 3 << QList<int>{5, 5, 5};
+    }
+    void samplesPerLanguage()
+    {
+        QFETCH(QString, layout);
+        QFETCH(int, maxCalib);
+        QFETCH(int, languages);
+        QFETCH(QList<int>, expected);
+        const auto parsed = calib::parseCalibrationLayout(layout.toStdString());
+        QVERIFY(parsed.has_value());
+        QCOMPARE(QString(calib::calibrationLayoutName(*parsed)), layout);
+        const std::vector<int> split = calib::samplesPerLanguage(*parsed, maxCalib, size_t(languages));
+        QCOMPARE(QList<int>(split.begin(), split.end()), expected);
+    }
+
+    // The newer tutorial's default languages, in its order; the original one's "en".
+    void defaultLanguagesPerLayout()
+    {
+        using calib::CalibrationLayout;
+        QCOMPARE(calib::defaultCalibrationLanguages(CalibrationLayout::Multilingual),
+                 (std::vector<std::string>{"en", "de", "fr", "it", "pt", "hi", "es", "th"}));
+        QCOMPARE(calib::defaultCalibrationLanguages(CalibrationLayout::PerLanguage), std::vector<std::string>{"en"});
+        QVERIFY(!calib::parseCalibrationLayout("Multilingual").has_value());
+        QVERIFY(!calib::parseCalibrationLayout("per_language").has_value());
+        calib::CalibrationOptions o;
+        o.outputDir = "/o";
+        o.modelTag = "org/m";
+        o.layout = CalibrationLayout::Multilingual;
+        const calib::CalibrationFolders folders = calib::calibrationFolders(o);
+        QCOMPARE(QString::fromStdString(folders.multilingualFolder), QString("/o/datas/org-m/multilingual"));
+        QCOMPARE(QString::fromStdString(folders.compileFolder()), QString("/o/datas/org-m/multilingual"));
+        QVERIFY(folders.mergedFolder.empty());
+        o.layout = CalibrationLayout::PerLanguage;
+        QVERIFY(calib::calibrationFolders(o).multilingualFolder.empty());
+        QCOMPARE(QString::fromStdString(calib::calibrationFolders(o).compileFolder()), QString("/o/datas/org-m"));
+        QCOMPARE(calib::calibrationSampleName(CalibrationLayout::Multilingual, "hi", 7),
+                 std::string("hi_inputs_embeds_7.npy"));
+        QCOMPARE(calib::calibrationSampleName(CalibrationLayout::PerLanguage, "hi", 7),
+                 std::string("inputs_embeds_7.npy"));
+    }
+
+    // --layout multilingual writes multilingual/<lang>_inputs_embeds_<i>.npy (i from 0 per language), the same
+    // arrays the per-language layout writes as <lang>/inputs_embeds_<i>.npy, and says so in the manifest.
+    void multilingualLayoutFiles()
+    {
+        QTemporaryDir perLanguage, multilingual;
+        auto r = runCli(args(perLanguage.path(), m_txt, 100, 400, 5) << "--languages"
+                                                                     << "de");
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = runCli(args(multilingual.path(), m_txt, 100, 400, 5) << "--languages"
+                                                                 << "de"
+                                                                 << "--layout"
+                                                                 << "multilingual");
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QString tag = multilingual.filePath("datas/local-tiny");
+        QVERIFY2(r.out.contains("multilingual 5 samples -> " + tag.toUtf8() + "/multilingual"), r.out.constData());
+        QCOMPARE(QDir(tag).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot, QDir::Name),
+                 (QStringList{"manifest.json", "multilingual"}));
+        QStringList expected;
+        for (int i = 0; i < 5; ++i) expected << QStringLiteral("de_inputs_embeds_%1.npy").arg(i);
+        QCOMPARE(QDir(tag + "/multilingual").entryList(QDir::Files, QDir::Name), expected);
+        for (int i = 0; i < 5; ++i) {
+            const QByteArray bytes = readAll(tag + QStringLiteral("/multilingual/de_inputs_embeds_%1.npy").arg(i));
+            QVERIFY(!bytes.isEmpty());
+            QCOMPARE(bytes,
+                     readAll(perLanguage.filePath(QStringLiteral("datas/local-tiny/de/inputs_embeds_%1.npy").arg(i))));
+        }
+
+        const QJsonObject manifest = QJsonDocument::fromJson(readAll(tag + "/manifest.json")).object();
+        QCOMPARE(manifest["settings"].toObject()["layout"].toString(), QString("multilingual"));
+        QCOMPARE(manifest["settings"].toObject()["languages"].toArray(), QJsonArray{"de"});
+        QCOMPARE(manifest["multilingual_folder"].toString(), QString("multilingual"));
+        QVERIFY(!manifest.contains("merged_folder"));
+        const QJsonObject de = manifest["languages"].toArray()[0].toObject();
+        QCOMPARE(de["folder"].toString(), QString("multilingual"));
+        QCOMPARE(de["wanted"].toInt(), 5);
+        QCOMPARE(de["samples"].toInt(), 5);
+        const QJsonArray samples = manifest["samples"].toArray();
+        QCOMPARE(samples.size(), 5);
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(samples[i].toObject()["file"].toString(),
+                     QStringLiteral("multilingual/de_inputs_embeds_%1.npy").arg(i));
+        const QJsonObject perLanguageManifest =
+            QJsonDocument::fromJson(readAll(perLanguage.filePath("datas/local-tiny/manifest.json"))).object();
+        QCOMPARE(perLanguageManifest["settings"].toObject()["layout"].toString(), QString("per-language"));
+        QVERIFY(!perLanguageManifest.contains("multilingual_folder"));
+
+        // The manifest reader gives the same samples back, with their files, and the layout.
+        const std::string manifestPath = (tag + "/manifest.json").toStdString();
+        auto read = calib::readCalibrationSamples(manifestPath);
+        QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
+        QCOMPARE(read->size(), size_t{5});
+        QCOMPARE(read->at(4).file, std::string("multilingual/de_inputs_embeds_4.npy"));
+        QCOMPARE(read->at(4).language, std::string("de"));
+        QCOMPARE(read->at(4).tokens, samples[4].toObject()["tokens"].toInteger());
+        auto layout = calib::readCalibrationLayout(manifestPath);
+        QVERIFY(layout.ok());
+        QCOMPARE(*layout, calib::CalibrationLayout::Multilingual);
+        layout = calib::readCalibrationLayout(perLanguage.filePath("datas/local-tiny/manifest.json").toStdString());
+        QVERIFY(layout.ok());
+        QCOMPARE(*layout, calib::CalibrationLayout::PerLanguage);
+    }
+
+    // A manifest without "layout" (written before there was a choice) is per-language; an unknown one is refused.
+    void manifestLayoutField()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("manifest.json");
+        QVERIFY(write(path, "{\"format\": \"lathe-calibration\", \"settings\": {}, \"samples\": []}"));
+        auto layout = calib::readCalibrationLayout(path.toStdString());
+        QVERIFY(layout.ok());
+        QCOMPARE(*layout, calib::CalibrationLayout::PerLanguage);
+        QVERIFY(write(
+            path, "{\"format\": \"lathe-calibration\", \"settings\": {\"layout\": \"bilingual\"}, \"samples\": []}"));
+        layout = calib::readCalibrationLayout(path.toStdString());
+        QVERIFY(!layout.ok());
+        QCOMPARE(layout.error().code, ErrorCode::Corrupt);
+        QVERIFY2(QString::fromStdString(layout.error().message).contains("unknown calibration layout \"bilingual\""),
+                 layout.error().message.c_str());
+        auto samples = calib::readCalibrationSamples(path.toStdString());
+        QVERIFY(!samples.ok());
+        QCOMPARE(samples.error().code, ErrorCode::Corrupt);
+    }
+
+    // A run of the other layout replaces the tag folder whole, so that a compile of the tag folder never reads the
+    // samples of both; a run of the same layout keeps other languages' folders, as before.
+    void otherLayoutReplacesTheTagFolder()
+    {
+        QTemporaryDir out;
+        const QString tag = out.filePath("datas/local-tiny");
+        auto r = runCli(args(out.path(), m_txt, 100, 400, 3));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = runCli(args(out.path(), m_txt, 100, 400, 3) << "--languages"
+                                                        << "de");
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const auto entries = [&] {
+            return QDir(tag).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot, QDir::Name);
+        };
+        QCOMPARE(entries(), (QStringList{"de", "en", "manifest.json"}));
+        r = runCli(args(out.path(), m_txt, 100, 400, 3) << "--layout"
+                                                        << "multilingual");
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(entries(), (QStringList{"manifest.json", "multilingual"}));
+        QCOMPARE(QDir(tag + "/multilingual").entryList(QDir::Files, QDir::Name),
+                 (QStringList{"en_inputs_embeds_0.npy", "en_inputs_embeds_1.npy", "en_inputs_embeds_2.npy"}));
+        r = runCli(args(out.path(), m_txt, 100, 400, 2) << "--languages"
+                                                        << "de");
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(entries(), (QStringList{"de", "manifest.json"}));
+    }
+
+    // The multilingual layout's own checks, before anything is written (Hub source: no request is made).
+    void multilingualValidatesBeforeWriting_data()
+    {
+        QTest::addColumn<QStringList>("extra");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("merge") << QStringList{"--layout", "multilingual", "--merge"}
+                               << "--merge goes with --layout per-language";
+        QTest::newRow("default languages, 7 samples") << QStringList{"--layout", "multilingual", "--max_calib", "7"}
+                                                      << "--max_calib 7 is fewer than the 8 languages";
+        QTest::newRow("3 languages, 2 samples")
+            << QStringList{"--layout", "multilingual", "--languages", "hi,th,pt", "--max_calib", "2"}
+            << "--max_calib 2 is fewer than the 3 languages";
+        QTest::newRow("reserved folder name") << QStringList{"--languages", "en,multilingual"}
+                                              << "'multilingual' in --languages is not a Wikipedia language code";
+        QTest::newRow("unknown layout") << QStringList{"--layout", "bilingual"} << "--layout";
+    }
+    void multilingualValidatesBeforeWriting()
+    {
+        QFETCH(QStringList, extra);
+        QFETCH(QString, message);
+        QTemporaryDir work;
+        const QStringList a =
+            QStringList{"generate-calib",   "--model-tag", kTag,           "--embedding_path",  m_embedding,
+                        "--tokenizer-path", tok512Model(), "--output-dir", work.filePath("out")} +
+            extra;
+        const auto r = runCli(a, {"HF_HUB_OFFLINE=1", "HF_HOME=" + work.filePath("hf")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(message.toUtf8()), r.err.constData());
+        QVERIFY(!QFileInfo::exists(work.filePath("out")));
+    }
+
+    // The compiler reads a multilingual folder: every <lang>_inputs_embeds_<i>.npy in it, no more, no fewer (the
+    // names compile::CalibrationSet looks for, the newer tutorial's compile step reading this folder).
+    void compileReadsMultilingualFolder()
+    {
+        QTemporaryDir work;
+        const QString model = work.filePath("stories260K");
+        auto r = runCli({"import", "--from", sharedData("models/stories260K/stories260K.gguf"), "--tokenizer",
+                         tok512Model(), "--out", model});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QString embedding = work.filePath("embedding.pt");
+        r = runCli({"download-model", "--repo_id", model, "--embedding", embedding});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = runCli({"generate-calib",
+                    "--model_tag",
+                    "stories260K",
+                    "--embedding_path",
+                    embedding,
+                    "--tokenizer_path",
+                    model,
+                    "--text_file",
+                    m_txt,
+                    "--languages",
+                    "hi",
+                    "--layout",
+                    "multilingual",
+                    "--min_seqlen",
+                    "32",
+                    "--max_seqlen",
+                    "96",
+                    "--max_calib",
+                    "4",
+                    "--output_dir",
+                    work.filePath("calib")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QString folder = work.filePath("calib/datas/stories260K/multilingual");
+        QCOMPARE(QDir(folder).entryList(QDir::Files).size(), 4);
+        qint64 tokens = 0;
+        const QJsonObject manifest =
+            QJsonDocument::fromJson(readAll(work.filePath("calib/datas/stories260K/manifest.json"))).object();
+        for (const auto& s : manifest["samples"].toArray()) tokens += s.toObject()["tokens"].toInteger();
+        QVERIFY(tokens >= 4 * 32);
+        const QString save = work.filePath("model.compiled.safetensors");
+        r = runCli({"compile", "--model_path", model, "--calib_data_path", folder, "--save_path", save, "--bit", "w8",
+                    "--threads", "1", "--output-dir", work.filePath("compile"), "--no-resume"},
+                   {}, 900000);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject report = QJsonDocument::fromJson(readAll(save + ".report.json")).object();
+        QCOMPARE(report["calib_tokens"].toInteger(), tokens);
     }
 };
 

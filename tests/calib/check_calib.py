@@ -6,9 +6,12 @@ Recomputes every sample from the corpus without Lathe: tokenizes each article wi
 applies the reference rules (skip empty, skip shorter than min_seqlen, truncate to max_seqlen, stop at
 max_calib), looks the ids up in the embedding loaded with torch.load, and compares with np.load of each
 file: dtype float32, shape [1, seq, hidden], identical values, and no other sample files.
+With --multilingual (the newer vendor tutorial's layout) max-calib is the total, split with divmod as the
+tutorial does (the first max_calib % n languages take one more), and every sample is
+multilingual/<lang>_inputs_embeds_<i>.npy.
 
 usage: check_calib.py --out DIR --tag TAG --embedding E.pt --spm M.model --corpus C.json
-                      --min N --max N --max-calib N --languages en,ja [--merged]
+                      --min N --max N --max-calib N --languages en,ja [--merged | --multilingual]
 C.json: {"<lang>": [{"text": str|null, ...}, ...]} in corpus order.
 Prints {"<lang>": {"samples": n, "selected": [corpus indices], "tokens": [...], "too_short": n}} on success.
 """
@@ -45,9 +48,9 @@ def encode_all(model, texts):
     return [[int(x) for x in line.split()] for line in lines]
 
 
-def sample_files(folder):
-    names = [n for n in os.listdir(folder) if re.fullmatch(r"inputs_embeds_\d+\.npy", n)]
-    return sorted(names, key=lambda n: int(n[len("inputs_embeds_"):-4]))
+def sample_files(folder, prefix=""):
+    names = [n for n in os.listdir(folder) if re.fullmatch(re.escape(prefix) + r"inputs_embeds_\d+\.npy", n)]
+    return sorted(names, key=lambda n: int(n[len(prefix + "inputs_embeds_"):-4]))
 
 
 def main():
@@ -57,7 +60,14 @@ def main():
     for a in ("--min", "--max", "--max-calib"):
         ap.add_argument(a, type=int, required=True)
     ap.add_argument("--merged", action="store_true")
+    ap.add_argument("--multilingual", action="store_true")
     args = ap.parse_args()
+    languages = args.languages.split(",")
+    if args.multilingual:
+        per, extra = divmod(args.max_calib, len(languages))
+        quota = {lang: per + (i < extra) for i, lang in enumerate(languages)}
+    else:
+        quota = {lang: args.max_calib for lang in languages}
 
     emb = torch.load(args.embedding)
     if isinstance(emb, dict):
@@ -67,13 +77,14 @@ def main():
     base = os.path.join(args.out, "datas", args.tag.replace("/", "-"))
     report = {}
     merged_expected = []
-    for lang in args.languages.split(","):
+    all_names = []
+    for lang in languages:
         docs = corpus[lang]
         nonempty = [(i, d["text"]) for i, d in enumerate(docs) if d.get("text")]
         ids_list = encode_all(args.spm, [t for _, t in nonempty])
         selected, tokens, too_short, expected = [], [], 0, []
         for (index, _), ids in zip(nonempty, ids_list):
-            if len(selected) >= args.max_calib:
+            if len(selected) >= quota[lang]:
                 break
             if len(ids) == 0:
                 continue
@@ -84,9 +95,11 @@ def main():
             selected.append(index)
             tokens.append(len(ids))
             expected.append(table[np.array(ids)][None, :, :])
-        folder = os.path.join(base, lang)
-        names = sample_files(folder) if os.path.isdir(folder) else []
-        want = ["inputs_embeds_%d.npy" % i for i in range(len(expected))]
+        prefix = lang + "_" if args.multilingual else ""
+        folder = os.path.join(base, "multilingual" if args.multilingual else lang)
+        names = sample_files(folder, prefix) if os.path.isdir(folder) else []
+        want = ["%sinputs_embeds_%d.npy" % (prefix, i) for i in range(len(expected))]
+        all_names += want
         if names != want:
             fail("%s: files %s, expected %s" % (lang, names[:5] + ["..."], want[:5] + ["..."]))
         for name, exp in zip(want, expected):
@@ -97,6 +110,10 @@ def main():
                 fail("%s/%s: values differ (max abs diff %g)" % (lang, name, np.abs(got - exp).max()))
         merged_expected += expected
         report[lang] = {"samples": len(expected), "selected": selected, "tokens": tokens, "too_short": too_short}
+    if args.multilingual:
+        present = sorted(os.listdir(os.path.join(base, "multilingual")))
+        if present != sorted(all_names):
+            fail("multilingual: %d files, expected exactly the %d samples" % (len(present), len(all_names)))
     if args.merged:
         folder = os.path.join(base, "merged")
         names = sample_files(folder)

@@ -67,6 +67,14 @@ qint64 expectedCompiledBytes(const QJsonObject& c, const QMap<QString, int>& bit
     return total;
 }
 
+QStringList checkedLanguages(QListWidget* list)
+{
+    QStringList out;
+    for (int i = 0; i < list->count(); ++i)
+        if (list->item(i)->checkState() == Qt::Checked) out << list->item(i)->data(Qt::UserRole).toString();
+    return out;
+}
+
 QMap<QString, int> preset(int bits, int valueBits)
 {
     return {{"query", bits}, {"key", bits}, {"value", valueBits}, {"output", bits}, {"ffn", bits}, {"head", bits}};
@@ -282,6 +290,87 @@ private Q_SLOTS:
         typeInto(child<QSpinBox>("groupSizeSpin"), QStringLiteral("48"));
         QVERIFY2(check(bits, 48), qPrintable(estimate->text()));
         QVERIFY2(child<QLabel>("quantValidationLabel")->isHidden(), qPrintable(text("quantValidationLabel")));
+    }
+
+    // The layout choice: one multilingual folder (the newer tutorial) keeps a chosen language list, splits the
+    // sample count over it and turns merging off; chosen with only English checked it checks the tutorial's eight.
+    void multilingualLayout()
+    {
+        QVERIFY(showStep(*m_window, QStringLiteral("calibrationPage")));
+        auto* layout = child<QComboBox>("calibLayoutCombo");
+        auto* merge = child<QCheckBox>("mergeCheck");
+        auto* samplesLabel = child<QLabel>("samplesLabel");
+        QCOMPARE(layout->currentData().toString(), QStringLiteral("per-language"));
+        QVERIFY(merge->isEnabled());
+        QCOMPARE(samplesLabel->text(), QStringLiteral("Samples per lan&guage:"));
+        layout->setFocus();
+        QTest::keyClick(layout, Qt::Key_Down);
+        QCOMPARE(layout->currentData().toString(), QStringLiteral("multilingual"));
+        QVERIFY(!merge->isEnabled());
+        QCOMPARE(samplesLabel->text(), QStringLiteral("Samples in all (split over the lan&guages):"));
+        // en and ja stay (they are not the per-language default); 5 samples are 3 + 2.
+        QCOMPARE(checkedLanguages(child<QListWidget>("languageList")), (QStringList{"en", "ja"}));
+        typeInto(child<QSpinBox>("samplesSpin"), QStringLiteral("5"));
+        auto* run = child<QPushButton>("runCalibrationButton");
+        QVERIFY(run->isEnabled());
+        QTest::mouseClick(run, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(text("calibStatusLabel").startsWith(QStringLiteral("Done")) ||
+                                     child<QLabel>("calibErrorLabel")->isVisible(),
+                                 120000);
+        QVERIFY2(!child<QLabel>("calibErrorLabel")->isVisible(), qPrintable(text("calibErrorLabel")));
+        QCOMPARE(text("calibStatusLabel"), QStringLiteral("Done: 5 samples."));
+        const QString tagFolder = m_output + QStringLiteral("/calib/datas/") + kTagFolder;
+        QVERIFY2(text("calibSummaryLabel")
+                     .contains(QStringLiteral("Multilingual folder ") +
+                               QDir::toNativeSeparators(tagFolder + QStringLiteral("/multilingual"))),
+                 qPrintable(text("calibSummaryLabel")));
+        // The earlier per-language run's folders are gone: the tag folder holds one layout.
+        QCOMPARE(QDir(tagFolder).entryList(QDir::AllEntries | QDir::NoDotAndDotDot, QDir::Name),
+                 (QStringList{QStringLiteral("manifest.json"), QStringLiteral("multilingual")}));
+        QCOMPARE(QDir(tagFolder + QStringLiteral("/multilingual")).entryList(QDir::Files, QDir::Name),
+                 (QStringList{QStringLiteral("en_inputs_embeds_0.npy"), QStringLiteral("en_inputs_embeds_1.npy"),
+                              QStringLiteral("en_inputs_embeds_2.npy"), QStringLiteral("ja_inputs_embeds_0.npy"),
+                              QStringLiteral("ja_inputs_embeds_1.npy")}));
+        QString error;
+        CalibCheck check{m_output + QStringLiteral("/calib"),
+                         kStories,
+                         m_output + QStringLiteral("/embedding.pt"),
+                         m_corpusJson,
+                         {QStringLiteral("en"), QStringLiteral("ja")},
+                         32,
+                         128,
+                         5};
+        check.multilingual = true;
+        const QJsonObject report = checkSamples(check, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(report[QStringLiteral("en")].toObject()[QStringLiteral("samples")].toInt(), 3);
+        QCOMPARE(report[QStringLiteral("ja")].toObject()[QStringLiteral("samples")].toInt(), 2);
+
+        // Only English checked: choosing the multilingual folder checks the tutorial's eight languages, and 5
+        // samples are too few for them.
+        auto* languages = child<QListWidget>("languageList");
+        for (int i = 0; i < languages->count(); ++i) {
+            QListWidgetItem* item = languages->item(i);
+            if (item->data(Qt::UserRole).toString() != QStringLiteral("ja")) continue;
+            languages->setFocus();
+            languages->setCurrentItem(item);
+            QTest::keyClick(languages, Qt::Key_Space);
+            QCOMPARE(item->checkState(), Qt::Unchecked);
+        }
+        layout->setFocus();
+        QTest::keyClick(layout, Qt::Key_Up);
+        QCOMPARE(layout->currentData().toString(), QStringLiteral("per-language"));
+        QVERIFY(merge->isEnabled());
+        QCOMPARE(checkedLanguages(languages), QStringList{QStringLiteral("en")});
+        QTest::keyClick(layout, Qt::Key_Down);
+        QCOMPARE(checkedLanguages(languages),
+                 (QStringList{"en", "de", "fr", "es", "it", "pt", "hi", "th"}));  // in list order
+        QVERIFY(!run->isEnabled());
+        QCOMPARE(text("calibValidationLabel"),
+                 QStringLiteral("The multilingual folder splits 5 samples over 8 languages: choose at least one sample "
+                                "per language."));
+        typeInto(child<QSpinBox>("samplesSpin"), QStringLiteral("8"));
+        QVERIFY(run->isEnabled());
     }
 };
 

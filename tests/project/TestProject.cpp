@@ -1,4 +1,6 @@
 #include "lathe/project/Project.h"
+#include "lathe/project/ProjectLayout.h"
+#include "lathe/project/ProjectRun.h"
 
 #include "TestSupport.h"
 
@@ -35,6 +37,7 @@ project::ProjectSettings sample(const QString& root)
     s.calibration.maxSeqLen = 256;
     s.calibration.maxCalib = 9;
     s.calibration.merge = false;
+    s.calibration.layout = calib::CalibrationLayout::Multilingual;
     s.quantization.bitMode = quant::BitMode::W4;
     s.quantization.rotation = false;
     s.quantization.gptq = false;
@@ -78,6 +81,7 @@ private Q_SLOTS:
         QCOMPARE(s.calibration.maxSeqLen, 256);
         QCOMPARE(s.calibration.maxCalib, 9);
         QCOMPARE(s.calibration.merge, false);
+        QVERIFY(s.calibration.layout == calib::CalibrationLayout::Multilingual);
         QVERIFY(s.quantization.bitMode == quant::BitMode::W4);
         QCOMPARE(s.quantization.rotation, false);
         QCOMPARE(s.quantization.gptq, false);
@@ -125,6 +129,40 @@ private Q_SLOTS:
         QVERIFY(s->quantization.bitMode == quant::BitMode::W8);
         QCOMPARE(s->model.repoId, std::string("a/b"));
         QCOMPARE(s->calibration.maxCalib, 128);  // defaults fill what the old file lacks
+        QVERIFY(s->calibration.layout == calib::CalibrationLayout::PerLanguage);
+    }
+
+    // The layout is stored by name; the compile reads the multilingual folder, and merging is off with it.
+    void multilingualLayout()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("p.lathe");
+        project::ProjectSettings in;
+        in.model.repoId = "org/model";
+        in.outputDir = "/tmp/out";
+        in.calibration.layout = calib::CalibrationLayout::Multilingual;
+        in.calibration.languages = calib::defaultCalibrationLanguages(calib::CalibrationLayout::Multilingual);
+        QVERIFY(saveProject(in, file.toStdString()).ok());
+        const QJsonObject stored = QJsonDocument::fromJson(lathe::test::readAll(file)).object();
+        QCOMPARE(stored["calibration"].toObject()["layout"].toString(), QString("multilingual"));
+        in.calibration.layout = calib::CalibrationLayout::PerLanguage;
+        QVERIFY(saveProject(in, file.toStdString()).ok());
+        QCOMPARE(
+            QJsonDocument::fromJson(lathe::test::readAll(file)).object()["calibration"].toObject()["layout"].toString(),
+            QString("per-language"));
+
+        in.calibration.layout = calib::CalibrationLayout::Multilingual;
+        QVERIFY(in.calibration.merge);  // the default, ignored with this layout
+        const calib::CalibrationOptions options = project::calibrationOptionsFor(in, "/models/m");
+        QVERIFY(options.layout == calib::CalibrationLayout::Multilingual);
+        QVERIFY(!options.merge);
+        const project::ProjectLayout layout = project::projectLayout(in);
+        QCOMPARE(QString::fromStdString(layout.calibSamplesDir),
+                 QString("/tmp/out/calib/datas/org-model/multilingual"));
+        QVERIFY(layout.calibMergedFolder.empty());
+        in.calibration.layout = calib::CalibrationLayout::PerLanguage;
+        QCOMPARE(QString::fromStdString(project::projectLayout(in).calibSamplesDir),
+                 QString("/tmp/out/calib/datas/org-model/merged"));
     }
 
     void newerVersionsAreRefused()
@@ -163,6 +201,9 @@ private Q_SLOTS:
         QTest::newRow("target") << QByteArray(R"({"quantization": {"target": "tflite"}})")
                                 << "compile target must be lathe or gguf";
         QTest::newRow("export formats") << QByteArray(R"({"export": {"formats": "gguf"}})") << "export.formats";
+        QTest::newRow("layout") << QByteArray(R"({"calibration": {"layout": "bilingual"}})")
+                                << "calibration.layout\" is \"bilingual\", but the calibration layout must be "
+                                   "per-language or multilingual";
     }
     void malformedFilesNameTheProblem()
     {
@@ -189,17 +230,25 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("seq order") << "seq" << "must not exceed the maximum";
-        QTest::newRow("percentile") << "pct" << "percentile must lie in (0, 1]";
-        QTest::newRow("group") << "group" << "unknown projection group \"mlp\"";
+        QTest::newRow("seq order") << "seq"
+                                   << "must not exceed the maximum";
+        QTest::newRow("multilingual split") << "multi"
+                                            << "the multilingual layout splits 5 samples over 8 languages: choose at "
+                                               "least one sample per language";
+        QTest::newRow("percentile") << "pct"
+                                    << "percentile must lie in (0, 1]";
+        QTest::newRow("group") << "group"
+                               << "unknown projection group \"mlp\"";
         QTest::newRow("bits") << "bits"
                               << "group override value=9 asks for 9-bit weights; weight bits must be 2..8";
         QTest::newRow("16 bits") << "16"
                                  << "group override ffn=16 asks for 16-bit weights; weight bits must be 2..8";
         QTest::newRow("group size") << "size"
                                     << "group size must be 0";
-        QTest::newRow("languages") << "lang" << "at least one language";
-        QTest::newRow("repo") << "repo" << "choose a model repository";
+        QTest::newRow("languages") << "lang"
+                                   << "at least one language";
+        QTest::newRow("repo") << "repo"
+                              << "choose a model repository";
         QTest::newRow("system folder") << "etc"
                                        << "the output folder /etc/lathe is a system folder";
         QTest::newRow("root folder") << "root"
@@ -225,6 +274,11 @@ private Q_SLOTS:
         if (field == "16") s.quantization.groupBits["ffn"] = 16;
         if (field == "size") s.quantization.groupSize = -1;
         if (field == "lang") s.calibration.languages.clear();
+        if (field == "multi") {
+            s.calibration.layout = calib::CalibrationLayout::Multilingual;
+            s.calibration.languages = calib::defaultCalibrationLanguages(s.calibration.layout);
+            s.calibration.maxCalib = 5;
+        }
         if (field == "repo") s.model.repoId.clear();
         if (field == "etc") s.outputDir = "/etc/lathe";
         if (field == "root") s.outputDir = "/";

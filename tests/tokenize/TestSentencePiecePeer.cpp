@@ -72,12 +72,16 @@ private Q_SLOTS:
     void matchesSpmEncode_data()
     {
         QTest::addColumn<QString>("model");
-        QTest::addColumn<QString>("input");  // a file under shared data, or "edge" for kEdgeCases
+        QTest::addColumn<QString>("input");  // a text file, or "edge" for kEdgeCases
         for (const char* model : {"models/stories260K/tok512.model", "tokenizers/mistral-7b-v0.1/tokenizer.model"}) {
             const QString short_ = QString(model).contains("tok512") ? "tok512" : "mistral";
             for (const char* lang : {"en", "de", "fr", "es", "it", "ja", "ko", "zh"})
                 QTest::newRow(qPrintable(short_ + "/" + lang))
-                    << QString(model) << QStringLiteral("text/multilingual/pud/%1.txt").arg(lang);
+                    << QString(model) << sharedData(QStringLiteral("text/multilingual/pud/%1.txt").arg(lang));
+            // Devanagari, Thai (no spaces between words) and Portuguese, from the repository's PUD fixtures.
+            for (const char* lang : {"hi", "th", "pt"})
+                QTest::newRow(qPrintable(short_ + "/" + lang))
+                    << QString(model) << sourcePath(QStringLiteral("tests/data/multilingual/pud/%1.txt").arg(lang));
             QTest::newRow(qPrintable(short_ + "/edge")) << QString(model) << "edge";
         }
     }
@@ -88,7 +92,7 @@ private Q_SLOTS:
         QFETCH(QString, input);
         QTemporaryDir tmp;
         QVERIFY(tmp.isValid());
-        QString inputFile = sharedData(input);
+        QString inputFile = input;
         if (input == "edge") {
             inputFile = tmp.filePath("edge.txt");
             QFile f(inputFile);

@@ -9,6 +9,18 @@
 
 namespace lathe::calib {
 
+namespace {
+
+// Names a manifest field in an error: "<file>: <where>"<field>" <what>".
+auto describeField(const std::string& manifestPath, const std::string& where)
+{
+    return [manifestPath, where](const std::string& field, const std::string& what) {
+        return manifestPath + ": " + where + "\"" + field + "\" " + what;
+    };
+}
+
+}  // namespace
+
 std::string manifestJson(const ManifestData& d)
 {
     using json = nlohmann::ordered_json;
@@ -18,10 +30,14 @@ std::string manifestJson(const ManifestData& d)
     m["version"] = 1;
     m["model_tag"] = o.modelTag;
     m["folder"] = d.tagFolderName;
-    m["settings"] = {
-        {"min_seqlen", o.minSeqLen},      {"max_seqlen", o.maxSeqLen}, {"max_calib", o.maxCalib},
-        {"languages", o.languages},       {"merge", o.merge},          {"add_special_tokens", !o.chatTemplate},
-        {"chat_template", o.chatTemplate}};
+    m["settings"] = {{"min_seqlen", o.minSeqLen},
+                     {"max_seqlen", o.maxSeqLen},
+                     {"max_calib", o.maxCalib},
+                     {"languages", o.languages},
+                     {"merge", o.merge},
+                     {"add_special_tokens", !o.chatTemplate},
+                     {"chat_template", o.chatTemplate},
+                     {"layout", calibrationLayoutName(o.layout)}};
     json source;
     source["kind"] = d.sourceKind;
     if (d.sourceKind == "hub") {
@@ -38,16 +54,26 @@ std::string manifestJson(const ManifestData& d)
     json tokenizer = {{"path", o.tokenizerPath}, {"engine", d.tokenizerEngine}, {"vocab_size", d.tokenizerVocab}};
     tokenizer["bos_id"] = d.bosId ? json(*d.bosId) : json(nullptr);
     m["tokenizer"] = tokenizer;
-    m["embedding"] = {{"path", o.embeddingPath}, {"vocab", d.embeddingVocab}, {"hidden", d.embeddingHidden},
-                      {"stored_dtype", d.embeddingDtype}, {"sample_dtype", "float32"}};
+    m["embedding"] = {{"path", o.embeddingPath},
+                      {"vocab", d.embeddingVocab},
+                      {"hidden", d.embeddingHidden},
+                      {"stored_dtype", d.embeddingDtype},
+                      {"sample_dtype", "float32"}};
     m["model_max_position_embeddings"] = d.modelMaxPositions ? json(*d.modelMaxPositions) : json(nullptr);
 
     json languages = json::array();
     for (std::size_t i = 0; i < d.languages.size(); ++i) {
         const LanguageSummary& l = d.languages[i];
-        json entry = {{"language", l.language}, {"folder", l.language}, {"samples", l.samples}, {"wanted", l.wanted},
-                      {"articles_read", l.articlesRead}, {"empty", l.emptyArticles}, {"too_short", l.tooShort},
-                      {"truncated", l.truncated}, {"exhausted", l.exhausted}};
+        const std::string folder = o.layout == CalibrationLayout::Multilingual ? kMultilingualFolder : l.language;
+        json entry = {{"language", l.language},
+                      {"folder", folder},
+                      {"samples", l.samples},
+                      {"wanted", l.wanted},
+                      {"articles_read", l.articlesRead},
+                      {"empty", l.emptyArticles},
+                      {"too_short", l.tooShort},
+                      {"truncated", l.truncated},
+                      {"exhausted", l.exhausted}};
         if (d.sourceKind == "hub") {
             entry["config"] = i < d.configs.size() ? d.configs[i] : std::string();
             entry["shards_read"] = i < d.shardsRead.size() ? d.shardsRead[i] : std::vector<std::string>();
@@ -56,12 +82,13 @@ std::string manifestJson(const ManifestData& d)
     }
     m["languages"] = languages;
     if (o.merge) m["merged_folder"] = "merged";
+    if (o.layout == CalibrationLayout::Multilingual) m["multilingual_folder"] = kMultilingualFolder;
 
     json samples = json::array();
     for (const SampleRecord& s : d.samples) {
         json e;
         e["language"] = s.language;
-        e["file"] = s.language + "/inputs_embeds_" + std::to_string(s.index) + ".npy";
+        e["file"] = s.file;
         if (s.merged) e["merged_file"] = "merged/inputs_embeds_" + std::to_string(*s.merged) + ".npy";
         e["tokens"] = s.tokens;
         e["article_tokens"] = s.articleTokens;
@@ -77,7 +104,10 @@ std::string manifestJson(const ManifestData& d)
     return m.dump(2) + "\n";
 }
 
-Result<std::vector<CalibrationSample>> readCalibrationSamples(const std::string& manifestPath)
+namespace {
+
+// The parsed manifest, checked to be a calibration manifest. Errors: NotFound, Corrupt, naming the file.
+Result<nlohmann::json> readManifest(const std::string& manifestPath)
 {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(manifestPath, ec))
@@ -91,24 +121,57 @@ Result<std::vector<CalibrationSample>> readCalibrationSamples(const std::string&
     } catch (const std::exception& e) {
         return makeError(ErrorCode::Corrupt, manifestPath + " is not valid JSON: " + e.what());
     }
-    const auto describe = [&manifestPath](const std::string& where) {
-        return [&manifestPath, where](const std::string& field, const std::string& what) {
-            return manifestPath + ": " + where + "\"" + field + "\" " + what;
-        };
-    };
-    const JsonFields top(m, describe(""));
+    const JsonFields top(m, describeField(manifestPath, ""));
     std::string format;
     LATHE_READ_FIELD(format, top.string("format"));
     if (format != "lathe-calibration")
         return makeError(ErrorCode::Corrupt,
                          manifestPath + " is not a Lathe calibration manifest (format \"" + format + "\")");
+    return m;
+}
+
+// The layout a parsed manifest records. Manifests written before the layout could be chosen have none: they are
+// per-language.
+Result<CalibrationLayout> layoutOf(const nlohmann::json& m, const std::string& manifestPath)
+{
+    const auto settings = m.find("settings");
+    if (settings == m.end() || !settings->is_object() || !settings->contains("layout"))
+        return CalibrationLayout::PerLanguage;
+    const JsonFields in(*settings, describeField(manifestPath, "settings "));
+    std::string name;
+    LATHE_READ_FIELD(name, in.string("layout"));
+    const auto layout = parseCalibrationLayout(name);
+    if (!layout)
+        return makeError(ErrorCode::Corrupt, manifestPath + ": unknown calibration layout \"" + name +
+                                                 "\" (this build knows per-language and multilingual)");
+    return *layout;
+}
+
+}  // namespace
+
+Result<CalibrationLayout> readCalibrationLayout(const std::string& manifestPath)
+{
+    auto m = readManifest(manifestPath);
+    if (!m) return m.error();
+    return layoutOf(*m, manifestPath);
+}
+
+Result<std::vector<CalibrationSample>> readCalibrationSamples(const std::string& manifestPath)
+{
+    auto parsed = readManifest(manifestPath);
+    if (!parsed) return parsed.error();
+    // A manifest of a layout this build does not know is refused rather than read as a known one.
+    auto layout = layoutOf(*parsed, manifestPath);
+    if (!layout) return layout.error();
+    const nlohmann::json& m = *parsed;
+    const JsonFields top(m, describeField(manifestPath, ""));
     const nlohmann::json* list = nullptr;
     LATHE_READ_FIELD(list, top.member("samples"));
     if (!list->is_array()) return top.bad("samples", "must be an array");
     std::vector<CalibrationSample> samples;
     samples.reserve(list->size());
     for (std::size_t i = 0; i < list->size(); ++i) {
-        const JsonFields in((*list)[i], describe("samples[" + std::to_string(i) + "] "));
+        const JsonFields in((*list)[i], describeField(manifestPath, "samples[" + std::to_string(i) + "] "));
         CalibrationSample s;
         LATHE_READ_FIELD(s.language, in.string("language"));
         LATHE_READ_FIELD(s.file, in.string("file"));

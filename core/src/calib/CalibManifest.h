@@ -9,16 +9,20 @@
 
 namespace lathe::calib {
 
+// The multilingual layout's folder inside the tag folder.
+inline constexpr const char* kMultilingualFolder = "multilingual";
+
 // One saved sample and the article it came from.
 struct SampleRecord {
     std::string language;
-    int index = 0;               // i of <language>/inputs_embeds_<i>.npy
-    std::optional<int> merged;   // j of merged/inputs_embeds_<j>.npy
-    std::int64_t tokens = 0;     // saved sequence length
+    int index = 0;     // i of <language>/inputs_embeds_<i>.npy (or multilingual/<language>_inputs_embeds_<i>.npy)
+    std::string file;  // relative to the tag folder
+    std::optional<int> merged;       // j of merged/inputs_embeds_<j>.npy
+    std::int64_t tokens = 0;         // saved sequence length
     std::int64_t articleTokens = 0;  // before truncation
-    std::string shard;           // Hub source
-    std::int64_t row = -1;       // Hub source
-    std::string id, title;       // the article's id and title columns (empty where the source has none)
+    std::string shard;               // Hub source
+    std::int64_t row = -1;           // Hub source
+    std::string id, title;           // the article's id and title columns (empty where the source has none)
 };
 
 // Everything manifest.json records. Only inputs and results go in (no times, no byte counts, no output
@@ -26,9 +30,9 @@ struct SampleRecord {
 struct ManifestData {
     const CalibrationOptions* options = nullptr;
     std::string tagFolderName;
-    std::string sourceKind;      // "hub" | "file"
+    std::string sourceKind;  // "hub" | "file"
     std::string datasetCommit;
-    std::vector<std::string> configs;  // per language, Hub source
+    std::vector<std::string> configs;                  // per language, Hub source
     std::vector<std::vector<std::string>> shardsRead;  // per language
     std::string tokenizerEngine;
     std::int64_t tokenizerVocab = 0;

@@ -59,7 +59,8 @@ Result<Inputs> loadInputs(const CalibrationOptions& o)
     }
     auto tokenizer = tokenize::Tokenizer::load(tokenizerPath);
     if (!tokenizer) return tokenizer.error().withContext("loading the tokenizer");
-    const std::string dir = fs::is_directory(tokenizerPath, ec) ? tokenizerPath : fs::path(tokenizerPath).parent_path().string();
+    const std::string dir =
+        fs::is_directory(tokenizerPath, ec) ? tokenizerPath : fs::path(tokenizerPath).parent_path().string();
     auto limits = readModelLimits(dir.empty() ? "." : dir);
     if (!limits) return limits.error();
     if (limits->maxPositions && o.maxSeqLen > *limits->maxPositions)
@@ -73,13 +74,13 @@ Result<Inputs> loadInputs(const CalibrationOptions& o)
     const std::int64_t vocab = embedding->vocabSize(), hidden = embedding->hiddenSize();
     const std::string shape = "[" + std::to_string(vocab) + ", " + std::to_string(hidden) + "]";
     if (vocab < (*tokenizer)->vocabSize())
-        return makeError(ErrorCode::InvalidArgument,
-                         "the embedding " + o.embeddingPath + " has " + std::to_string(vocab) +
-                             " rows but the tokenizer has " + std::to_string((*tokenizer)->vocabSize()) +
-                             " tokens: embedding and tokenizer belong to different models");
+        return makeError(ErrorCode::InvalidArgument, "the embedding " + o.embeddingPath + " has " +
+                                                         std::to_string(vocab) + " rows but the tokenizer has " +
+                                                         std::to_string((*tokenizer)->vocabSize()) +
+                                                         " tokens: embedding and tokenizer belong to different models");
     if (limits->hiddenSize && *limits->hiddenSize != hidden)
-        return makeError(ErrorCode::InvalidArgument, "the embedding " + o.embeddingPath + " is " + shape +
-                                                         " but " + limits->configPath + " says hidden_size " +
+        return makeError(ErrorCode::InvalidArgument, "the embedding " + o.embeddingPath + " is " + shape + " but " +
+                                                         limits->configPath + " says hidden_size " +
                                                          std::to_string(*limits->hiddenSize) +
                                                          ": embedding and model do not match");
     if (limits->vocabSize && *limits->vocabSize != vocab)
@@ -113,14 +114,16 @@ public:
     {
     }
 
-    // Fills one language folder from `source`.
-    Result<LanguageSummary> run(const std::string& language, DocumentSource& source, const fs::path& dir,
-                                const fs::path& mergedDir, int mergedOffset, const DatasetCache* cache)
+    // Writes up to `wanted` samples of one language from `source` into `dir` (its own folder, or the
+    // multilingual folder, whose name `relativeDir` is inside the tag folder).
+    Result<LanguageSummary> run(const std::string& language, int wanted, DocumentSource& source, const fs::path& dir,
+                                const std::string& relativeDir, const fs::path& mergedDir, int mergedOffset,
+                                const DatasetCache* cache)
     {
         LanguageSummary s;
         s.language = language;
         s.folder = dir.string();
-        s.wanted = m_o.maxCalib;
+        s.wanted = wanted;
         const std::int64_t fetchedBefore = cache ? cache->bytesFetched() : 0;
         const std::int64_t cachedBefore = cache ? cache->bytesFromCache() : 0;
         const std::int64_t hidden = m_in.embedding.hiddenSize();
@@ -133,14 +136,15 @@ public:
             Progress p;
             p.stage = "calib " + language;
             p.detail = std::to_string(s.articlesRead) + " articles";
-            if (cache) p.detail += ", " + megabytes(s.bytesFetched) + " fetched, " + megabytes(s.bytesFromCache) + " cached";
+            if (cache)
+                p.detail += ", " + megabytes(s.bytesFetched) + " fetched, " + megabytes(s.bytesFromCache) + " cached";
             p.done = s.samples;
             p.total = s.wanted;
             p.unit = "samples";
             m_progress(p);
         };
         report();
-        while (s.samples < m_o.maxCalib) {
+        while (s.samples < s.wanted) {
             if (m_stop.stopRequested()) return makeError(ErrorCode::Cancelled, "calibration data generation cancelled");
             auto next = source.next(m_stop);
             if (!next) return next.error().withContext("reading articles for '" + language + "'");
@@ -177,11 +181,12 @@ public:
                                          std::to_string(m_in.embedding.vocabSize()) + " rows");
             const std::vector<float> rows = m_in.embedding.lookup(*ids);
             const std::int64_t shape[] = {1, static_cast<std::int64_t>(ids->size()), hidden};
-            const std::string name = "inputs_embeds_" + std::to_string(s.samples) + ".npy";
+            const std::string name = calibrationSampleName(m_o.layout, language, s.samples);
             LATHE_TRY(data::writeNpy(dir / name, shape, rows));
             SampleRecord record;
             record.language = language;
             record.index = s.samples;
+            record.file = relativeDir + "/" + name;
             if (!mergedDir.empty()) {
                 record.merged = mergedOffset + s.samples;
                 LATHE_TRY(data::writeNpy(mergedDir / ("inputs_embeds_" + std::to_string(*record.merged) + ".npy"),
@@ -242,8 +247,10 @@ std::string shortfallMessage(const LanguageSummary& s, int minSeqLen)
            std::to_string(s.emptyArticles) + " empty)";
 }
 
-Result<CalibrationSummary> generate(const CalibrationOptions& o, const ProgressFn& progress, const StopToken& stop)
+Result<CalibrationSummary> generate(const CalibrationOptions& options, const ProgressFn& progress,
+                                    const StopToken& stop)
 {
+    const CalibrationOptions o = resolvedOptions(options);
     LATHE_TRY(checkOptions(o));
     auto inputs = loadInputs(o);
     if (!inputs) return inputs.error();
@@ -300,6 +307,7 @@ Result<CalibrationSummary> generate(const CalibrationOptions& o, const ProgressF
     const CalibrationFolders folders = calibrationFolders(o);
     const fs::path tagDir = folders.tagFolder;
     summary.tagFolder = folders.tagFolder;
+    summary.multilingualFolder = folders.multilingualFolder;
     summary.datasetCommit = manifest.datasetCommit;
     // Held until the samples and the manifest are written: a second run into the same folder (the CLI and the
     // Studio alike) is refused instead of interleaving its samples with this one's.
@@ -319,23 +327,28 @@ Result<CalibrationSummary> generate(const CalibrationOptions& o, const ProgressF
         LATHE_TRY(makeFolder(mergedDir));
         summary.mergedFolder = folders.mergedFolder;
     }
+    const bool multilingual = o.layout == CalibrationLayout::Multilingual;
+    if (multilingual) LATHE_TRY(makeFolder(stage / kMultilingualFolder));
+    const std::vector<int> wanted = samplesPerLanguage(o.layout, o.maxCalib, o.languages.size());
     Builder builder(o, *inputs, progress, stop);
     int mergedCount = 0;
     for (std::size_t i = 0; i < o.languages.size(); ++i) {
         const std::string& lang = o.languages[i];
-        const fs::path dir = stage / lang;
-        LATHE_TRY(makeFolder(dir));
+        const std::string relativeDir = multilingual ? std::string(kMultilingualFolder) : lang;
+        const fs::path dir = stage / relativeDir;
+        if (!multilingual) LATHE_TRY(makeFolder(dir));
         std::unique_ptr<DocumentSource> source;
         if (cache)
             source = std::make_unique<WikipediaSource>(*cache, manifest.datasetCommit, shards[i]);
         else
             source = std::make_unique<LocalDocumentSource>(std::move(localDocuments));
-        auto result = builder.run(lang, *source, dir, mergedDir, mergedCount, cache.get());
+        auto result = builder.run(lang, wanted[i], *source, dir, relativeDir, mergedDir, mergedCount, cache.get());
         if (!result) return result.error();
-        result->folder = (tagDir / lang).string();
+        result->folder = (tagDir / relativeDir).string();
         manifest.shardsRead.push_back(builder.takeShardsRead());
         if (result->samples == 0)
-            return makeError(ErrorCode::NotFound, "no calibration sample for " + shortfallMessage(*result, o.minSeqLen) +
+            return makeError(ErrorCode::NotFound, "no calibration sample for " +
+                                                      shortfallMessage(*result, o.minSeqLen) +
                                                       ": lower --min_seqlen or use a larger corpus");
         if (result->samples < result->wanted) summary.warnings.push_back(shortfallMessage(*result, o.minSeqLen));
         mergedCount += result->samples;
@@ -347,12 +360,55 @@ Result<CalibrationSummary> generate(const CalibrationOptions& o, const ProgressF
     summary.manifestPath = folders.manifestPath;
     LATHE_TRY(writeFileAtomically((stage / "manifest.json").string(), manifestJson(manifest)));
     if (stop.stopRequested()) return makeError(ErrorCode::Cancelled, "calibration cancelled");
-    // Other languages' folders from earlier runs stay; this run's languages and the manifest are replaced.
-    LATHE_TRY(staged->commit(tagDir, StagingFolder::OldEntries::Keep));
+    // Other languages' folders from earlier runs stay; this run's folders and the manifest are replaced. An earlier
+    // run of the other layout is replaced whole, so that a compile of the tag folder never reads both layouts.
+    auto earlier = readCalibrationLayout(folders.manifestPath);
+    const bool otherLayout = earlier && *earlier != o.layout;
+    LATHE_TRY(staged->commit(tagDir, otherLayout ? StagingFolder::OldEntries::Drop : StagingFolder::OldEntries::Keep));
     return summary;
 }
 
 }  // namespace
+
+const char* calibrationLayoutName(CalibrationLayout layout)
+{
+    return layout == CalibrationLayout::Multilingual ? "multilingual" : "per-language";
+}
+
+std::optional<CalibrationLayout> parseCalibrationLayout(const std::string& name)
+{
+    if (name == "per-language") return CalibrationLayout::PerLanguage;
+    if (name == "multilingual") return CalibrationLayout::Multilingual;
+    return std::nullopt;
+}
+
+std::vector<std::string> defaultCalibrationLanguages(CalibrationLayout layout)
+{
+    if (layout == CalibrationLayout::Multilingual) return {"en", "de", "fr", "it", "pt", "hi", "es", "th"};
+    return {"en"};
+}
+
+std::vector<int> samplesPerLanguage(CalibrationLayout layout, int maxCalib, std::size_t languages)
+{
+    if (layout == CalibrationLayout::PerLanguage || languages == 0) return std::vector<int>(languages, maxCalib);
+    const int n = static_cast<int>(languages);
+    std::vector<int> out(languages, maxCalib / n);
+    for (int i = 0; i < maxCalib % n; ++i) ++out[static_cast<std::size_t>(i)];
+    return out;
+}
+
+std::string calibrationSampleName(CalibrationLayout layout, const std::string& language, int index)
+{
+    const std::string name = "inputs_embeds_" + std::to_string(index) + ".npy";
+    return layout == CalibrationLayout::Multilingual ? language + "_" + name : name;
+}
+
+std::string CalibrationFolders::compileFolder() const
+{
+    if (!multilingualFolder.empty()) return multilingualFolder;
+    if (!mergedFolder.empty()) return mergedFolder;
+    return tagFolder;
+}
 
 CalibrationFolders calibrationFolders(const CalibrationOptions& options)
 {
@@ -360,6 +416,8 @@ CalibrationFolders calibrationFolders(const CalibrationOptions& options)
     CalibrationFolders folders;
     folders.tagFolder = tagDir.string();
     if (options.merge) folders.mergedFolder = (tagDir / "merged").string();
+    if (options.layout == CalibrationLayout::Multilingual)
+        folders.multilingualFolder = (tagDir / kMultilingualFolder).string();
     folders.manifestPath = (tagDir / "manifest.json").string();
     return folders;
 }

@@ -8,7 +8,11 @@
 
 namespace lathe::calib {
 
-// Checks that need no file: numbers, names, combinations. Errors: InvalidArgument saying which flag.
+// The options as a run uses them: an empty language list replaced by the layout's default ("en" with a text file).
+CalibrationOptions resolvedOptions(const CalibrationOptions& options);
+
+// Checks that need no file: numbers, names, combinations (of resolved options). Errors: InvalidArgument saying
+// which flag.
 Result<void> checkOptions(const CalibrationOptions& options);
 
 // What config.json next to the tokenizer says, when there is one.

@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 constexpr float kMaxSampleMagnitude = 10000.0f;
 
 struct Found {
-    std::string folder;  // relative to the calibration folder
+    std::string folder;    // relative to the calibration folder
+    std::string language;  // "<language>_" prefix of the multilingual layout's names; empty for per-language ones
     int64_t index = 0;
     fs::path path;
 };
@@ -46,23 +47,29 @@ Result<CalibrationSet> CalibrationSet::open(const std::string& folder, int64_t h
         return makeError(ErrorCode::NotFound, "calibration folder " + folder +
                                                   " does not exist; make samples with `lathe generate-calib` and "
                                                   "pass their folder");
-    static const std::regex kName(R"(inputs_embeds_([0-9]{1,9})\.npy)");
+    // generate-calib's names: inputs_embeds_<i>.npy (per language), <language>_inputs_embeds_<i>.npy (multilingual).
+    static const std::regex kName(R"((?:(.+)_)?inputs_embeds_([0-9]{1,9})\.npy)");
     std::vector<Found> found;
     for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         std::smatch m;
         const std::string name = it->path().filename().string();
         if (!it->is_regular_file(ec) || !std::regex_match(name, m, kName)) continue;
-        found.push_back(
-            {it->path().parent_path().lexically_relative(folder).generic_string(), std::stoll(m[1]), it->path()});
+        found.push_back({it->path().parent_path().lexically_relative(folder).generic_string(), m[1].str(),
+                         std::stoll(m[2]), it->path()});
     }
     if (ec) return makeError(ErrorCode::Io, "cannot list the calibration folder " + folder + ": " + ec.message());
     if (found.empty())
-        return makeError(ErrorCode::NotFound, "calibration folder " + folder +
-                                                  " holds no inputs_embeds_<i>.npy files; make them with "
-                                                  "`lathe generate-calib` and pass their folder");
-    std::sort(found.begin(), found.end(),
-              [](const Found& a, const Found& b) { return std::tie(a.folder, a.index) < std::tie(b.folder, b.index); });
+        return makeError(ErrorCode::NotFound,
+                         "calibration folder " + folder +
+                             " holds no inputs_embeds_<i>.npy (or <language>_inputs_embeds_<i>.npy) "
+                             "files; make them with "
+                             "`lathe generate-calib` and pass their folder");
+    // A multilingual folder holds index 0.. of every language: the language orders them, so that the order (and the
+    // digest) does not depend on the directory listing.
+    std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+        return std::tie(a.folder, a.language, a.index) < std::tie(b.folder, b.language, b.index);
+    });
 
     CalibrationSet set;
     set.m_folder = folder;

@@ -12,8 +12,9 @@
 
 namespace lathe::compile {
 
-// The calibration samples of one compile: every inputs_embeds_<i>.npy under a folder (searched recursively),
-// ordered by sub-folder, then by i. Each is float32 [1, seq, hidden] as generate-calib writes them.
+// The calibration samples of one compile: every inputs_embeds_<i>.npy (and multilingual
+// <language>_inputs_embeds_<i>.npy) under a folder (searched recursively), ordered by sub-folder, language, then i.
+// Each is float32 [1, seq, hidden] as generate-calib writes them.
 class CalibrationSet {
 public:
     struct Sample {

@@ -71,7 +71,8 @@ json toJson(const ProjectSettings& s, const fs::path& base)
           {"min_seqlen", c.minSeqLen},
           {"max_seqlen", c.maxSeqLen},
           {"max_calib", c.maxCalib},
-          {"merge", c.merge}}},
+          {"merge", c.merge},
+          {"layout", calib::calibrationLayoutName(c.layout)}}},
         {"quantization",
          {{"bit_mode", quant::toString(q.bitMode)},
           {"rotation", q.rotation},
@@ -171,6 +172,13 @@ Result<ProjectSettings> fromJson(json root, const fs::path& base)
     LATHE_READ_FIELD(cal.maxSeqLen, c->int32("max_seqlen", cal.maxSeqLen));
     LATHE_READ_FIELD(cal.maxCalib, c->int32("max_calib", cal.maxCalib));
     LATHE_READ_FIELD(cal.merge, c->boolean("merge", cal.merge));
+    std::string layout;
+    LATHE_READ_FIELD(layout, c->string("layout", calib::calibrationLayoutName(cal.layout)));
+    if (const auto parsed = calib::parseCalibrationLayout(layout))
+        cal.layout = *parsed;
+    else
+        return c->bad("layout",
+                      "is \"" + layout + "\", but the calibration layout must be per-language or multilingual");
 
     auto q = f.object("quantization");
     if (!q) return q.error();
@@ -274,11 +282,15 @@ Result<void> validateProject(const ProjectSettings& s)
         return invalid("ONNX opset " + std::to_string(s.exports.onnxOpset) + " is not one Lathe writes; use 21 or 17");
     if (c.minSeqLen < 1) return invalid("minimum sequence length must be at least 1");
     if (c.minSeqLen > c.maxSeqLen)
-        return invalid("minimum sequence length (" + std::to_string(c.minSeqLen) +
-                       ") must not exceed the maximum (" + std::to_string(c.maxSeqLen) + ")");
+        return invalid("minimum sequence length (" + std::to_string(c.minSeqLen) + ") must not exceed the maximum (" +
+                       std::to_string(c.maxSeqLen) + ")");
     if (c.maxCalib < 1) return invalid("samples per language must be at least 1");
     if (c.dataset == "local" && c.textFile.empty()) return invalid("choose a local text file for calibration");
     if (c.dataset != "local" && c.languages.empty()) return invalid("choose at least one language");
+    if (c.layout == calib::CalibrationLayout::Multilingual && c.dataset != "local" &&
+        static_cast<size_t>(c.maxCalib) < c.languages.size())
+        return invalid("the multilingual layout splits " + std::to_string(c.maxCalib) + " samples over " +
+                       std::to_string(c.languages.size()) + " languages: choose at least one sample per language");
     return {};
 }
 

@@ -38,9 +38,13 @@ calib::CalibrationOptions calibrationOptionsFor(const ProjectSettings& s, const 
     c.maxSeqLen = s.calibration.maxSeqLen;
     c.maxCalib = s.calibration.maxCalib;
     c.languages = s.calibration.languages;
-    if (s.calibration.dataset == "local") c.textFile = s.calibration.textFile;
-    else c.dataset = s.calibration.dataset;
-    c.merge = s.calibration.merge;
+    if (s.calibration.dataset == "local")
+        c.textFile = s.calibration.textFile;
+    else
+        c.dataset = s.calibration.dataset;
+    c.layout = s.calibration.layout;
+    // The multilingual folder already holds every language; merging is a per-language choice.
+    c.merge = s.calibration.merge && c.layout == calib::CalibrationLayout::PerLanguage;
     return c;
 }
 
@@ -51,9 +55,9 @@ compile::CompileOptions compileOptionsFor(const ProjectSettings& s, const std::s
     const auto calibration = calib::calibrationFolders(calibrationOptionsFor(s, modelDir));
     compile::CompileOptions c;
     c.modelPath = modelDir;
-    // Merged samples are all languages renumbered in one folder; without merging, the tag folder holds one
-    // folder per language.
-    c.calibDataPath = calibration.mergedFolder.empty() ? calibration.tagFolder : calibration.mergedFolder;
+    // The multilingual or merged folder holds every language; without either, the tag folder holds one folder per
+    // language.
+    c.calibDataPath = calibration.compileFolder();
     c.savePath = outputs.compiledPath;
     c.reportPath = outputs.reportPath;
     c.outputDir = s.outputDir;

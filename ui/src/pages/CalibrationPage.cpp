@@ -6,6 +6,7 @@
 #include "calib/CalibrationRun.h"
 #include "calib/TokenPreview.h"
 #include "jobs/Job.h"
+#include "lathe/calib/Calibration.h"
 #include "lathe/ui/Dialogs.h"
 #include "widgets/LengthHistogram.h"
 
@@ -25,6 +26,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QRegularExpressionValidator>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -53,6 +55,9 @@ QString languageName(const QString& code)
         {"ja", QT_TRANSLATE_NOOP("CalibrationPage", "Japanese")},
         {"ko", QT_TRANSLATE_NOOP("CalibrationPage", "Korean")},
         {"zh", QT_TRANSLATE_NOOP("CalibrationPage", "Chinese")},
+        {"pt", QT_TRANSLATE_NOOP("CalibrationPage", "Portuguese")},
+        {"hi", QT_TRANSLATE_NOOP("CalibrationPage", "Hindi")},
+        {"th", QT_TRANSLATE_NOOP("CalibrationPage", "Thai")},
     };
     const auto it = names.find(code);
     return it == names.end() ? code
@@ -124,7 +129,8 @@ CalibrationPage::CalibrationPage(StudioState& studio, QWidget* parent)
     setTabOrder(m_textBrowse, m_languages);
     setTabOrder(m_languages, m_newLanguage);
     setTabOrder(m_newLanguage, m_addLanguage);
-    setTabOrder(m_addLanguage, m_minSeqLen);
+    setTabOrder(m_addLanguage, m_layout);
+    setTabOrder(m_layout, m_minSeqLen);
     setTabOrder(m_minSeqLen, m_maxSeqLen);
     setTabOrder(m_maxSeqLen, m_samples);
     setTabOrder(m_samples, m_merge);
@@ -179,6 +185,18 @@ QGroupBox* CalibrationPage::buildSamplesSection()
     addRow->addWidget(m_addLanguage);
     form->addRow(QString(), addRow);
 
+    m_layout = new QComboBox(settingsBox);
+    m_layout->setObjectName(QStringLiteral("calibLayoutCombo"));
+    m_layout->addItem(tr("A folder per language (original tutorial)"),
+                      QString::fromLatin1(calib::calibrationLayoutName(calib::CalibrationLayout::PerLanguage)));
+    m_layout->addItem(tr("One multilingual folder (newer tutorial)"),
+                      QString::fromLatin1(calib::calibrationLayoutName(calib::CalibrationLayout::Multilingual)));
+    m_layout->setToolTip(
+        tr("A folder per language: <language>/inputs_embeds_<i>.npy, the sample count per "
+           "language.\nOne multilingual folder: multilingual/<language>_inputs_embeds_<i>.npy, the "
+           "sample count split evenly over the languages."));
+    addBuddyRow(form, tr("La&yout:"), m_layout);
+
     auto spin = [settingsBox](const char* name, int min, int max) {
         auto* box = new QSpinBox(settingsBox);
         box->setObjectName(QLatin1String(name));
@@ -197,11 +215,12 @@ QGroupBox* CalibrationPage::buildSamplesSection()
     minLabel->setBuddy(m_minSeqLen);
     auto* maxLabel = new QLabel(tr("Ma&ximum length:"), settingsBox);
     maxLabel->setBuddy(m_maxSeqLen);
-    auto* samplesLabel = new QLabel(tr("Samples per lan&guage:"), settingsBox);
-    samplesLabel->setBuddy(m_samples);
+    m_samplesLabel = new QLabel(tr("Samples per lan&guage:"), settingsBox);
+    m_samplesLabel->setObjectName(QStringLiteral("samplesLabel"));
+    m_samplesLabel->setBuddy(m_samples);
     form->addRow(minLabel, m_minSeqLen);
     form->addRow(maxLabel, m_maxSeqLen);
-    form->addRow(samplesLabel, m_samples);
+    form->addRow(m_samplesLabel, m_samples);
     m_merge = new QCheckBox(tr("&Merge the languages into one folder"), settingsBox);
     m_merge->setObjectName(QStringLiteral("mergeCheck"));
     m_merge->setToolTip(
@@ -230,6 +249,7 @@ QGroupBox* CalibrationPage::buildSamplesSection()
     });
     connect(m_newLanguage, &QLineEdit::returnPressed, this, &CalibrationPage::addLanguage);
     connect(m_addLanguage, &QPushButton::clicked, this, &CalibrationPage::addLanguage);
+    connect(m_layout, &QComboBox::activated, this, &CalibrationPage::chooseLayout);
     connect(m_minSeqLen, &QSpinBox::valueChanged, this, [this](int v) {
         edit([&] { state().settings().calibration.minSeqLen = v; });
         validate();
@@ -315,6 +335,24 @@ QGroupBox* CalibrationPage::buildRunSection()
     return runBox;
 }
 
+// Checks exactly `languages` in the list, adding an entry for a code it does not have.
+void CalibrationPage::showLanguages(const std::vector<std::string>& languages)
+{
+    for (int i = 0; i < m_languages->count(); ++i) m_languages->item(i)->setCheckState(Qt::Unchecked);
+    for (const std::string& language : languages) {
+        const QString code = QString::fromStdString(language);
+        QListWidgetItem* found = nullptr;
+        for (int i = 0; i < m_languages->count(); ++i)
+            if (m_languages->item(i)->data(Qt::UserRole).toString() == code) found = m_languages->item(i);
+        if (!found) {
+            found = new QListWidgetItem(languageName(code), m_languages);
+            found->setData(Qt::UserRole, code);
+            found->setFlags(found->flags() | Qt::ItemIsUserCheckable);
+        }
+        found->setCheckState(Qt::Checked);
+    }
+}
+
 void CalibrationPage::loadSettings()
 {
     const auto& c = state().settings().calibration;
@@ -327,23 +365,12 @@ void CalibrationPage::loadSettings()
     }
     m_dataset->setCurrentIndex(index);
     m_textFile->setText(QString::fromStdString(c.textFile));
-    for (int i = 0; i < m_languages->count(); ++i) m_languages->item(i)->setCheckState(Qt::Unchecked);
-    for (const std::string& language : c.languages) {
-        const QString code = QString::fromStdString(language);
-        QListWidgetItem* found = nullptr;
-        for (int i = 0; i < m_languages->count(); ++i)
-            if (m_languages->item(i)->data(Qt::UserRole).toString() == code) found = m_languages->item(i);
-        if (!found) {
-            found = new QListWidgetItem(languageName(code), m_languages);
-            found->setData(Qt::UserRole, code);
-            found->setFlags(found->flags() | Qt::ItemIsUserCheckable);
-        }
-        found->setCheckState(Qt::Checked);
-    }
+    showLanguages(c.languages);
     m_minSeqLen->setValue(c.minSeqLen);
     m_maxSeqLen->setValue(c.maxSeqLen);
     m_samples->setValue(c.maxCalib);
     m_merge->setChecked(c.merge);
+    m_layout->setCurrentIndex(m_layout->findData(QString::fromLatin1(calib::calibrationLayoutName(c.layout))));
     m_summary->clear();
     m_status->clear();
     m_progress->setValue(0);
@@ -367,8 +394,8 @@ void CalibrationPage::addLanguage()
 {
     const QString code = m_newLanguage->text().trimmed().toLower();
     if (code.isEmpty()) return;
-    if (code == QLatin1String("merged")) {
-        showMessage(m_validation, tr("“merged” is the merged folder's name, not a language."), Tone::Error);
+    if (code == QLatin1String("merged") || code == QLatin1String("multilingual")) {
+        showMessage(m_validation, tr("“%1” is a folder's name, not a language.").arg(code), Tone::Error);
         return;
     }
     for (int i = 0; i < m_languages->count(); ++i) {
@@ -403,6 +430,37 @@ void CalibrationPage::chooseTextFile()
     schedulePreview();
 }
 
+// The newer tutorial's layout comes with its eight languages: choosing it while only the original default
+// (English) is checked checks them; any other choice of languages is kept.
+void CalibrationPage::chooseLayout()
+{
+    const auto layout = calib::parseCalibrationLayout(m_layout->currentData().toString().toStdString())
+                            .value_or(calib::CalibrationLayout::PerLanguage);
+    const auto& c = state().settings().calibration;
+    const bool defaultLanguages =
+        c.languages == calib::defaultCalibrationLanguages(calib::CalibrationLayout::PerLanguage);
+    edit([&] {
+        auto& calibration = state().settings().calibration;
+        calibration.layout = layout;
+        if (layout == calib::CalibrationLayout::Multilingual && defaultLanguages)
+            calibration.languages = calib::defaultCalibrationLanguages(layout);
+    });
+    if (layout == calib::CalibrationLayout::Multilingual && defaultLanguages) {
+        const QSignalBlocker block(m_languages);
+        showLanguages(state().settings().calibration.languages);
+    }
+    validate();
+}
+
+void CalibrationPage::updateLayoutWidgets()
+{
+    const bool multilingual = state().settings().calibration.layout == calib::CalibrationLayout::Multilingual;
+    m_samplesLabel->setText(multilingual ? tr("Samples in all (split over the lan&guages):")
+                                         : tr("Samples per lan&guage:"));
+    // The multilingual folder already holds every language.
+    m_merge->setEnabled(!multilingual && !m_job->isRunning());
+}
+
 void CalibrationPage::updateDatasetWidgets()
 {
     const bool local = m_dataset->currentData().toString() == kLocal;
@@ -435,6 +493,11 @@ QString CalibrationPage::validationMessage() const
             problems << tr("A local file fills one folder: check exactly one language (it names the folder).");
     } else if (c.languages.empty()) {
         problems << tr("Check at least one language.");
+    } else if (c.layout == calib::CalibrationLayout::Multilingual && size_t(c.maxCalib) < c.languages.size()) {
+        problems << tr("The multilingual folder splits %1 samples over %2 languages: choose at least one sample per "
+                       "language.")
+                        .arg(c.maxCalib)
+                        .arg(c.languages.size());
     }
     return problems.join(QLatin1Char('\n'));
 }
@@ -446,9 +509,10 @@ void CalibrationPage::validate()
     const bool running = m_job->isRunning();
     m_run->setEnabled(problems.isEmpty() && !running);
     m_cancel->setEnabled(running);
-    for (QWidget* w : std::initializer_list<QWidget*>{m_dataset, m_languages, m_newLanguage, m_addLanguage, m_minSeqLen,
-                                                      m_maxSeqLen, m_samples, m_merge})
+    for (QWidget* w : std::initializer_list<QWidget*>{m_dataset, m_languages, m_newLanguage, m_addLanguage, m_layout,
+                                                      m_minSeqLen, m_maxSeqLen, m_samples, m_merge})
         w->setEnabled(!running);
+    updateLayoutWidgets();
     if (running) {
         m_textFile->setEnabled(false);
         m_textBrowse->setEnabled(false);
@@ -599,6 +663,9 @@ void CalibrationPage::startCalibration()
             if (!summary.mergedFolder.empty())
                 lines
                     << tr("Merged into %1").arg(QDir::toNativeSeparators(QString::fromStdString(summary.mergedFolder)));
+            if (!summary.multilingualFolder.empty())
+                lines << tr("Multilingual folder %1")
+                             .arg(QDir::toNativeSeparators(QString::fromStdString(summary.multilingualFolder)));
             if (!outcome->samples.empty()) {
                 const calib::CalibrationSample& first = outcome->samples.front();
                 lines << tr("First sample: %1, %2 tokens%3")

@@ -45,9 +45,12 @@ private:
     QGroupBox* buildPreviewSection();
     QGroupBox* buildRunSection();
     void writeLanguages();
+    void showLanguages(const std::vector<std::string>& languages);
     void addLanguage();
     void chooseTextFile();
     void updateDatasetWidgets();
+    void updateLayoutWidgets();
+    void chooseLayout();
     void validate();
     void onModelChanged();
     void schedulePreview();
@@ -62,9 +65,11 @@ private:
     QListWidget* m_languages = nullptr;
     QLineEdit* m_newLanguage = nullptr;
     QPushButton* m_addLanguage = nullptr;
+    QComboBox* m_layout = nullptr;
     QSpinBox* m_minSeqLen = nullptr;
     QSpinBox* m_maxSeqLen = nullptr;
     QSpinBox* m_samples = nullptr;
+    QLabel* m_samplesLabel = nullptr;
     QCheckBox* m_merge = nullptr;
     QLabel* m_validation = nullptr;
 

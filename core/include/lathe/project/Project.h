@@ -1,5 +1,6 @@
 #pragma once
 
+#include "lathe/calib/Calibration.h"
 #include "lathe/common/Result.h"
 #include "lathe/quant/QuantPlan.h"
 
@@ -17,7 +18,7 @@ struct ProjectSettings {
         std::string source = "hub";  // "hub" or "local"
         std::string repoId;          // for "hub"
         std::string revision = "main";
-        std::string localPath;       // for "local"
+        std::string localPath;  // for "local"
     };
     struct Calibration {
         std::string dataset = "wikimedia/wikipedia";  // or "local"
@@ -25,8 +26,10 @@ struct ProjectSettings {
         std::vector<std::string> languages = {"en"};
         int minSeqLen = 512;
         int maxSeqLen = 2048;
-        int maxCalib = 128;
-        bool merge = true;
+        int maxCalib = 128;  // per language; with the multilingual layout, in all
+        bool merge = true;   // per-language layout only (the multilingual folder holds every language)
+        // Stored as "per-language" or "multilingual" (calib::calibrationLayoutName).
+        calib::CalibrationLayout layout = calib::CalibrationLayout::PerLanguage;
     };
     struct Quantization {
         // Stored as "w8", "w4", "w4v8" and "max", "percentile", "mse" (lathe/quant/QuantPlan.h).

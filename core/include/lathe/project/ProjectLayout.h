@@ -22,7 +22,8 @@ struct ProjectLayout {
     std::string calibTagFolder;     // <out>/calib/datas/<model tag, '/' as '-'>, one folder per language inside
     std::string calibMergedFolder;  // <calibTagFolder>/merged; empty unless calibration.merge
     std::string calibManifestPath;  // <calibTagFolder>/manifest.json (written last: the samples are complete)
-    std::string calibSamplesDir;    // what the compile reads: the merged folder when merging, else the tag folder
+    std::string calibSamplesDir;    // what the compile reads: the multilingual folder with that layout, the merged
+                                    // folder when merging, else the tag folder
 
     std::string compiledPath;   // <out>/<model name>-<bit mode>.compiled.safetensors
     std::string reportPath;     // <compiledPath>.report.json
