@@ -37,18 +37,18 @@ const QList<Pinned>& pinned()
     static const QList<Pinned> all = {
         {"w8",
          {"--bit", "w8"},
-         "42c53ba1b2ab17ea7d486a9aea90675190c382db173284cc467257fd18da586a",
+         "15ddc70e368e94c8b6d6586cc631b53944fa42fd79994a1cf212202541f26b46",
          "7dfc7b011294d6ba79c7a7250de3318f69687951547d661ddb19ac290209bfb1"},
         // Groups of 32 leave down_proj's 172 inputs a narrower last group: format version 2.
         {"w4v8-g32",
          {"--bit", "w4v8", "--group-size", "32"},
-         "f817b8bd9b349445a4c2f83390daee52741e67a7d1926a5bfa43ef23afe45e51",
+         "7dec8048a28b5555632431944568a5f9350e512d718ef41c2f0511a31e055f18",
          "65fbfbaca9c0a72f6367e0cbf6d2d4702a4cb14837c7812b0d70de4740755ae9"},
         // Every other spelling a compile writes: RTN, mse, no rotation, a group override, 16-bit activations.
         {"w4-rtn",
          {"--bit", "w4", "--weight-method", "rtn", "--act-method", "mse", "--rotation", "off", "--group-bits", "ffn=6",
           "--keep-16bit-act", "lm_head"},
-         "91ffaf4dbda693e4ed5402906d54eae1ec98e4614b46d5d5c379955596f1a993",
+         "2fa8e7639d71ed96facd0f994d13483863cc762ee13a35b7e16c0f1ce21f1d74",
          "b25a6df924a561e3ce2305a690b33f1840c53137b6693c47b43b8711eb4b563f"},
     };
     return all;

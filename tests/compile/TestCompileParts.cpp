@@ -298,13 +298,11 @@ private Q_SLOTS:
         for (size_t s = 0; s < 3; ++s) {
             const auto ctx = makePositionContext(c, rope, 0, floatIn[s].size(1));
             const at::Tensor wantFloat = decoderLayer(
-                c, weights->inputNorm, weights->postAttentionNorm,
-                [&](model::Projection p, const at::Tensor& x) { return floatProjection(*weights, p, x); }, floatIn[s],
-                ctx);
+                c, *weights, [&](model::Projection p, const at::Tensor& x) { return floatProjection(*weights, p, x); },
+                floatIn[s], ctx, 1);
             const at::Tensor wantQuant = decoderLayer(
-                c, weights->inputNorm, weights->postAttentionNorm,
-                [&](model::Projection p, const at::Tensor& x) { return layer->linears.at(p).forward(x); }, quantIn[s],
-                ctx);
+                c, *weights, [&](model::Projection p, const at::Tensor& x) { return layer->linears.at(p).forward(x); },
+                quantIn[s], ctx, 1);
             QVERIFY(near(*store.get(kFloatStream, s), wantFloat));
             QVERIFY(near(*store.get(kQuantStream, s), wantQuant));
             QVERIFY(!near(*store.get(kQuantStream, s), wantFloat));

@@ -1,6 +1,7 @@
 // Bad input to `lathe compile` is refused before any work, with a message naming the problem, the exit code of its
 // kind, and no output or work folder left behind.
 #include "StoriesFixture.h"
+#include "StoriesVariant.h"
 #include "TestSupport.h"
 #include "common/FileLock.h"
 
@@ -58,6 +59,9 @@ private Q_SLOTS:
         text.replace("LlamaForCausalLM", "GPT2LMHeadModel");
         QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
         config.write(text);
+        config.close();
+        // An EXAONE 4 model (post-norms), whose residual writes R1 cannot pass.
+        QVERIFY(!storiesExaone4(m_fx, m_dir.path(), false).isEmpty());
     }
 
     void refused_data()
@@ -73,7 +77,7 @@ private Q_SLOTS:
             << QStringList{"--model_path", model, "--calib_data_path", out("huge")} << 4
             << "inputs_embeds_0.npy holds the value 1e+38, far beyond any input embedding (at most 10000 is accepted)";
         QTest::newRow("empty folder") << QStringList{"--model_path", model, "--calib_data_path", out("empty")} << 3
-                                      << "holds no inputs_embeds_<i>.npy files";
+                                      << "holds no inputs_embeds_<i>.npy (or <language>_inputs_embeds_<i>.npy) files";
         QTest::newRow("missing folder") << QStringList{"--model_path", model, "--calib_data_path", out("nowhere")} << 3
                                         << "calibration folder " + out("nowhere") + " does not exist";
         QTest::newRow("bits 9") << QStringList{"--model_path", model,          "--calib_data_path",
@@ -107,6 +111,20 @@ private Q_SLOTS:
         QTest::newRow("bad bit preset") << QStringList{"--model_path", model, "--calib_data_path", calib, "--bit", "w3"}
                                         << 2 << "--bit";
         QTest::newRow("missing flag") << QStringList{"--model_path", model} << 2 << "--calib_data_path";
+        for (const char* rotation : {"auto", "on"})
+            QTest::newRow(qPrintable(QString("post-norm model, rotation %1").arg(rotation)))
+                << QStringList{"--model_path",
+                               out("stories-exaone4"),
+                               "--calib_data_path",
+                               calib,
+                               "--bit",
+                               "w4",
+                               "--rotation",
+                               rotation}
+                << 2
+                << "Exaone4ForCausalLM normalises the attention and MLP outputs (weighted RMSNorm) before they join "
+                   "the residual stream, so the R1 rotation cannot be folded into its weights; compile it with "
+                   "--rotation off";
     }
 
     void refused()

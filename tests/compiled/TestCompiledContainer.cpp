@@ -87,7 +87,7 @@ TinyModel makeTinyModel()
             m.linears[modules[p]] = randomLinear(linearShape(m.info.config, modules[p]), kLayerSpecs[p]);
     }
     m.linears[kHeadModule] = randomLinear(linearShape(m.info.config, kHeadModule), kHeadSpec);
-    for (const auto& name : normNames(m.info.config)) m.norms[name] = at::randn({8});
+    for (const auto& [name, width] : normTensors(m.info.config)) m.norms[name] = at::randn({width});
     m.tokenizerFiles["tokenizer.model"] = readAll(sharedData("models/stories260K/tok512.model")).toStdString();
     m.tokenizerFiles["tokenizer_config.json"] = R"({"add_bos_token": true})";
     for (const auto& [module, l] : m.linears)

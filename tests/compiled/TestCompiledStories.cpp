@@ -8,6 +8,7 @@
 #include "lathe/export/Embedding.h"
 #include "quant/MaxObserver.h"
 #include "quant/Rtn.h"
+#include "runtime/GenerationLoop.h"
 #include "runtime/LoadedModel.h"
 
 #include <torch/csrc/jit/serialization/pickle.h>
@@ -21,6 +22,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 using namespace lathe;
 using namespace lathe::compiled;
@@ -353,6 +355,42 @@ private Q_SLOTS:
 
     // A container keeps the model's chat_template.jinja, so a compiled model chats without its source folder: the
     // reply is the greedy continuation of the rendered conversation, encoded without added special tokens.
+    // generation_config.json travels in the container: a compiled model stops at each end-of-turn id it lists, as
+    // the float model does.
+    void stopsAtTheStoredEndOfTurnIds()
+    {
+        const QString generationConfig = m_model + "/generation_config.json";
+        const QByteArray original = readAll(generationConfig);
+        QFile g(generationConfig);
+        QVERIFY(g.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        g.write(R"({"bos_token_id": 1, "eos_token_id": [2, 417, 99]})");
+        g.close();
+        const QString container = path("stories260K-eot.lathe");
+        auto written = writeContainer(container.toStdString(), false);
+        auto floatModel = runtime::loadFloatModel(m_model.toStdString(), {}, {});
+        QVERIFY(g.open(QIODevice::WriteOnly | QIODevice::Truncate));  // the other tests use the folder as imported
+        g.write(original);
+        g.close();
+        QVERIFY2(written.ok(), written.ok() ? "" : written.error().message.c_str());
+        QVERIFY(floatModel.ok());
+
+        auto compiled = runtime::loadCompiledModel(container.toStdString(), m_embedding.toStdString(), {}, {});
+        QVERIFY2(compiled.ok(), compiled.ok() ? "" : compiled.error().message.c_str());
+        auto ids = runtime::stopIds(*compiled);
+        QVERIFY(ids.ok());
+        const std::set<int32_t> stop(ids->begin(), ids->end());
+        QCOMPARE(stop, (std::set<int32_t>{2, 99, 417}));
+        auto floatIds = runtime::stopIds(*floatModel);
+        QVERIFY(floatIds.ok());
+        QCOMPARE(std::set<int32_t>(floatIds->begin(), floatIds->end()), stop);
+        // The container written before holds the folder's own file: EOS only.
+        auto plain = runtime::loadCompiledModel(m_container.toStdString(), m_embedding.toStdString(), {}, {});
+        QVERIFY(plain.ok());
+        auto plainIds = runtime::stopIds(*plain);
+        QVERIFY(plainIds.ok());
+        QCOMPARE(std::set<int32_t>(plainIds->begin(), plainIds->end()), std::set<int32_t>{2});
+    }
+
     void chatsWithTheStoredTemplate()
     {
         const QString templateFile = m_model + "/chat_template.jinja";

@@ -269,42 +269,65 @@ private Q_SLOTS:
         QVERIFY2(ours.second < 2 * theirs.second, "the export differs from llama.cpp more than llama.cpp's own file");
     }
 
-    // The other architecture and the RoPE scaling GGUF export writes: stories260K as a Qwen2 model with q/k/v
-    // biases (NeoX rotary order, biases in the file), and as a Llama with Llama-3 RoPE scaling (rope_freqs). Each,
-    // compiled w8 for the gguf target, runs in llama.cpp as Lathe runs the container; the same comparison against the
-    // plain stories260K model shows that the difference the biases or the scaling make is far larger than the bound.
+    // The other architectures and the RoPE scaling GGUF export writes: stories260K as a Qwen2 model with q/k/v biases
+    // (NeoX rotary order, biases in the file), as a Qwen3 model with seeded per-head q/k norms (attn_q_norm /
+    // attn_k_norm), as an EXAONE 3.5 model (its own tensor and config names, Llama-3 RoPE scaling) and as a Llama
+    // with Llama-3 RoPE scaling (rope_freqs). Each, compiled w8 for the gguf target, runs in llama.cpp as Lathe runs
+    // the container; the same comparison against the plain stories260K model shows that the difference the family
+    // makes is far larger than the bound.
+    void otherFamiliesRunAsLatheRunsThem_data()
+    {
+        QTest::addColumn<QString>("family");
+        QTest::addColumn<QString>("architecture");
+        QTest::addColumn<QStringList>("tensors");  // present in the file
+        QTest::newRow("qwen2") << "qwen2"
+                               << "qwen2" << QStringList{"blk.0.attn_q.bias"};
+        QTest::newRow("qwen3") << "qwen3"
+                               << "qwen3" << QStringList{"blk.0.attn_q_norm.weight", "blk.4.attn_k_norm.weight"};
+        QTest::newRow("exaone") << "exaone"
+                                << "exaone" << QStringList{"rope_freqs.weight", "blk.0.ffn_gate.weight"};
+        QTest::newRow("exaone4") << "exaone4"
+                                 << "exaone4"
+                                 << QStringList{"blk.0.post_attention_norm.weight", "blk.0.post_ffw_norm.weight",
+                                                "blk.0.attn_q_norm.weight"};
+        QTest::newRow("llama3 rope") << "llama3"
+                                     << "llama" << QStringList{"rope_freqs.weight"};
+    }
     void otherFamiliesRunAsLatheRunsThem()
     {
-        const QString qwen2 = storiesQwen2(m_stories, m_dir.path());
-        const QString llama3 = storiesLlama3Rope(m_stories, m_dir.path());
-        QVERIFY(!qwen2.isEmpty() && !llama3.isEmpty());
+        QFETCH(QString, family);
+        QFETCH(QString, architecture);
+        QFETCH(QStringList, tensors);
+        const QString folder = family == "qwen2"     ? storiesQwen2(m_stories, m_dir.path())
+                               : family == "qwen3"   ? storiesQwen3(m_stories, m_dir.path())
+                               : family == "exaone"  ? storiesExaone(m_stories, m_dir.path())
+                               : family == "exaone4" ? storiesExaone4(m_stories, m_dir.path(), false)
+                                                     : storiesLlama3Rope(m_stories, m_dir.path());
+        QVERIFY(!folder.isEmpty());
         auto plain = runtime::loadCompiledModel(m_dir.filePath("w8.safetensors").toStdString(),
                                                 m_stories.embedding.toStdString(), {}, {});
         QVERIFY(plain.ok());
-        for (const QString& folder : {qwen2, llama3}) {
-            const QString save = folder + ".safetensors", gguf = folder + ".gguf";
-            auto r = runCli({"compile", "--model_path", folder, "--calib_data_path", m_stories.calib, "--save_path",
-                             save, "--bit", "w8", "--target", "gguf", "--output-dir", folder + "-out", "--no-resume"});
-            QVERIFY2(r.exitCode == 0, r.err.constData());
-            r = runCli(
-                {"export", "--mxq-path", save, "--embedding-weight-path", m_stories.embedding, "--output", gguf});
-            QVERIFY2(r.exitCode == 0, r.err.constData());
-            auto g = model::GgufFile::open(gguf.toStdString());
-            QVERIFY(g.ok());
-            const bool isQwen = folder == qwen2;
-            QCOMPARE(QString::fromStdString((*g)->find("general.architecture")->text),
-                     isQwen ? QString("qwen2") : QString("llama"));
-            QCOMPARE((*g)->findTensor("blk.0.attn_q.bias") != nullptr, isQwen);
-            QCOMPARE((*g)->findTensor("rope_freqs.weight") != nullptr, !isQwen);
-            auto lathe = runtime::loadCompiledModel(save.toStdString(), m_stories.embedding.toStdString(), {}, {});
-            QVERIFY(lathe.ok());
-            const auto same = logProbDifference(gguf, *lathe);
-            const auto other = logProbDifference(gguf, *plain);
-            qInfo("%s: |log p| difference llama.cpp vs Lathe max %.4f mean %.5f; vs plain stories260K mean %.5f",
-                  qPrintable(QFileInfo(folder).fileName()), same.first, same.second, other.second);
-            QVERIFY2(same.first < 1.0 && same.second < 0.1, qPrintable(QString::number(same.first)));
-            QVERIFY2(other.second > 5 * same.second, qPrintable(QString::number(other.second)));
-        }
+        const QString save = folder + ".safetensors", gguf = folder + ".gguf";
+        auto r = runCli({"compile", "--model_path", folder, "--calib_data_path", m_stories.calib, "--save_path", save,
+                         "--bit", "w8", "--target", "gguf", "--output-dir", folder + "-out", "--no-resume"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = runCli({"export", "--mxq-path", save, "--embedding-weight-path", m_stories.embedding, "--output", gguf});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        auto g = model::GgufFile::open(gguf.toStdString());
+        QVERIFY(g.ok());
+        QCOMPARE(QString::fromStdString((*g)->find("general.architecture")->text), architecture);
+        for (const QString& name : tensors) QVERIFY2((*g)->findTensor(name.toStdString()) != nullptr, qPrintable(name));
+        QCOMPARE((*g)->findTensor("blk.0.attn_q.bias") != nullptr, family == "qwen2");
+        QCOMPARE((*g)->findTensor("blk.0.attn_q_norm.weight") != nullptr, family == "qwen3" || family == "exaone4");
+        QCOMPARE((*g)->findTensor("blk.0.attn_norm.weight") != nullptr, family != "exaone4");
+        auto lathe = runtime::loadCompiledModel(save.toStdString(), m_stories.embedding.toStdString(), {}, {});
+        QVERIFY(lathe.ok());
+        const auto same = logProbDifference(gguf, *lathe);
+        const auto other = logProbDifference(gguf, *plain);
+        qInfo("%s: |log p| difference llama.cpp vs Lathe max %.4f mean %.5f; vs plain stories260K mean %.5f",
+              qPrintable(family), same.first, same.second, other.second);
+        QVERIFY2(same.first < 1.0 && same.second < 0.1, qPrintable(QString::number(same.first)));
+        QVERIFY2(other.second > 5 * same.second, qPrintable(QString::number(other.second)));
     }
 
     void tokenizerIdsMatch_sentencepiece()

@@ -221,8 +221,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(detailsShown(page, kUnsupported), 15000);
         QCOMPARE(text(page, "architectureValue"), QStringLiteral("GPT2LMHeadModel"));
         QCOMPARE(text(page, "architectureSupportValue"),
-                 QStringLiteral("no: Lathe compiles LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, not "
-                                "GPT2LMHeadModel"));
+                 QStringLiteral("no: Lathe compiles LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, "
+                                "Qwen3ForCausalLM, ExaoneForCausalLM, Exaone4ForCausalLM, not GPT2LMHeadModel"));
         QCOMPARE(child<QLabel>(page, "architectureSupportValue")->property("supported").toBool(), false);
     }
 

@@ -1,3 +1,5 @@
+#include "StoriesFixture.h"
+#include "StoriesVariant.h"
 #include "TestSupport.h"
 
 #include <QJsonArray>
@@ -71,6 +73,42 @@ private Q_SLOTS:
               QStringLiteral("× 5 layers"), QStringLiteral("mlp.down_proj.weight  F32 [64, 172]"),
               QStringLiteral("F32 47 tensors")})
             QVERIFY2(out.contains(needle), qPrintable(needle + QStringLiteral(" not in:\n") + out));
+    }
+    // The other families, from stories260K's weights: their own layer tensors, in the architecture's order, and the
+    // same parameter count for EXAONE 3, whose GPT-2 names are read as Llama's.
+    void otherFamilies()
+    {
+        StoriesFixture stories;
+        stories.model = m_model;
+        auto inspect = [](const QString& folder) {
+            const auto r = runCli({"inspect", "--model_path", folder, "--json"});
+            if (r.exitCode != 0) qWarning("%s", r.err.constData());
+            return QJsonDocument::fromJson(r.out).object();
+        };
+        auto layerNames = [](const QJsonObject& j) {
+            QStringList names;
+            for (const auto& t : j["layer_tensors"].toArray()) names << t.toObject()["name"].toString();
+            return names;
+        };
+        const QJsonObject qwen3 = inspect(storiesQwen3(stories, m_dir.path()));
+        QCOMPARE(qwen3["architecture"].toString(), QStringLiteral("Qwen3ForCausalLM"));
+        QCOMPARE(qwen3["qk_norm"].toBool(), true);
+        QCOMPARE(qwen3["parameters"].toInteger(), qint64(260032 + 5 * 2 * 8));
+        QCOMPARE(layerNames(qwen3).mid(0, 6),
+                 (QStringList{"input_layernorm.weight", "self_attn.q_proj.weight", "self_attn.k_proj.weight",
+                              "self_attn.v_proj.weight", "self_attn.q_norm.weight", "self_attn.k_norm.weight"}));
+        const QJsonObject exaone = inspect(storiesExaone(stories, m_dir.path()));
+        QCOMPARE(exaone["architecture"].toString(), QStringLiteral("ExaoneForCausalLM"));
+        QCOMPARE(exaone["parameters"].toInteger(), qint64(260032));
+        QCOMPARE(layerNames(exaone).size(), 9);
+        const QJsonObject exaone4 = inspect(storiesExaone4(stories, m_dir.path(), false));
+        QCOMPARE(exaone4["architecture"].toString(), QStringLiteral("Exaone4ForCausalLM"));
+        QCOMPARE(exaone4["parameters"].toInteger(), qint64(260032 - 5 * 64 + 5 * (2 * 8 + 64)));
+        QCOMPARE(layerNames(exaone4).first(), QStringLiteral("self_attn.q_proj.weight"));
+        QCOMPARE(layerNames(exaone4).last(), QStringLiteral("post_feedforward_layernorm.weight"));
+        QVERIFY(!layerNames(exaone4).contains("input_layernorm.weight"));
+        const auto text = runCli({"inspect", "--model_path", m_dir.filePath("stories-qwen3")});
+        QVERIFY(text.out.contains("8 heads, 4 kv heads, head_dim 8, per-head q/k RMSNorm"));
     }
     void badFolder()
     {

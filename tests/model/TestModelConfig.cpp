@@ -18,6 +18,27 @@ const char* kLlama3 = R"({
                    "original_max_position_embeddings": 8192, "rope_type": "llama3"}
 })";
 
+// Qwen3-0.6B's config.json: q width (16 heads x 128) differs from hidden_size.
+const char* kQwen3 = R"({
+  "architectures": ["Qwen3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+  "bos_token_id": 151643, "eos_token_id": 151645, "head_dim": 128, "hidden_act": "silu", "hidden_size": 1024,
+  "intermediate_size": 3072, "max_position_embeddings": 40960, "max_window_layers": 28, "model_type": "qwen3",
+  "num_attention_heads": 16, "num_hidden_layers": 28, "num_key_value_heads": 8, "rms_norm_eps": 1e-06,
+  "rope_scaling": null, "rope_theta": 1000000, "sliding_window": null, "tie_word_embeddings": true,
+  "torch_dtype": "bfloat16", "use_cache": true, "use_sliding_window": false, "vocab_size": 151936
+})";
+
+// EXAONE-3.5-2.4B-Instruct's config.json: GPT-2 field names (num_layers, layer_norm_epsilon, activation_function).
+const char* kExaone = R"({
+  "activation_function": "silu", "architectures": ["ExaoneForCausalLM"], "attention_dropout": 0.0,
+  "bos_token_id": 1, "embed_dropout": 0.0, "eos_token_id": 361, "head_dim": 80, "hidden_size": 2560,
+  "intermediate_size": 7168, "layer_norm_epsilon": 1e-05, "max_position_embeddings": 32768,
+  "model_type": "exaone", "num_attention_heads": 32, "num_key_value_heads": 8, "num_layers": 30,
+  "pad_token_id": 0, "rope_scaling": {"factor": 8.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+  "original_max_position_embeddings": 8192, "rope_type": "llama3"}, "rope_theta": 1000000.0,
+  "tie_word_embeddings": false, "torch_dtype": "bfloat16", "vocab_size": 102400
+})";
+
 }  // namespace
 
 class TestModelConfig : public QObject {
@@ -118,6 +139,128 @@ private Q_SLOTS:
         QCOMPARE(q->headDim, 64);
         QCOMPARE(q->numKvHeads, 2);
     }
+    void qwen3()
+    {
+        auto r = load(kQwen3);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QCOMPARE(r->modelType, std::string("qwen3"));
+        QVERIFY(r->qkNorm);
+        QVERIFY(!r->attentionBias);
+        QCOMPARE(r->headDim, 128);
+        QCOMPARE(r->hiddenSize, 1024);
+        QCOMPARE(r->numLayers, 28);
+        QCOMPARE(r->maxPositionEmbeddings, 40960);
+        QCOMPARE(r->ropeTheta, 1000000.0);
+        QVERIFY(r->tieWordEmbeddings);
+        QCOMPARE(r->eosTokenIds, std::vector<int>{151645});
+        expectError(QByteArray(kQwen3).replace("\"attention_bias\": false", "\"attention_bias\": true"),
+                    ErrorCode::Unsupported, QStringLiteral("Qwen3ForCausalLM with \"attention_bias\": true"));
+    }
+    void exaone()
+    {
+        auto r = load(kExaone);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QCOMPARE(r->modelType, std::string("exaone"));
+        QVERIFY(!r->qkNorm && !r->attentionBias);
+        QCOMPARE(r->numLayers, 30);
+        QCOMPARE(r->rmsNormEps, 1e-5);
+        QCOMPARE(r->headDim, 80);
+        QCOMPARE(r->intermediateSize, 7168);
+        QVERIFY(!r->tieWordEmbeddings);
+        QCOMPARE(r->ropeScaling->factor, 8.0);
+        // Its config class's defaults: tied embeddings, an intermediate size of four hidden sizes.
+        auto d = load(R"({"architectures": ["ExaoneForCausalLM"], "hidden_size": 64, "num_layers": 2,
+            "num_attention_heads": 8, "vocab_size": 512})");
+        QVERIFY2(d.ok(), d.ok() ? "" : d.error().message.c_str());
+        QVERIFY(d->tieWordEmbeddings);
+        QCOMPARE(d->intermediateSize, 256);
+        QCOMPARE(d->numLayers, 2);
+        // Errors name EXAONE's own field names.
+        expectError(QByteArray(kExaone).replace("\"num_layers\": 30", "\"num_layers\": 0"), ErrorCode::Corrupt,
+                    QStringLiteral("\"num_layers\""));
+        expectError(
+            QByteArray(kExaone).replace("\"activation_function\": \"silu\"", "\"activation_function\": \"gelu\""),
+            ErrorCode::Unsupported, QStringLiteral("activation_function \"gelu\""));
+        // Written back with the same names, and read again to the same config.
+        const std::string json = modelConfigToJson(*r);
+        QVERIFY(json.find("\"num_layers\": 30") != std::string::npos);
+        QVERIFY(json.find("\"layer_norm_epsilon\"") != std::string::npos);
+        auto again = load(QByteArray::fromStdString(json));
+        QVERIFY(again.ok());
+        QCOMPARE(modelConfigToJson(*again), json);
+    }
+    // EXAONE 4: post-norms and q/k norms always; hybrid attention from layer_types, or derived from
+    // sliding_window / sliding_window_pattern as Exaone4Config derives it.
+    void exaone4()
+    {
+        const QByteArray base = R"({"architectures": ["Exaone4ForCausalLM"], "model_type": "exaone4",
+            "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 8, "num_attention_heads": 4,
+            "num_key_value_heads": 2, "vocab_size": 512)";
+        auto with = [&](const QByteArray& extra) { return base + (extra.isEmpty() ? "" : ", " + extra) + "}"; };
+        auto slidingOf = [](const model::ModelConfig& c) {
+            QString s;
+            for (int i = 0; i < c.numLayers; ++i) s += model::isSlidingLayer(c, i) ? 'L' : 'G';
+            return s;
+        };
+        auto ropeOf = [](const model::ModelConfig& c) {
+            QString s;
+            for (int i = 0; i < c.numLayers; ++i) s += model::layerUsesRope(c, i) ? 'R' : '-';
+            return s;
+        };
+        // No window (EXAONE-4.0-1.2B): every layer global, every layer with RoPE.
+        auto global = load(with(R"("sliding_window": null, "tie_word_embeddings": true)"));
+        QVERIFY2(global.ok(), global.ok() ? "" : global.error().message.c_str());
+        QVERIFY(global->postNorm && global->qkNorm && global->tieWordEmbeddings);
+        QCOMPARE(global->rmsNormEps, 1e-5);
+        QCOMPARE(global->slidingWindow, 0);
+        QCOMPARE(slidingOf(*global), QString("GGGGGGGG"));
+        QCOMPARE(ropeOf(*global), QString("RRRRRRRR"));
+        // The config class's defaults: window 4096, every 4th layer global; global layers take no RoPE.
+        auto defaults = load(with(""));
+        QVERIFY(defaults.ok());
+        QCOMPARE(defaults->slidingWindow, 4096);
+        QCOMPARE(slidingOf(*defaults), QString("LLLGLLLG"));
+        QCOMPARE(ropeOf(*defaults), QString("RRR-RRR-"));
+        // A string pattern repeats from layer 0 and the last layer is always global.
+        auto pattern = load(with(R"("sliding_window": 16, "sliding_window_pattern": "LLG")"));
+        QVERIFY(pattern.ok());
+        QCOMPARE(pattern->slidingWindow, 16);
+        QCOMPARE(slidingOf(*pattern), QString("LLGLLGLG"));
+        // layer_types wins over the pattern.
+        auto types = load(with(R"("sliding_window": 16, "sliding_window_pattern": 4, "layer_types": ["full_attention",
+            "sliding_attention", "full_attention", "full_attention", "full_attention", "full_attention",
+            "sliding_attention", "full_attention"])"));
+        QVERIFY(types.ok());
+        QCOMPARE(slidingOf(*types), QString("GLGGGGLG"));
+        QCOMPARE(ropeOf(*types), QString("-R----R-"));
+        // A window with no sliding layer: modeling_exaone4 rotates in no layer.
+        auto noRope = load(with(R"("sliding_window": 16, "layer_types": ["full_attention", "full_attention",
+            "full_attention", "full_attention", "full_attention", "full_attention", "full_attention",
+            "full_attention"])"));
+        QVERIFY(noRope.ok());
+        QCOMPARE(slidingOf(*noRope), QString("GGGGGGGG"));
+        QCOMPARE(ropeOf(*noRope), QString("--------"));
+        // Written back and read again to the same layers.
+        auto again = load(QByteArray::fromStdString(modelConfigToJson(*types)));
+        QVERIFY2(again.ok(), again.ok() ? "" : again.error().message.c_str());
+        QCOMPARE(slidingOf(*again), QString("GLGGGGLG"));
+        QCOMPARE(modelConfigToJson(*again), modelConfigToJson(*types));
+        auto none = load(QByteArray::fromStdString(modelConfigToJson(*global)));
+        QVERIFY(none.ok());
+        QCOMPARE(none->slidingWindow, 0);
+        // Bad hybrid descriptions name the field.
+        expectError(with(R"("layer_types": ["full_attention"])"), ErrorCode::Corrupt, QStringLiteral("layer_types"));
+        expectError(with(R"("sliding_window": 16, "layer_types": ["full_attention", "local", "full_attention",
+            "full_attention", "full_attention", "full_attention", "full_attention", "full_attention"])"),
+                    ErrorCode::Corrupt, QStringLiteral("entry 1"));
+        expectError(with(R"("sliding_window_pattern": "LXG")"), ErrorCode::Corrupt,
+                    QStringLiteral("sliding_window_pattern"));
+        expectError(with(R"("sliding_window": 0)"), ErrorCode::Corrupt, QStringLiteral("sliding_window"));
+        expectError(with(R"("sliding_window": null, "layer_types": ["sliding_attention", "full_attention",
+            "full_attention", "full_attention", "full_attention", "full_attention", "full_attention",
+            "full_attention"])"),
+                    ErrorCode::Corrupt, QStringLiteral("sliding_window is null"));
+    }
     void roundTrip()
     {
         auto r = load(kLlama3);
@@ -131,7 +274,8 @@ private Q_SLOTS:
     void errors()
     {
         expectError(R"({"architectures": ["GPT2LMHeadModel"], "hidden_size": 1})", ErrorCode::Unsupported,
-                    QStringLiteral("LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM"));
+                    QStringLiteral("LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
+                                   "ExaoneForCausalLM, Exaone4ForCausalLM"));
         expectError(llamaWith(R"("rope_scaling": {"rope_type": "yarn", "factor": 4.0})"), ErrorCode::Unsupported,
                     QStringLiteral("yarn"));
         expectError(llamaWith(R"("num_key_value_heads": 3)"), ErrorCode::Corrupt,

@@ -36,8 +36,9 @@ std::map<std::string, at::Tensor> tinyWeights(const model::ModelConfig& c, const
     add("model.embed_tokens.weight", {c.vocabSize, h}, 0, scales.embedding);
     for (int i = 0; i < c.numLayers; ++i) {
         const std::string p = "model.layers." + std::to_string(i) + ".";
-        add(p + "input_layernorm.weight", {h}, 1, scales.norm);
+        if (!c.postNorm) add(p + "input_layernorm.weight", {h}, 1, scales.norm);
         add(p + "post_attention_layernorm.weight", {h}, 1, scales.norm);
+        if (c.postNorm) add(p + "post_feedforward_layernorm.weight", {h}, 1, scales.norm);
         add(p + "self_attn.q_proj.weight", {q, h}, 0, scales.attentionIn);
         add(p + "self_attn.k_proj.weight", {kv, h}, 0, scales.attentionIn);
         add(p + "self_attn.v_proj.weight", {kv, h}, 0, scales.attentionIn);
@@ -46,6 +47,10 @@ std::map<std::string, at::Tensor> tinyWeights(const model::ModelConfig& c, const
             add(p + "self_attn.q_proj.bias", {q}, 0, scales.bias);
             add(p + "self_attn.k_proj.bias", {kv}, 0, scales.bias);
             add(p + "self_attn.v_proj.bias", {kv}, 0, scales.bias);
+        }
+        if (c.qkNorm) {
+            add(p + "self_attn.q_norm.weight", {c.headDim}, 1, scales.norm);
+            add(p + "self_attn.k_norm.weight", {c.headDim}, 1, scales.norm);
         }
         add(p + "mlp.gate_proj.weight", {f, h}, 0, scales.mlpIn);
         add(p + "mlp.up_proj.weight", {f, h}, 0, scales.mlpIn);

@@ -44,9 +44,10 @@ struct TinyWeightScales {
 // One element's value for a tensor centred on `center` with spread `scale`.
 using WeightDraw = std::function<float(double center, double scale)>;
 
-// Every fp32 weight `config` needs (q/k/v biases when attentionBias, lm_head when untied), drawn element by
-// element in row-major order, tensor by tensor in checkpoint order: embeddings, then per layer the two norms,
-// q k v o, biases, gate up down, then the final norm and lm_head. Tests with exact expectations rely on that order.
+// Every fp32 weight `config` needs (q/k/v biases when attentionBias, q/k norms when qkNorm, lm_head when untied),
+// drawn element by element in row-major order, tensor by tensor in checkpoint order: embeddings, then per layer the
+// two norms, q k v o, biases, q/k norms, gate up down, then the final norm and lm_head. Tests with exact expectations
+// rely on that order.
 std::map<std::string, at::Tensor> tinyWeights(const model::ModelConfig& config, const TinyWeightScales& scales,
                                               const WeightDraw& draw);
 

@@ -78,9 +78,4 @@ private:
 }  // namespace lathe
 
 // Assigns a successful read to `dst`; otherwise returns its error from the enclosing function.
-#define LATHE_READ_FIELD(dst, expr)                     \
-    do {                                                \
-        auto lathe_field_ = (expr);                     \
-        if (!lathe_field_) return lathe_field_.error(); \
-        dst = std::move(lathe_field_).value();          \
-    } while (0)
+#define LATHE_READ_FIELD(dst, expr) LATHE_ASSIGN(dst, expr)

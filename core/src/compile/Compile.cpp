@@ -17,6 +17,7 @@
 #include "lathe/common/ComputeThreads.h"
 #include "lathe/model/ModelPath.h"
 #include "model/Checkpoint.h"
+#include "model/TensorLayout.h"
 #include "quant/Hadamard.h"
 
 #include <chrono>
@@ -30,8 +31,9 @@ Result<model::NamedTensors> layerTensors(const CompilePlan& plan, int layer, con
                                          const CompiledLayer& compiled)
 {
     model::NamedTensors tensors;
-    tensors.emplace_back(model::layerTensorName(layer, "input_layernorm.weight"), weights.inputNorm);
-    tensors.emplace_back(model::layerTensorName(layer, "post_attention_layernorm.weight"), weights.postAttentionNorm);
+    model::LayerWeights norms = weights;
+    for (const auto& norm : model::layerNormTensors(plan.config))
+        tensors.emplace_back(model::layerTensorName(layer, norm.name), *model::layerTensor(norms, norm.name));
     for (model::Projection p : quant::layerProjections())
         LATHE_TRY(appendLinearTensors(tensors, plan.linear(layer, p).module, compiled.linears.at(p)));
     return tensors;

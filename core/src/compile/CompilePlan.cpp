@@ -125,6 +125,13 @@ Result<CompilePlan> makeCompilePlan(const CompileOptions& o, const std::string& 
     if (o.activationMemoryBudget < 0) return invalid("the activation memory budget must not be negative");
     const CompileOutputPaths paths = compileOutputPaths(o, modelDir);
     plan.rotate = paths.rotated;
+    if (plan.rotate && config.postNorm)
+        // R1 would have to pass through the RMSNorm weights EXAONE 4 applies to each sub-layer's output before it
+        // joins the residual stream; an element-wise weight does not commute with a rotation (docs/compiler.md).
+        return invalid(config.architecture +
+                       " normalises the attention and MLP outputs (weighted RMSNorm) before they join the residual "
+                       "stream, so the R1 rotation cannot be folded into its weights; compile it with --rotation off "
+                       "(w4 and w4v8 turn rotation on by default)");
 
     // Bits: preset, then group overrides, then layer.group overrides (lathe/quant/QuantPlan.h).
     auto linears = planLinears(config, choices);

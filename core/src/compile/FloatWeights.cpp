@@ -1,6 +1,8 @@
 #include "compile/FloatWeights.h"
 
 #include "model/Checkpoint.h"
+#include "model/DecoderWeights.h"
+#include "model/TensorLayout.h"
 #include "quant/Transforms.h"
 
 #include <algorithm>
@@ -30,39 +32,22 @@ Result<model::LayerWeights> loadLayerWeights(const model::Checkpoint& checkpoint
                                              const quant::Rotation& r1)
 {
     const model::ModelConfig& c = plan.config;
-    std::vector<std::string> suffixes{"input_layernorm.weight",  "post_attention_layernorm.weight",
-                                      "self_attn.q_proj.weight", "self_attn.k_proj.weight",
-                                      "self_attn.v_proj.weight", "self_attn.o_proj.weight",
-                                      "mlp.gate_proj.weight",    "mlp.up_proj.weight",
-                                      "mlp.down_proj.weight"};
-    if (c.attentionBias)
-        for (const char* b : {"self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias"})
-            suffixes.emplace_back(b);
     quant::WeightMap w;
-    for (const auto& suffix : suffixes) {
-        const std::string name = model::layerTensorName(layer, suffix);
-        auto t = fetch(checkpoint, name);
-        if (!t) return t.error();
-        w[name] = std::move(t).value();
+    const std::vector<model::ExpectedTensor> tensors = model::expectedLayerTensors(c);
+    for (const auto& t : tensors) {
+        const std::string name = model::layerTensorName(layer, t.name);
+        auto tensor = fetch(checkpoint, name);
+        if (!tensor) return tensor.error();
+        w[name] = std::move(tensor).value();
     }
     if (plan.rotate) LATHE_TRY(quant::transformLayer(c, w, layer, transformOptions(plan), r1));
-    auto take = [&](const char* suffix) {
-        return w.count(model::layerTensorName(layer, suffix)) ? w.at(model::layerTensorName(layer, suffix))
-                                                              : at::Tensor();
-    };
     model::LayerWeights l;
-    l.inputNorm = take("input_layernorm.weight");
-    l.postAttentionNorm = take("post_attention_layernorm.weight");
-    l.qProj = take("self_attn.q_proj.weight");
-    l.kProj = take("self_attn.k_proj.weight");
-    l.vProj = take("self_attn.v_proj.weight");
-    l.oProj = take("self_attn.o_proj.weight");
-    l.qBias = take("self_attn.q_proj.bias");
-    l.kBias = take("self_attn.k_proj.bias");
-    l.vBias = take("self_attn.v_proj.bias");
-    l.gateProj = take("mlp.gate_proj.weight");
-    l.upProj = take("mlp.up_proj.weight");
-    l.downProj = take("mlp.down_proj.weight");
+    for (const auto& t : tensors) {
+        at::Tensor* slot = model::layerTensor(l, t.name);
+        auto found = w.find(model::layerTensorName(layer, t.name));
+        // The transforms fuse norms away (their entries are gone) and leave every other tensor in place.
+        if (slot && found != w.end()) *slot = found->second;
+    }
     return l;
 }
 

@@ -130,16 +130,16 @@ void LayerCompiler::countClips(Layer& layer, model::Projection p, const at::Tens
 Result<void> LayerCompiler::compileQkv(Layer& layer)
 {
     using P = model::Projection;
+    const model::ModelConfig& c = m_plan.config;
     const model::LayerWeights& w = layer.weights;
-    const double eps = m_plan.config.rmsNormEps;
-    InputObserver input = observer(layer, m_plan.config.hiddenSize, {P::Query, P::Key, P::Value});
+    InputObserver input = observer(layer, c.hiddenSize, {P::Query, P::Key, P::Value});
     LATHE_TRY(forEachSample(m_samples, m_progress, m_stop, "observing q/k/v inputs", [&](size_t s) -> Result<void> {
         auto h = m_store.get(kQuantStream, s);
         if (!h) return h.error();
-        if (!input.wantsReference()) return input.add(model::rmsNorm(*h, w.inputNorm, eps));
+        if (!input.wantsReference()) return input.add(model::attentionInput(c, w, *h));
         auto f = m_store.get(kFloatStream, s);
         if (!f) return f.error();
-        return input.add(model::rmsNorm(*h, w.inputNorm, eps), model::rmsNorm(*f, w.inputNorm, eps));
+        return input.add(model::attentionInput(c, w, *h), model::attentionInput(c, w, *f));
     }));
     return quantize(layer, {P::Query, P::Key, P::Value}, input);
 }
@@ -152,9 +152,12 @@ Result<void> LayerCompiler::compileOutputProjection(Layer& layer)
     const model::LayerWeights& w = layer.weights;
     InputObserver input = observer(layer, int64_t(c.numHeads) * c.headDim, {P::Output});
     LATHE_TRY(measureUpTo(
-        layer, "observing o_proj inputs", kFloatStream, kQuantStream, w.inputNorm, {P::Query, P::Key, P::Value},
-        P::Output, kFloatOutputIn, kQuantOutputIn, input, [&](const model::ProjectionFn& project, const at::Tensor& x) {
-            return attentionResidual(c, w.inputNorm, project, x, makePositionContext(c, m_rope, 0, x.size(1)));
+        layer, "observing o_proj inputs", kFloatStream, kQuantStream,
+        [&](const at::Tensor& x) { return model::attentionInput(c, w, x); }, {P::Query, P::Key, P::Value}, P::Output,
+        kFloatOutputIn, kQuantOutputIn, input,
+        [&](const model::ProjectionFn& project, const at::Tensor& x) {
+            return attentionResidual(c, w, project, x, makePositionContext(c, m_rope, 0, x.size(1)),
+                                     size_t(layer.index));
         }));
     return quantize(layer, {P::Output}, input);
 }
@@ -163,9 +166,9 @@ Result<void> LayerCompiler::compileOutputProjection(Layer& layer)
 Result<void> LayerCompiler::compileGateUp(Layer& layer)
 {
     using P = model::Projection;
+    const model::ModelConfig& c = m_plan.config;
     const model::LayerWeights& w = layer.weights;
-    const double eps = m_plan.config.rmsNormEps;
-    InputObserver input = observer(layer, m_plan.config.hiddenSize, {P::Gate, P::Up});
+    InputObserver input = observer(layer, c.hiddenSize, {P::Gate, P::Up});
     LATHE_TRY(forEachSample(m_samples, m_progress, m_stop, "observing gate/up inputs", [&](size_t s) -> Result<void> {
         auto f = m_store.get(kFloatStream, s);
         if (!f) return f.error();
@@ -178,8 +181,8 @@ Result<void> LayerCompiler::compileGateUp(Layer& layer)
         auto [floatMid, quantMid] = finishBoth(layer, P::Output, *f, *h, *fo, *qo);
         LATHE_TRY(m_store.put(kFloatMid, s, floatMid, StreamPrecision::Exact));
         LATHE_TRY(m_store.put(kQuantMid, s, quantMid, StreamPrecision::Exact));
-        return input.add(model::rmsNorm(quantMid, w.postAttentionNorm, eps),
-                         input.wantsReference() ? model::rmsNorm(floatMid, w.postAttentionNorm, eps) : at::Tensor());
+        return input.add(model::mlpInput(c, w, quantMid),
+                         input.wantsReference() ? model::mlpInput(c, w, floatMid) : at::Tensor());
     }));
     // The MLP passes read only the residuals kept above.
     m_store.drop(kFloatStream);
@@ -196,11 +199,11 @@ Result<void> LayerCompiler::compileDownProjection(Layer& layer)
     const model::ModelConfig& c = m_plan.config;
     const model::LayerWeights& w = layer.weights;
     InputObserver input = observer(layer, c.intermediateSize, {P::Down});
-    LATHE_TRY(measureUpTo(layer, "observing down_proj inputs", kFloatMid, kQuantMid, w.postAttentionNorm,
-                          {P::Gate, P::Up}, P::Down, kFloatDownIn, kQuantDownIn, input,
-                          [&](const model::ProjectionFn& project, const at::Tensor& x) {
-                              return mlpResidual(c, w.postAttentionNorm, project, x);
-                          }));
+    LATHE_TRY(measureUpTo(
+        layer, "observing down_proj inputs", kFloatMid, kQuantMid,
+        [&](const at::Tensor& x) { return model::mlpInput(c, w, x); }, {P::Gate, P::Up}, P::Down, kFloatDownIn,
+        kQuantDownIn, input,
+        [&](const model::ProjectionFn& project, const at::Tensor& x) { return mlpResidual(c, w, project, x); }));
     return quantize(layer, {P::Down}, input);
 }
 
@@ -313,7 +316,13 @@ std::pair<at::Tensor, at::Tensor> LayerCompiler::finishBoth(Layer& layer, model:
     layer.isolated[measured].add(yf, linear.forward(floatIn));
     layer.propagated[measured].add(yf, yq);
     countClips(layer, measured, quantIn);
-    return std::pair{floatResidual + yf, quantResidual + yq};
+    // The sub-layer's output as the residual takes it (normalised first in EXAONE 4).
+    const model::ModelConfig& c = m_plan.config;
+    auto out = [&](const at::Tensor& y) {
+        return measured == model::Projection::Output ? model::attentionOutput(c, layer.weights, y)
+                                                     : model::mlpOutput(c, layer.weights, y);
+    };
+    return std::pair{floatResidual + out(yf), quantResidual + out(yq)};
 }
 
 // One pass over the samples that measures the just-quantized `measured` linears (isolated on the float stream's
@@ -321,13 +330,12 @@ std::pair<at::Tensor, at::Tensor> LayerCompiler::finishBoth(Layer& layer, model:
 // go to `input` (with the float stream's as reference where it wants them) and are kept as `floatNextIn` /
 // `quantNextIn`: the later half of the residual is not needed, so `next` returns zeros.
 Result<void> LayerCompiler::measureUpTo(Layer& layer, const char* step, const char* floatStream,
-                                        const char* quantStream, const at::Tensor& norm,
+                                        const char* quantStream, const SubLayerInput& inputOf,
                                         std::initializer_list<model::Projection> measured, model::Projection next,
                                         const char* floatNextIn, const char* quantNextIn, InputObserver& input,
                                         const Residual& residual)
 {
     using P = model::Projection;
-    const double eps = m_plan.config.rmsNormEps;
     const int64_t hidden = m_plan.config.hiddenSize;
     auto& q = layer.out.linears;
     return forEachSample(m_samples, m_progress, m_stop, step, [&](size_t s) -> Result<void> {
@@ -335,7 +343,7 @@ Result<void> LayerCompiler::measureUpTo(Layer& layer, const char* step, const ch
         if (!f) return f.error();
         auto h = m_store.get(quantStream, s);
         if (!h) return h.error();
-        const at::Tensor xf = model::rmsNorm(*f, norm, eps);
+        const at::Tensor xf = inputOf(*f);
         std::map<P, at::Tensor> reference;
         for (P p : measured) {
             reference[p] = floatProjection(layer.weights, p, xf);

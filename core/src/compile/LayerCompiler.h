@@ -49,6 +49,8 @@ private:
     struct Layer;
     // A residual half of the decoder layer (attentionResidual, mlpResidual) run with the given projections.
     using Residual = std::function<at::Tensor(const model::ProjectionFn& project, const at::Tensor& x)>;
+    // What a sub-layer's first linears read from the residual stream (model::attentionInput / mlpInput).
+    using SubLayerInput = std::function<at::Tensor(const at::Tensor& x)>;
 
     Result<CompiledLayer> run(int layer, const model::LayerWeights& weights);
 
@@ -69,7 +71,7 @@ private:
     Result<void> quantizeOne(Layer& layer, model::Projection p, InputObserver& input, bool lastReader,
                              const at::Tensor& aim);
     Result<void> measureUpTo(Layer& layer, const char* step, const char* floatStream, const char* quantStream,
-                             const at::Tensor& norm, std::initializer_list<model::Projection> measured,
+                             const SubLayerInput& inputOf, std::initializer_list<model::Projection> measured,
                              model::Projection next, const char* floatNextIn, const char* quantNextIn,
                              InputObserver& input, const Residual& residual);
     std::pair<at::Tensor, at::Tensor> finishBoth(Layer& layer, model::Projection measured,

@@ -100,7 +100,7 @@ Result<void> CompiledModelFile::validate() const
         LATHE_TRY(expect(inputScaleName(module), "F32", {1}));
         if (spec.hasBias) LATHE_TRY(expect(biasName(module), "F32", {out}));
     }
-    for (const std::string& norm : normNames(c)) LATHE_TRY(expect(norm, "F32", {c.hiddenSize}));
+    for (const auto& [norm, width] : normTensors(c)) LATHE_TRY(expect(norm, "F32", {width}));
 
     for (const auto& [fileName, sha] : m_info.tokenizerFiles) {
         if (!isPlainFileName(fileName))

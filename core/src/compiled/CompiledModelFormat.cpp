@@ -1,6 +1,7 @@
 #include "compiled/CompiledModelFormat.h"
 
 #include "common/JsonFields.h"
+#include "model/TensorLayout.h"
 
 #include <nlohmann/json.hpp>
 
@@ -121,22 +122,22 @@ std::vector<int64_t> linearShape(const model::ModelConfig& c, const std::string&
     return {shape.out, shape.in};
 }
 
-std::vector<std::string> normNames(const model::ModelConfig& config)
+std::vector<std::pair<std::string, int64_t>> normTensors(const model::ModelConfig& config)
 {
-    std::vector<std::string> names;
-    for (int i = 0; i < config.numLayers; ++i) {
-        names.push_back(layerPrefix(i) + "input_layernorm.weight");
-        names.push_back(layerPrefix(i) + "post_attention_layernorm.weight");
-    }
-    names.emplace_back("model.norm.weight");
-    return names;
+    std::vector<std::pair<std::string, int64_t>> norms;
+    const auto layerNorms = model::layerNormTensors(config);
+    for (int i = 0; i < config.numLayers; ++i)
+        for (const auto& norm : layerNorms) norms.emplace_back(layerPrefix(i) + norm.name, norm.shape.at(0));
+    norms.emplace_back("model.norm.weight", config.hiddenSize);
+    return norms;
 }
 
 const std::vector<std::string>& tokenizerFileNames()
 {
-    // chat_template.jinja too: newer Instruct models keep their chat template there instead of tokenizer_config.json.
+    // chat_template.jinja too: newer Instruct models keep their chat template there instead of tokenizer_config.json;
+    // and generation_config.json, whose eos_token_id lists the end-of-turn ids a chat reply stops at.
     static const std::vector<std::string> names{"tokenizer.json", "tokenizer.model", "tokenizer_config.json",
-                                                "chat_template.jinja"};
+                                                "chat_template.jinja", "generation_config.json"};
     return names;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lathe::compiled {
@@ -71,10 +72,12 @@ std::vector<std::string> allModules(const model::ModelConfig& config);
 // [out, in] of a module of `config`; empty when the name is not one of allModules(config).
 std::vector<int64_t> linearShape(const model::ModelConfig& config, const std::string& module);
 
-// Norm tensors (Hugging Face names) a container of `config` stores, F32 [hidden] each.
-std::vector<std::string> normNames(const model::ModelConfig& config);
+// Norm tensors (Hugging Face names) a container of `config` stores, F32 each, with their widths: the layer norms
+// model::layerNormTensors lists (q/k norms are [head_dim]), then the final norm.
+std::vector<std::pair<std::string, int64_t>> normTensors(const model::ModelConfig& config);
 
-// Tokenizer files of a model folder worth storing, in the order Tokenizer::load looks for them; the compiler
+// Files of a model folder the runtime needs besides the weights, stored as "tokenizer files": the tokenizer's, in
+// the order Tokenizer::load looks for them, then chat_template.jinja and generation_config.json. The compiler
 // stores those that exist, and the runtime rebuilds the folder from them.
 const std::vector<std::string>& tokenizerFileNames();
 

@@ -4,8 +4,10 @@
 #include "deploy/ExportSources.h"
 #include "deploy/GgufLinear.h"
 #include "deploy/GgufVocabulary.h"
+#include "model/Checkpoint.h"
 #include "model/GgufWriter.h"
 #include "model/Rope.h"
+#include "model/TensorLayout.h"
 
 #include <nlohmann/json.hpp>
 
@@ -27,9 +29,22 @@ struct Architecture {
 Result<Architecture> ggufArchitecture(const model::ModelConfig& c, const std::string& path)
 {
     if (c.modelType == "llama" || c.modelType == "mistral") return Architecture{"llama", true};
-    if (c.modelType == "qwen2") return Architecture{"qwen2", false};
-    return makeError(ErrorCode::Unsupported,
-                     path + ": GGUF export handles llama, mistral and qwen2 models, not \"" + c.modelType + "\"");
+    if (c.modelType == "exaone4" && c.slidingWindow > 0)
+        // llama.cpp takes no per-layer attention kinds from the file: it assumes EXAONE 4's hybrid pattern only for
+        // the 64-layer model and runs any other model with global attention and RoPE in every layer, which is right
+        // only for a config without a sliding window.
+        return makeError(ErrorCode::Unsupported,
+                         path +
+                             ": this EXAONE 4 model has a sliding window (sliding-window layers, and global layers "
+                             "without RoPE), which llama.cpp cannot be told through GGUF; export it as ONNX "
+                             "instead");
+    // llama.cpp runs these with NeoX (rotate-half) RoPE, as their checkpoints store q/k.
+    if (c.modelType == "qwen2" || c.modelType == "qwen3" || c.modelType == "exaone" || c.modelType == "exaone4")
+        return Architecture{c.modelType, false};
+    return makeError(ErrorCode::Unsupported, path +
+                                                 ": GGUF export handles llama, mistral, qwen2, qwen3, exaone and "
+                                                 "exaone4 models, not \"" +
+                                                 c.modelType + "\"");
 }
 
 const std::vector<std::pair<std::string, GgmlType>>& embeddingTypes()
@@ -99,6 +114,18 @@ std::vector<float> ropeFactors(const model::ModelConfig& config)
     std::vector<float> factors(scaled.size());
     for (size_t i = 0; i < scaled.size(); ++i) factors[i] = float(unscaled[i] / scaled[i]);
     return factors;
+}
+
+// GGUF's name of a layer norm ("post_attention_layernorm.weight" → "ffn_norm", or "post_attention_norm" where the
+// family applies it to the attention output).
+std::string ggufNormName(const model::ModelConfig& c, const std::string& suffix)
+{
+    if (suffix == "input_layernorm.weight") return "attn_norm";
+    if (suffix == "post_attention_layernorm.weight") return c.postNorm ? "post_attention_norm" : "ffn_norm";
+    if (suffix == "post_feedforward_layernorm.weight") return "post_ffw_norm";
+    if (suffix == "self_attn.q_norm.weight") return "attn_q_norm";
+    if (suffix == "self_attn.k_norm.weight") return "attn_k_norm";
+    return suffix;
 }
 
 // GGUF's tensor name of a layer module ("model.layers.3.mlp.down_proj" → "blk.3.ffn_down").
@@ -195,26 +222,19 @@ Result<GgufExportSummary> exportGguf(const GgufExportOptions& options, const Pro
         embeddingType = GgmlType::F16;
     items.push_back(
         {Item::Kind::Embedding, "token_embd.weight", "", config.vocabSize, config.hiddenSize, embeddingType, {}});
+    const auto norms = model::layerNormTensors(config);
     for (int i = 0; i < config.numLayers; ++i) {
-        const std::string hf = "model.layers." + std::to_string(i) + ".";
         const std::string blk = "blk." + std::to_string(i) + ".";
-        items.push_back({Item::Kind::Norm,
-                         blk + "attn_norm.weight",
-                         hf + "input_layernorm.weight",
-                         0,
-                         config.hiddenSize,
-                         GgmlType::F32,
-                         {}});
+        for (const auto& norm : norms)
+            items.push_back({Item::Kind::Norm,
+                             blk + ggufNormName(config, norm.name) + ".weight",
+                             model::layerTensorName(i, norm.name),
+                             0,
+                             norm.shape.at(0),
+                             GgmlType::F32,
+                             {}});
         const auto modules = compiled::layerModules(i);
         for (size_t p = 0; p < modules.size(); ++p) {
-            if (p == 4)
-                items.push_back({Item::Kind::Norm,
-                                 blk + "ffn_norm.weight",
-                                 hf + "post_attention_layernorm.weight",
-                                 0,
-                                 config.hiddenSize,
-                                 GgmlType::F32,
-                                 {}});
             const int heads = p == 0 ? config.numHeads : p == 1 ? config.numKvHeads : 0;
             LATHE_TRY(linearItem(modules[p], heads));
         }

@@ -78,8 +78,16 @@ private:
             g.add("LessOrEqual", {keys, g.add("Unsqueeze", {queries, g.int64s({1})})});  // [seq, total]
         const std::string padded = g.add(
             "Unsqueeze", {g.add("Cast", {"attention_mask"}, {{"to", int64_t(OnnxType::Bool)}}), g.int64s({1, 2, 3})});
-        m_mask = g.add("Where", {g.add("And", {causal, padded}), g.floatScalar(0.0f),
-                                 g.floatScalar(std::numeric_limits<float>::lowest())});
+        const std::string allowed = g.add("And", {causal, padded});
+        m_mask = g.add("Where", {allowed, g.floatScalar(0.0f), g.floatScalar(std::numeric_limits<float>::lowest())});
+        if (m_config.slidingWindow > 0) {
+            // Sliding layers also drop keys `window` or more positions before the query: key > query - window.
+            const std::string recent = g.add(
+                "Greater", {keys, g.add("Unsqueeze", {g.add("Sub", {queries, g.int64Scalar(m_config.slidingWindow)}),
+                                                      g.int64s({1})})});
+            m_windowMask = g.add("Where", {g.add("And", {allowed, recent}), g.floatScalar(0.0f),
+                                           g.floatScalar(std::numeric_limits<float>::lowest())});
+        }
     }
 
     // cos / sin [batch, 1, seq, head_dim] of position_ids · inverse frequency (rope scaling applied), in float64
@@ -98,12 +106,12 @@ private:
         }
     }
 
-    // y = x · 1/sqrt(mean(x²) + eps) · weight, as model::rmsNorm.
-    Result<std::string> rmsNorm(const std::string& x, const std::string& weight)
+    // y = x · 1/sqrt(mean(x²) + eps) · weight over the last axis of `width` values, as model::rmsNorm.
+    Result<std::string> rmsNorm(const std::string& x, const std::string& weight, int64_t width = 0)
     {
         const std::string tensor = weight;
         auto file = m_file;
-        const int64_t hidden = m_config.hiddenSize;
+        const int64_t hidden = width > 0 ? width : m_config.hiddenSize;
         g.defer({weight, {{weight, OnnxType::Float, {hidden}}}, [file, tensor]() -> Result<std::vector<at::Tensor>> {
                      auto t = file->floatTensor(tensor);
                      if (!t) return t.error();
@@ -143,8 +151,21 @@ private:
         if (!k) return k.error();
         auto v = addQdqLinear(g, m_file, prefix + "v_proj", x);
         if (!v) return v.error();
-        const std::string qr = rotate(splitHeads(*q, heads));
-        const std::string kr = rotate(splitHeads(*k, kvHeads));
+        std::string qh = splitHeads(*q, heads), kh = splitHeads(*k, kvHeads);
+        if (m_config.qkNorm) {
+            // Qwen3: every head of q and k is RMS-normalised over head_dim before RoPE.
+            auto qn = rmsNorm(qh, prefix + "q_norm.weight", d);
+            if (!qn) return qn.error();
+            auto kn = rmsNorm(kh, prefix + "k_norm.weight", d);
+            if (!kn) return kn.error();
+            qh = *qn;
+            kh = *kn;
+        }
+        // EXAONE 4's global layers in a hybrid model take no position embedding.
+        const bool rope = model::layerUsesRope(m_config, i);
+        const std::string qr = rope ? rotate(qh) : qh;
+        const std::string kr = rope ? rotate(kh) : kh;
+        const std::string& mask = model::isSlidingLayer(m_config, i) ? m_windowMask : m_mask;
         const std::string past = "past_key_values." + std::to_string(i) + ".";
         const std::string present = "present." + std::to_string(i) + ".";
         const std::string keys = g.add("Concat", {past + "key", kr}, {{"axis", int64_t{2}}}, present + "key");
@@ -157,7 +178,7 @@ private:
         const std::string two = g.int64s({2});
         const std::string kt = g.add("Transpose", {g.add("Unsqueeze", {keys, two})}, {{"perm", Ints{0, 1, 2, 4, 3}}});
         const std::string scale = g.floatScalar(float(1.0 / std::sqrt(double(d))));
-        const std::string scores = g.add("Add", {g.add("Mul", {g.add("MatMul", {q5, kt}), scale}), m_mask});
+        const std::string scores = g.add("Add", {g.add("Mul", {g.add("MatMul", {q5, kt}), scale}), mask});
         const std::string probs = g.add("Softmax", {scores}, {{"axis", int64_t{-1}}});
         const std::string context = g.add("MatMul", {probs, g.add("Unsqueeze", {values, two})});
         const std::string merged = g.add("Transpose", {g.add("Reshape", {context, g.int64s({0, heads, -1, d})})},
@@ -178,27 +199,32 @@ private:
         return addQdqLinear(g, m_file, prefix + "down_proj", g.add("Mul", {silu, *up}));
     }
 
+    // h + out(attention(in(h))), then x + out(mlp(in(x))): pre-norm families normalise each sub-layer's input,
+    // EXAONE 4 its output (model::attentionInput and its siblings).
     Result<std::string> layer(int i, const std::string& h)
     {
         const std::string prefix = "model.layers." + std::to_string(i) + ".";
+        const bool post = m_config.postNorm;
         g.setScope("l" + std::to_string(i) + "/attn");
-        auto normed = rmsNorm(h, prefix + "input_layernorm.weight");
-        if (!normed) return normed.error();
-        auto attended = attention(i, *normed);
-        if (!attended) return attended.error();
-        const std::string x = g.add("Add", {h, *attended});
+        std::string in = h;
+        if (!post) LATHE_ASSIGN(in, rmsNorm(h, prefix + "input_layernorm.weight"));
+        std::string attended;
+        LATHE_ASSIGN(attended, attention(i, in));
+        if (post) LATHE_ASSIGN(attended, rmsNorm(attended, prefix + "post_attention_layernorm.weight"));
+        const std::string x = g.add("Add", {h, attended});
         g.setScope("l" + std::to_string(i) + "/mlp");
-        auto post = rmsNorm(x, prefix + "post_attention_layernorm.weight");
-        if (!post) return post.error();
-        auto down = mlp(i, *post);
-        if (!down) return down.error();
-        return g.add("Add", {x, *down});
+        in = x;
+        if (!post) LATHE_ASSIGN(in, rmsNorm(x, prefix + "post_attention_layernorm.weight"));
+        std::string down;
+        LATHE_ASSIGN(down, mlp(i, in));
+        if (post) LATHE_ASSIGN(down, rmsNorm(down, prefix + "post_feedforward_layernorm.weight"));
+        return g.add("Add", {x, down});
     }
 
     std::shared_ptr<const compiled::CompiledModelFile> m_file;
     const model::ModelConfig& m_config;
     OnnxGraph g;
-    std::string m_mask, m_cos, m_sin;
+    std::string m_mask, m_windowMask, m_cos, m_sin;
 };
 
 }  // namespace

@@ -164,20 +164,29 @@ Result<std::unique_ptr<Checkpoint>> Checkpoint::open(const std::string& modelDir
 
     const ModelConfig& c = ckpt->m_config;
     for (const ExpectedTensor& expected : expectedTensors(c)) {
+        const std::string stored = checkpointTensorName(c, expected.name);
+        if (stored != expected.name) {
+            // A family with its own names is read under Llama's: the tensor is moved to its canonical key.
+            auto renamed = ckpt->m_tensors.extract(stored);
+            if (renamed && !ckpt->m_tensors.count(expected.name)) {
+                renamed.key() = expected.name;
+                ckpt->m_tensors.insert(std::move(renamed));
+            }
+        }
         auto it = ckpt->m_tensors.find(expected.name);
         if (it == ckpt->m_tensors.end())
-            return makeError(ErrorCode::NotFound, "tensor " + expected.name + " " + shapeToString(expected.shape) +
-                                                      ", which " + c.architecture + " needs, is missing from " +
-                                                      modelDir + (expected.name == "lm_head.weight"
-                                                                      ? " (config.json says the embeddings are not tied)"
-                                                                      : ""));
+            return makeError(
+                ErrorCode::NotFound,
+                "tensor " + stored + " " + shapeToString(expected.shape) + ", which " + c.architecture +
+                    " needs, is missing from " + modelDir +
+                    (expected.name == "lm_head.weight" ? " (config.json says the embeddings are not tied)" : ""));
         const auto& [file, entry] = it->second;
         if (entry->shape != expected.shape)
-            return makeError(ErrorCode::Corrupt, file->path() + ": tensor " + expected.name + " has shape " +
+            return makeError(ErrorCode::Corrupt, file->path() + ": tensor " + stored + " has shape " +
                                                      shapeToString(entry->shape) + " but config.json implies " +
                                                      shapeToString(expected.shape));
         if (scalarTypeFor(entry->dtype) == at::ScalarType::Undefined)
-            return makeError(ErrorCode::Unsupported, file->path() + ": tensor " + expected.name + " has dtype " +
+            return makeError(ErrorCode::Unsupported, file->path() + ": tensor " + stored + " has dtype " +
                                                          entry->dtype +
                                                          "; Lathe reads F32, F16 and BF16 (unquantized) checkpoints");
     }

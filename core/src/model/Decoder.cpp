@@ -85,13 +85,19 @@ PositionContext makePositionContext(const ModelConfig& config, const Rope& rope,
     // Additive mask, 0 or -inf, for keys after each query's own position; rows are grouped query heads x
     // tokens (see attention()). A single new token sees every cached key and needs none.
     const int64_t keyCount = first + count;
-    if (count > 1) {
-        auto queryPos = at::arange(first, first + count, at::kLong).view({count, 1});
-        auto keyPos = at::arange(0, keyCount, at::kLong).view({1, keyCount});
-        ctx.future = at::zeros({count, keyCount}, at::kFloat)
-                         .masked_fill_(keyPos.gt(queryPos), -std::numeric_limits<float>::infinity())
-                         .repeat({config.numHeads / config.numKvHeads, 1});
-    }
+    const int64_t groups = config.numHeads / config.numKvHeads;
+    auto queryPos = at::arange(first, first + count, at::kLong).view({count, 1});
+    auto keyPos = at::arange(0, keyCount, at::kLong).view({1, keyCount});
+    const float minusInf = -std::numeric_limits<float>::infinity();
+    if (count > 1)
+        ctx.future =
+            at::zeros({count, keyCount}, at::kFloat).masked_fill_(keyPos.gt(queryPos), minusInf).repeat({groups, 1});
+    // Sliding layers (transformers' sliding-window causal mask) see key k from query q when q - window < k <= q.
+    if (config.slidingWindow > 0 && (count > 1 || keyCount > config.slidingWindow))
+        ctx.window =
+            at::zeros({count, keyCount}, at::kFloat)
+                .masked_fill_(keyPos.gt(queryPos).logical_or_(keyPos.le(queryPos - config.slidingWindow)), minusInf)
+                .repeat({groups, 1});
     return ctx;
 }
 
@@ -104,7 +110,7 @@ at::Tensor Decoder::run(const at::Tensor& ids, KvCache* cache) const
         const LayerWeights& l = m_weights.layers[i];
         const int layer = static_cast<int>(i);
         auto project = [&](Projection p, const at::Tensor& x) { return m_projections->apply(layer, p, x); };
-        h = decoderLayer(m_config, l.inputNorm, l.postAttentionNorm, project, h, ctx, cache, i);
+        h = decoderLayer(m_config, l, project, h, ctx, i, cache);
     }
     h = rmsNorm(h, m_weights.finalNorm, m_config.rmsNormEps);
     return m_projections->apply(-1, Projection::Head, h);
@@ -112,21 +118,31 @@ at::Tensor Decoder::run(const at::Tensor& ids, KvCache* cache) const
 
 namespace {
 
-at::Tensor attention(const ModelConfig& config, const ProjectionFn& project, const at::Tensor& x,
-                     const PositionContext& ctx, KvCache* cache, size_t layerIndex)
+at::Tensor attention(const ModelConfig& config, const LayerWeights& norms, const ProjectionFn& project,
+                     const at::Tensor& x, const PositionContext& ctx, KvCache* cache, size_t layerIndex)
 {
     const int64_t batch = x.size(0), count = x.size(1);
     const int64_t heads = config.numHeads, kvHeads = config.numKvHeads, dim = config.headDim;
     const int64_t first = ctx.first;
-    const at::Tensor& future = ctx.future;
+    const bool sliding = isSlidingLayer(config, int(layerIndex));
+    const at::Tensor& future = sliding && ctx.window.defined() ? ctx.window : ctx.future;
     const int64_t groups = heads / kvHeads;
 
     // [B, T, H*D] → [B, H, T, D], made contiguous once so later views are free.
-    auto q = project(Projection::Query, x).view({batch, count, heads, dim}).transpose(1, 2).contiguous();
-    auto k = project(Projection::Key, x).view({batch, count, kvHeads, dim}).transpose(1, 2).contiguous();
+    auto q = project(Projection::Query, x).view({batch, count, heads, dim});
+    auto k = project(Projection::Key, x).view({batch, count, kvHeads, dim});
+    if (config.qkNorm) {
+        // Qwen3: each head of q and k is RMS-normalised over head_dim before RoPE.
+        q = rmsNorm(q, norms.qNorm, config.rmsNormEps);
+        k = rmsNorm(k, norms.kNorm, config.rmsNormEps);
+    }
+    q = q.transpose(1, 2).contiguous();
+    k = k.transpose(1, 2).contiguous();
     auto v = project(Projection::Value, x).view({batch, count, kvHeads, dim}).transpose(1, 2);
-    Rope::apply(q, ctx.cos, ctx.sin);
-    Rope::apply(k, ctx.cos, ctx.sin);
+    if (layerUsesRope(config, int(layerIndex))) {
+        Rope::apply(q, ctx.cos, ctx.sin);
+        Rope::apply(k, ctx.cos, ctx.sin);
+    }
 
     int64_t keyCount = count;
     if (cache) {
@@ -157,28 +173,46 @@ at::Tensor attention(const ModelConfig& config, const ProjectionFn& project, con
 
 }  // namespace
 
-at::Tensor attentionResidual(const ModelConfig& config, const at::Tensor& inputNorm, const ProjectionFn& project,
-                             const at::Tensor& h, const PositionContext& ctx, KvCache* cache, size_t layerIndex)
+at::Tensor attentionInput(const ModelConfig& config, const LayerWeights& norms, const at::Tensor& h)
 {
-    auto normed = rmsNorm(h, inputNorm, config.rmsNormEps);
-    return h + attention(config, project, normed, ctx, cache, layerIndex);
+    return config.postNorm ? h : rmsNorm(h, norms.inputNorm, config.rmsNormEps);
 }
 
-at::Tensor mlpResidual(const ModelConfig& config, const at::Tensor& postAttentionNorm, const ProjectionFn& project,
+at::Tensor attentionOutput(const ModelConfig& config, const LayerWeights& norms, const at::Tensor& y)
+{
+    return config.postNorm ? rmsNorm(y, norms.postAttentionNorm, config.rmsNormEps) : y;
+}
+
+at::Tensor mlpInput(const ModelConfig& config, const LayerWeights& norms, const at::Tensor& x)
+{
+    return config.postNorm ? x : rmsNorm(x, norms.postAttentionNorm, config.rmsNormEps);
+}
+
+at::Tensor mlpOutput(const ModelConfig& config, const LayerWeights& norms, const at::Tensor& y)
+{
+    return config.postNorm ? rmsNorm(y, norms.postFeedforwardNorm, config.rmsNormEps) : y;
+}
+
+at::Tensor attentionResidual(const ModelConfig& config, const LayerWeights& norms, const ProjectionFn& project,
+                             const at::Tensor& h, const PositionContext& ctx, size_t layerIndex, KvCache* cache)
+{
+    auto y = attention(config, norms, project, attentionInput(config, norms, h), ctx, cache, layerIndex);
+    return h + attentionOutput(config, norms, y);
+}
+
+at::Tensor mlpResidual(const ModelConfig& config, const LayerWeights& norms, const ProjectionFn& project,
                        const at::Tensor& x)
 {
-    auto normed = rmsNorm(x, postAttentionNorm, config.rmsNormEps);
+    auto normed = mlpInput(config, norms, x);
     auto gate = project(Projection::Gate, normed);
     auto up = project(Projection::Up, normed);
-    return x + project(Projection::Down, at::silu(gate).mul_(up));
+    return x + mlpOutput(config, norms, project(Projection::Down, at::silu(gate).mul_(up)));
 }
 
-at::Tensor decoderLayer(const ModelConfig& config, const at::Tensor& inputNorm, const at::Tensor& postAttentionNorm,
-                        const ProjectionFn& project, const at::Tensor& h, const PositionContext& ctx, KvCache* cache,
-                        size_t layerIndex)
+at::Tensor decoderLayer(const ModelConfig& config, const LayerWeights& norms, const ProjectionFn& project,
+                        const at::Tensor& h, const PositionContext& ctx, size_t layerIndex, KvCache* cache)
 {
-    return mlpResidual(config, postAttentionNorm, project,
-                       attentionResidual(config, inputNorm, project, h, ctx, cache, layerIndex));
+    return mlpResidual(config, norms, project, attentionResidual(config, norms, project, h, ctx, layerIndex, cache));
 }
 
 }  // namespace lathe::model

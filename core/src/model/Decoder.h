@@ -17,28 +17,41 @@ namespace lathe::model {
 struct PositionContext {
     at::Tensor cos, sin;  // [count, headDim]
     at::Tensor future;    // additive mask [groups*count, first+count] (0 / -inf); undefined for a single token
+    at::Tensor window;    // the same for sliding layers, also masking keys `slidingWindow` or more positions back;
+                          // undefined when no key is out of the window (or the model has no sliding layers)
     int64_t first = 0;
     int64_t count = 0;
 };
 
 PositionContext makePositionContext(const ModelConfig& config, const Rope& rope, int64_t first, int64_t count);
 
-// One decoder layer (pre-norm attention + SwiGLU MLP) on hidden states h [B, T, hidden], following transformers'
-// modeling_llama numerics; linears go through `project`. With a cache, keys/values are appended at
-// positions ctx.first.. of layer `layerIndex` (the caller advances cache.length once per pass).
-at::Tensor decoderLayer(const ModelConfig& config, const at::Tensor& inputNorm, const at::Tensor& postAttentionNorm,
-                        const ProjectionFn& project, const at::Tensor& h, const PositionContext& ctx,
-                        KvCache* cache = nullptr, size_t layerIndex = 0);
+// Sub-layer inputs and outputs: the one place that says where a family's norms sit. Pre-norm families normalise
+// what enters the attention (inputNorm) and the MLP (postAttentionNorm) and add the outputs as they are; EXAONE 4
+// takes the residual stream as it is and normalises what the attention (postAttentionNorm) and the MLP
+// (postFeedforwardNorm) give back.
+at::Tensor attentionInput(const ModelConfig& config, const LayerWeights& norms, const at::Tensor& h);
+at::Tensor attentionOutput(const ModelConfig& config, const LayerWeights& norms, const at::Tensor& y);
+at::Tensor mlpInput(const ModelConfig& config, const LayerWeights& norms, const at::Tensor& x);
+at::Tensor mlpOutput(const ModelConfig& config, const LayerWeights& norms, const at::Tensor& y);
+
+// One decoder layer (attention + SwiGLU MLP, each with its residual) on hidden states h [B, T, hidden], following
+// transformers' modeling_llama numerics, modeling_qwen3's per-head q/k norms and modeling_exaone4's post-norms and
+// hybrid attention; linears go through `project`, norms come from `norms` (its linear tensors are not read).
+// `layerIndex` picks the layer's attention kind (sliding or global) and, with a cache, its keys/values, appended
+// at positions ctx.first.. (the caller advances cache.length once per pass).
+at::Tensor decoderLayer(const ModelConfig& config, const LayerWeights& norms, const ProjectionFn& project,
+                        const at::Tensor& h, const PositionContext& ctx, size_t layerIndex, KvCache* cache = nullptr);
 
 // The two halves of decoderLayer (which is mlpResidual(attentionResidual(h))), so that a caller calibrating one
-// sub-layer at a time can stop after the attention: h + attention(rmsNorm(h)) and x + mlp(rmsNorm(x)).
-at::Tensor attentionResidual(const ModelConfig& config, const at::Tensor& inputNorm, const ProjectionFn& project,
-                             const at::Tensor& h, const PositionContext& ctx, KvCache* cache = nullptr,
-                             size_t layerIndex = 0);
-at::Tensor mlpResidual(const ModelConfig& config, const at::Tensor& postAttentionNorm, const ProjectionFn& project,
+// sub-layer at a time can stop after the attention: h + out(attention(in(h))) and x + out(mlp(in(x))).
+at::Tensor attentionResidual(const ModelConfig& config, const LayerWeights& norms, const ProjectionFn& project,
+                             const at::Tensor& h, const PositionContext& ctx, size_t layerIndex,
+                             KvCache* cache = nullptr);
+at::Tensor mlpResidual(const ModelConfig& config, const LayerWeights& norms, const ProjectionFn& project,
                        const at::Tensor& x);
 
-// The forward pass of a Llama-family decoder (Llama, Llama 3 rope scaling, Mistral, Qwen2 biases). Norms,
+// The forward pass of a Llama-family decoder (Llama, Llama 3 rope scaling, Mistral, Qwen2 biases, Qwen3 q/k norms,
+// EXAONE 3.x, EXAONE 4 post-norms and hybrid attention). Norms,
 // attention and softmax run in fp32; the linears run as `Projections` say: fp32 weights for the float
 // reference, integer arithmetic for a compiled model.
 // Not thread-safe for concurrent calls that share a KvCache; distinct caches may run concurrently.

@@ -2,11 +2,12 @@
 
 #include "common/TensorText.h"
 #include "model/Checkpoint.h"
+#include "model/TensorLayout.h"
 
 namespace lathe::model {
 namespace {
 
-Result<at::Tensor> fetch(const TensorSource& source, const std::string& name, std::vector<int64_t> shape)
+Result<at::Tensor> fetch(const TensorSource& source, const std::string& name, const std::vector<int64_t>& shape)
 {
     auto tensor = source(name);
     if (!tensor) return tensor.error();
@@ -25,11 +26,26 @@ std::string layerName(int layer, const std::string& suffix)
 
 }  // namespace
 
+at::Tensor* layerTensor(LayerWeights& l, const std::string& suffix)
+{
+    const std::pair<const char*, at::Tensor*> slots[] = {
+        {"input_layernorm.weight", &l.inputNorm}, {"post_attention_layernorm.weight", &l.postAttentionNorm},
+        {"self_attn.q_proj.weight", &l.qProj},    {"self_attn.k_proj.weight", &l.kProj},
+        {"self_attn.v_proj.weight", &l.vProj},    {"self_attn.o_proj.weight", &l.oProj},
+        {"self_attn.q_proj.bias", &l.qBias},      {"self_attn.k_proj.bias", &l.kBias},
+        {"self_attn.v_proj.bias", &l.vBias},      {"self_attn.q_norm.weight", &l.qNorm},
+        {"self_attn.k_norm.weight", &l.kNorm},    {"post_feedforward_layernorm.weight", &l.postFeedforwardNorm},
+        {"mlp.gate_proj.weight", &l.gateProj},    {"mlp.up_proj.weight", &l.upProj},
+        {"mlp.down_proj.weight", &l.downProj}};
+    for (const auto& [name, slot] : slots)
+        if (suffix == name) return slot;
+    return nullptr;
+}
+
 Result<DecoderWeights> loadDecoderWeights(const ModelConfig& c, const TensorSource& source, const ProgressFn& progress,
                                           const StopToken& stop)
 {
     const int64_t hidden = c.hiddenSize, ffn = c.intermediateSize, vocab = c.vocabSize;
-    const int64_t qDim = int64_t(c.numHeads) * c.headDim, kvDim = int64_t(c.numKvHeads) * c.headDim;
     if (hidden <= 0 || ffn <= 0 || vocab <= 0 || c.numLayers <= 0 || c.numHeads <= 0 || c.numKvHeads <= 0 ||
         c.headDim <= 0 || c.headDim % 2 != 0 || c.numHeads % c.numKvHeads != 0)
         return makeError(ErrorCode::Corrupt, "model config is inconsistent (hidden " + std::to_string(hidden) +
@@ -42,37 +58,29 @@ Result<DecoderWeights> loadDecoderWeights(const ModelConfig& c, const TensorSour
     DecoderWeights w;
 #define LATHE_FETCH(dst, name, ...)                                       \
     do {                                                                  \
-        auto r_ = fetch(source, name, std::vector<int64_t>{__VA_ARGS__}); \
+        auto r_ = fetch(source, name, std::vector<int64_t>(__VA_ARGS__)); \
         if (!r_) return r_.error();                                       \
         dst = std::move(r_).value();                                      \
     } while (0)
 
-    LATHE_FETCH(w.embedTokens, "model.embed_tokens.weight", vocab, hidden);
+    LATHE_FETCH(w.embedTokens, "model.embed_tokens.weight", {vocab, hidden});
+    const std::vector<ExpectedTensor> layerTensors = expectedLayerTensors(c);
     w.layers.resize(c.numLayers);
     for (int i = 0; i < c.numLayers; ++i) {
         if (stop.stopRequested()) return makeError(ErrorCode::Cancelled, "loading weights cancelled");
         if (progress) progress({"load weights", "layer " + std::to_string(i + 1), i, c.numLayers, "layers"});
         LayerWeights& l = w.layers[i];
-        LATHE_FETCH(l.inputNorm, layerName(i, "input_layernorm.weight"), hidden);
-        LATHE_FETCH(l.postAttentionNorm, layerName(i, "post_attention_layernorm.weight"), hidden);
-        LATHE_FETCH(l.qProj, layerName(i, "self_attn.q_proj.weight"), qDim, hidden);
-        LATHE_FETCH(l.kProj, layerName(i, "self_attn.k_proj.weight"), kvDim, hidden);
-        LATHE_FETCH(l.vProj, layerName(i, "self_attn.v_proj.weight"), kvDim, hidden);
-        LATHE_FETCH(l.oProj, layerName(i, "self_attn.o_proj.weight"), hidden, qDim);
-        if (c.attentionBias) {
-            LATHE_FETCH(l.qBias, layerName(i, "self_attn.q_proj.bias"), qDim);
-            LATHE_FETCH(l.kBias, layerName(i, "self_attn.k_proj.bias"), kvDim);
-            LATHE_FETCH(l.vBias, layerName(i, "self_attn.v_proj.bias"), kvDim);
+        for (const ExpectedTensor& t : layerTensors) {
+            at::Tensor* slot = layerTensor(l, t.name);
+            if (!slot) return makeError(ErrorCode::Internal, "no slot for layer tensor " + t.name);
+            LATHE_FETCH(*slot, layerName(i, t.name), t.shape);
         }
-        LATHE_FETCH(l.gateProj, layerName(i, "mlp.gate_proj.weight"), ffn, hidden);
-        LATHE_FETCH(l.upProj, layerName(i, "mlp.up_proj.weight"), ffn, hidden);
-        LATHE_FETCH(l.downProj, layerName(i, "mlp.down_proj.weight"), hidden, ffn);
     }
-    LATHE_FETCH(w.finalNorm, "model.norm.weight", hidden);
+    LATHE_FETCH(w.finalNorm, "model.norm.weight", {hidden});
     if (c.tieWordEmbeddings)
         w.lmHead = w.embedTokens;
     else
-        LATHE_FETCH(w.lmHead, "lm_head.weight", vocab, hidden);
+        LATHE_FETCH(w.lmHead, "lm_head.weight", {vocab, hidden});
 #undef LATHE_FETCH
     if (progress) progress({"load weights", "", c.numLayers, c.numLayers, "layers"});
     return w;

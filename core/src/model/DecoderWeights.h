@@ -17,12 +17,21 @@ namespace lathe::model {
 class Checkpoint;
 
 // One decoder layer's fp32 weights, in Hugging Face layout (linear weights are [out, in]).
+// Norm roles differ by family: postAttentionNorm is the MLP's input norm in pre-norm families and the attention
+// output's norm in EXAONE 4, which has no inputNorm and adds postFeedforwardNorm (model/Decoder.h, "sub-layer
+// inputs and outputs", is the one place that applies them).
 struct LayerWeights {
     at::Tensor inputNorm, postAttentionNorm;
+    at::Tensor postFeedforwardNorm;  // undefined unless config.postNorm
     at::Tensor qProj, kProj, vProj, oProj;
     at::Tensor qBias, kBias, vBias;  // undefined unless config.attentionBias
+    at::Tensor qNorm, kNorm;         // [head_dim]; undefined unless config.qkNorm
     at::Tensor gateProj, upProj, downProj;
 };
+
+// The member of `layer` that holds the tensor named `suffix` ("self_attn.q_proj.weight", as
+// expectedLayerTensors lists them); nullptr for a name that is not a layer tensor.
+at::Tensor* layerTensor(LayerWeights& layer, const std::string& suffix);
 
 struct DecoderWeights {
     at::Tensor embedTokens;  // [vocab, hidden]

@@ -93,7 +93,7 @@ std::string formatModelSummary(const ModelSummary& s)
     o << "embeddings:     " << (c.tieWordEmbeddings ? "tied (lm_head shares embed_tokens)" : "untied") << "\n";
     o << "hidden:         " << c.hiddenSize << ", intermediate " << c.intermediateSize << "\n";
     o << "attention:      " << c.numHeads << " heads, " << c.numKvHeads << " kv heads, head_dim " << c.headDim
-      << (c.attentionBias ? ", q/k/v biases" : "") << "\n";
+      << (c.attentionBias ? ", q/k/v biases" : "") << (c.qkNorm ? ", per-head q/k RMSNorm" : "") << "\n";
     o << "rope:           " << ropeText(c) << "\n";
     o << "vocab:          " << c.vocabSize << "\n";
     o << "context:        " << c.maxPositionEmbeddings << "\n";
@@ -148,6 +148,7 @@ std::string modelSummaryToJson(const ModelSummary& s)
     else
         j["rope_scaling"] = nullptr;
     j["attention_bias"] = c.attentionBias;
+    j["qk_norm"] = c.qkNorm;
     j["files"] = s.files;
     j["layer_tensors"] = tensorList(s.layerTensors);
     j["other_tensors"] = tensorList(s.otherTensors);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -26,20 +27,40 @@ namespace {
 
 using Json = nlohmann::json;
 
-const char* kSupportedArchitectures = "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM";
-
+// How one family spells its config.json: field names and the defaults of its transformers config class.
 struct ArchitectureDefaults {
     const char* architecture;
     const char* modelType;
-    int maxPositionEmbeddings;  // transformers' config class defaults
-    bool attentionBias;
+    int maxPositionEmbeddings;
+    bool attentionBias;  // q/k/v biases always present
+    bool qkNorm;         // per-head RMSNorm of q and k before RoPE
+    bool tiedByDefault;
+    bool postNorm = false;
+    const char* layersField = "num_hidden_layers";
+    const char* epsField = "rms_norm_eps";
+    const char* activationField = "hidden_act";
+    double epsDefault = 1e-6;
 };
 
 const ArchitectureDefaults kArchitectures[] = {
-    {"LlamaForCausalLM", "llama", 2048, false},
-    {"MistralForCausalLM", "mistral", 4096 * 32, false},
-    {"Qwen2ForCausalLM", "qwen2", 32768, true},
+    {"LlamaForCausalLM", "llama", 2048, false, false, false},
+    {"MistralForCausalLM", "mistral", 4096 * 32, false, false, false},
+    {"Qwen2ForCausalLM", "qwen2", 32768, true, false, false},
+    {"Qwen3ForCausalLM", "qwen3", 32768, false, true, false},
+    // EXAONE 3.0 / 3.5 (remote code): GPT-2-style field and tensor names around a Llama decoder.
+    {"ExaoneForCausalLM", "exaone", 2048, false, false, true, false, "num_layers", "layer_norm_epsilon",
+     "activation_function"},
+    // EXAONE 4.0: Llama names again, with post-norms, q/k norms and hybrid attention.
+    {"Exaone4ForCausalLM", "exaone4", 2048, false, true, false, true, "num_hidden_layers", "rms_norm_eps", "hidden_act",
+     1e-5},
 };
+
+std::string supportedList()
+{
+    std::string list;
+    for (const auto& a : kArchitectures) list += (list.empty() ? "" : ", ") + std::string(a.architecture);
+    return list;
+}
 
 // config.json fields: a present field of the wrong type is an error naming the field; absent falls back.
 JsonFields configFields(const Json& json, const std::string& file)
@@ -77,6 +98,55 @@ Result<std::optional<RopeScaling>> readRopeScaling(const Json& json, const std::
     return std::optional<RopeScaling>{s};
 }
 
+// EXAONE 4's hybrid attention, as Exaone4Config derives it: "layer_types" when given; else, with a sliding window
+// (4096 when the field is absent, none when null), "sliding_window_pattern": every n-th layer global for a number
+// (default 4), or a string of L (local) / G (global) repeated from layer 0 with the last layer always global.
+Result<void> readLayerTypes(const Json& json, const JsonFields& f, ModelConfig& c)
+{
+    const bool windowNull = json.contains("sliding_window") && json.at("sliding_window").is_null();
+    int window = 0;
+    if (!windowNull) {
+        LATHE_READ_FIELD(window, f.int32("sliding_window", 4096));
+        if (window <= 0) return f.bad("sliding_window", "must be positive or null, got " + std::to_string(window));
+    }
+    std::vector<bool> sliding(size_t(c.numLayers), false);
+    if (json.contains("layer_types") && !json.at("layer_types").is_null()) {
+        const Json& types = json.at("layer_types");
+        if (!types.is_array() || types.size() < size_t(c.numLayers))
+            return f.bad("layer_types", "must list \"sliding_attention\" or \"full_attention\" for each of the " +
+                                            std::to_string(c.numLayers) + " layers");
+        for (int i = 0; i < c.numLayers; ++i) {
+            const Json& t = types.at(size_t(i));
+            if (!t.is_string() || (t != "sliding_attention" && t != "full_attention"))
+                return f.bad("layer_types", "entry " + std::to_string(i) +
+                                                " must be \"sliding_attention\" or "
+                                                "\"full_attention\", got " +
+                                                t.dump());
+            sliding[size_t(i)] = t == "sliding_attention";
+        }
+    } else if (!windowNull) {
+        const Json pattern = json.contains("sliding_window_pattern") ? json.at("sliding_window_pattern") : Json(4);
+        if (pattern.is_number_integer() && pattern.get<int64_t>() > 0) {
+            const int64_t every = pattern.get<int64_t>();
+            for (int i = 0; i < c.numLayers; ++i) sliding[size_t(i)] = (i + 1) % every != 0;
+        } else if (pattern.is_string() && !pattern.get<std::string>().empty() &&
+                   pattern.get<std::string>().find_first_not_of("LG") == std::string::npos) {
+            const std::string p = pattern.get<std::string>();
+            for (int i = 0; i < c.numLayers; ++i) sliding[size_t(i)] = p[size_t(i) % p.size()] == 'L';
+            sliding.back() = false;
+        } else if (!pattern.is_null()) {
+            return f.bad("sliding_window_pattern",
+                         "must be a positive number or a string of L and G, got " + pattern.dump());
+        }
+    }
+    if (windowNull && std::find(sliding.begin(), sliding.end(), true) != sliding.end())
+        return f.bad("layer_types", "lists sliding_attention layers but sliding_window is null");
+    // A window is kept even when no layer slides: modeling_exaone4 then applies RoPE in no layer at all.
+    c.slidingWindow = window;
+    c.slidingLayers = std::move(sliding);
+    return {};
+}
+
 Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
 {
     if (!json.is_object()) return makeError(ErrorCode::Corrupt, file + ": expected a JSON object");
@@ -99,40 +169,46 @@ Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
     }
     if (!arch) {
         const std::string name = architecture.empty() ? "model_type \"" + modelType + "\"" : architecture;
-        return makeError(ErrorCode::Unsupported, file + ": architecture " + name +
-                                                     " is not supported; Lathe supports " + kSupportedArchitectures);
+        return makeError(ErrorCode::Unsupported,
+                         file + ": architecture " + name + " is not supported; Lathe supports " + supportedList());
     }
     c.architecture = arch->architecture;
     c.modelType = arch->modelType;
 
     std::string act;
-    LATHE_READ_FIELD(act, f.string("hidden_act", "silu"));
+    LATHE_READ_FIELD(act, f.string(arch->activationField, "silu"));
     if (act != "silu")
-        return makeError(ErrorCode::Unsupported, file + ": hidden_act \"" + act + "\" is not supported (only silu)");
+        return makeError(ErrorCode::Unsupported,
+                         file + ": " + arch->activationField + " \"" + act + "\" is not supported (only silu)");
+    c.qkNorm = arch->qkNorm;
+    c.postNorm = arch->postNorm;
 
     LATHE_READ_FIELD(c.hiddenSize, f.int32("hidden_size", std::nullopt));
-    LATHE_READ_FIELD(c.intermediateSize, f.int32("intermediate_size", std::nullopt));
-    LATHE_READ_FIELD(c.numLayers, f.int32("num_hidden_layers", std::nullopt));
+    // EXAONE's config class makes an absent intermediate_size four times the hidden size.
+    std::optional<int> ffnDefault;
+    if (c.modelType == "exaone" && c.hiddenSize > 0 && c.hiddenSize <= (1 << 20)) ffnDefault = 4 * c.hiddenSize;
+    LATHE_READ_FIELD(c.intermediateSize, f.int32("intermediate_size", ffnDefault));
+    LATHE_READ_FIELD(c.numLayers, f.int32(arch->layersField, std::nullopt));
     LATHE_READ_FIELD(c.numHeads, f.int32("num_attention_heads", std::nullopt));
     LATHE_READ_FIELD(c.numKvHeads, f.int32("num_key_value_heads", c.numHeads));
     LATHE_READ_FIELD(c.vocabSize, f.int32("vocab_size", std::nullopt));
     LATHE_READ_FIELD(c.maxPositionEmbeddings, f.int32("max_position_embeddings", arch->maxPositionEmbeddings));
-    LATHE_READ_FIELD(c.rmsNormEps, f.number("rms_norm_eps", 1e-6));
+    LATHE_READ_FIELD(c.rmsNormEps, f.number(arch->epsField, arch->epsDefault));
     LATHE_READ_FIELD(c.ropeTheta, f.number("rope_theta", 10000.0));
-    LATHE_READ_FIELD(c.tieWordEmbeddings, f.boolean("tie_word_embeddings", false));
+    LATHE_READ_FIELD(c.tieWordEmbeddings, f.boolean("tie_word_embeddings", arch->tiedByDefault));
     LATHE_READ_FIELD(c.torchDtype, f.string("torch_dtype", ""));
     LATHE_READ_FIELD(c.ropeScaling, readRopeScaling(json, file));
 
     if (arch->attentionBias) {
         c.attentionBias = true;
-    } else if (c.modelType == "llama") {
+    } else if (c.modelType == "llama" || c.modelType == "qwen3") {
         bool bias = false;
         LATHE_READ_FIELD(bias, f.boolean("attention_bias", false));
         // Llama's attention_bias also adds an o_proj bias, which the decoder does not apply.
         if (bias)
             return makeError(ErrorCode::Unsupported,
-                             file + ": Llama with \"attention_bias\": true (biases on q/k/v/o projections) is "
-                                    "not supported");
+                             file + ": " + c.architecture +
+                                 " with \"attention_bias\": true (biases on q/k/v/o projections) is not supported");
     }
 
     // Upper limits far beyond any released model (Llama 3.1 405B: 126 layers, hidden 16384, ffn 53248, 128
@@ -146,10 +222,11 @@ Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
                                      {"num_key_value_heads", c.numKvHeads},
                                      {"vocab_size", c.vocabSize},
                                      {"max_position_embeddings", c.maxPositionEmbeddings}}) {
-        if (value <= 0) return f.bad(key, "must be positive, got " + std::to_string(value));
+        const std::string field = std::string(key) == "num_hidden_layers" ? arch->layersField : key;
+        if (value <= 0) return f.bad(field, "must be positive, got " + std::to_string(value));
         if (value > limits.at(key))
-            return f.bad(key, std::to_string(value) + " is beyond what Lathe accepts (at most " +
-                                  std::to_string(limits.at(key)) + "); the file is damaged");
+            return f.bad(field, std::to_string(value) + " is beyond what Lathe accepts (at most " +
+                                    std::to_string(limits.at(key)) + "); the file is damaged");
     }
     if (f.present("head_dim")) {
         LATHE_READ_FIELD(c.headDim, f.int32("head_dim", std::nullopt));
@@ -171,7 +248,7 @@ Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
         return makeError(ErrorCode::Corrupt, file + ": num_attention_heads " + std::to_string(c.numHeads) +
                                                  " is not a multiple of num_key_value_heads " +
                                                  std::to_string(c.numKvHeads));
-    if (!(c.rmsNormEps > 0)) return f.bad("rms_norm_eps", "must be positive");
+    if (!(c.rmsNormEps > 0)) return f.bad(arch->epsField, "must be positive");
     if (!(c.ropeTheta > 0)) return f.bad("rope_theta", "must be positive");
 
     if (f.present("bos_token_id")) {
@@ -192,10 +269,22 @@ Result<ModelConfig> parseConfig(const Json& json, const std::string& file)
             return f.bad("eos_token_id", "must be an integer or a list of them");
         }
     }
+    if (c.modelType == "exaone4") LATHE_TRY(readLayerTypes(json, f, c));
     return c;
 }
 
 }  // namespace
+
+bool isSlidingLayer(const ModelConfig& c, int layer)
+{
+    return c.slidingWindow > 0 && layer >= 0 && size_t(layer) < c.slidingLayers.size() &&
+           c.slidingLayers[size_t(layer)];
+}
+
+bool layerUsesRope(const ModelConfig& c, int layer)
+{
+    return c.slidingWindow <= 0 || isSlidingLayer(c, layer);
+}
 
 Result<ModelConfig> loadModelConfig(const std::string& path)
 {
@@ -238,19 +327,22 @@ Result<ModelConfig> parseModelConfig(const std::string& jsonText, const std::str
 
 std::string modelConfigToJson(const ModelConfig& c)
 {
+    const ArchitectureDefaults* arch = &kArchitectures[0];
+    for (const auto& candidate : kArchitectures)
+        if (c.architecture == candidate.architecture) arch = &candidate;
     nlohmann::ordered_json j;
     j["architectures"] = {c.architecture};
     j["model_type"] = c.modelType;
-    j["hidden_act"] = "silu";
+    j[arch->activationField] = "silu";
     j["hidden_size"] = c.hiddenSize;
     j["intermediate_size"] = c.intermediateSize;
-    j["num_hidden_layers"] = c.numLayers;
+    j[arch->layersField] = c.numLayers;
     j["num_attention_heads"] = c.numHeads;
     j["num_key_value_heads"] = c.numKvHeads;
     j["head_dim"] = c.headDim;
     j["vocab_size"] = c.vocabSize;
     j["max_position_embeddings"] = c.maxPositionEmbeddings;
-    j["rms_norm_eps"] = c.rmsNormEps;
+    j[arch->epsField] = c.rmsNormEps;
     j["rope_theta"] = c.ropeTheta;
     if (c.ropeScaling) {
         j["rope_scaling"] = {{"rope_type", c.ropeScaling->type},
@@ -262,7 +354,17 @@ std::string modelConfigToJson(const ModelConfig& c)
         j["rope_scaling"] = nullptr;
     }
     j["tie_word_embeddings"] = c.tieWordEmbeddings;
-    if (c.modelType == "llama") j["attention_bias"] = false;
+    if (c.modelType == "llama" || c.modelType == "qwen3") j["attention_bias"] = false;
+    if (c.modelType == "exaone4") {
+        if (c.slidingWindow > 0) {
+            j["sliding_window"] = c.slidingWindow;
+            nlohmann::ordered_json types = nlohmann::ordered_json::array();
+            for (bool s : c.slidingLayers) types.push_back(s ? "sliding_attention" : "full_attention");
+            j["layer_types"] = types;
+        } else {
+            j["sliding_window"] = nullptr;
+        }
+    }
     if (c.bosTokenId) j["bos_token_id"] = *c.bosTokenId;
     if (c.eosTokenIds.size() == 1)
         j["eos_token_id"] = c.eosTokenIds.front();

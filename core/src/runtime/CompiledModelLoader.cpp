@@ -3,7 +3,10 @@
 #include "compiled/CompiledModelFile.h"
 #include "compiled/StoredTokenizer.h"
 #include "export/EmbeddingTable.h"
+#include "model/Checkpoint.h"
+#include "model/TensorLayout.h"
 #include "runtime/CompiledProjections.h"
+#include "runtime/GenerationLoop.h"
 
 #include <filesystem>
 
@@ -31,8 +34,12 @@ Result<void> loadStoredTokenizer(const compiled::CompiledModelFile& file, Loaded
         chatTemplate->origin = file.path() + " (" + fs::path(chatTemplate->origin).filename().string() + ")";
     loaded.chatTemplate = std::move(chatTemplate);
     if (auto tokens = tokenize::ChatTemplateSource::specialTokens(folder->path())) loaded.specialTokensJson = *tokens;
-    // A container stores no generation_config.json (it would change the bytes of every compile), so a compiled
-    // model stops at config.json's eos ids and the tokenizer's EOS only.
+    // The end-of-turn ids generation_config.json lists (a container made before Lathe stored it has none: such a
+    // model stops at config.json's eos ids and the tokenizer's EOS).
+    auto generationConfig = readGenerationConfig(folder->path());
+    if (!generationConfig) return generationConfig.error().withContext("reading the files stored in " + file.path());
+    loaded.generationConfigJson = std::move(*generationConfig);
+    loaded.generationConfigPath = file.path() + " (generation_config.json)";
     return {};
 }
 
@@ -83,14 +90,13 @@ Result<LoadedModel> loadCompiledModel(const std::string& mxqPath, const std::str
         model::DecoderWeights weights;
         weights.embedTokens = embedding->weights();
         weights.layers.resize(static_cast<size_t>(config.numLayers));
+        const auto norms = model::layerNormTensors(config);
         for (int i = 0; i < config.numLayers; ++i) {
-            const std::string prefix = "model.layers." + std::to_string(i) + ".";
-            auto input = model.floatTensor(prefix + "input_layernorm.weight");
-            if (!input) return input.error();
-            auto post = model.floatTensor(prefix + "post_attention_layernorm.weight");
-            if (!post) return post.error();
-            weights.layers[static_cast<size_t>(i)].inputNorm = std::move(input).value();
-            weights.layers[static_cast<size_t>(i)].postAttentionNorm = std::move(post).value();
+            for (const auto& norm : norms) {
+                auto tensor = model.floatTensor(model::layerTensorName(i, norm.name));
+                if (!tensor) return tensor.error();
+                *model::layerTensor(weights.layers[static_cast<size_t>(i)], norm.name) = std::move(tensor).value();
+            }
         }
         auto finalNorm = model.floatTensor("model.norm.weight");
         if (!finalNorm) return finalNorm.error();

@@ -13,7 +13,8 @@ import * as ort from 'onnxruntime-node';
 
 const [mode, folder, ...rest] = process.argv.slice(2);
 const config = JSON.parse(fs.readFileSync(path.join(folder, 'config.json'), 'utf8'));
-const layers = config.num_hidden_layers, kvHeads = config.num_key_value_heads, headDim = config.head_dim;
+// EXAONE 3.x names the layer count num_layers.
+const layers = config.num_hidden_layers ?? config.num_layers, kvHeads = config.num_key_value_heads, headDim = config.head_dim;
 
 async function session(level = 'all') {
   return ort.InferenceSession.create(path.join(folder, 'onnx', 'model.onnx'),

@@ -57,3 +57,11 @@ inline Error makeError(ErrorCode code, std::string message) { return Error{code,
         auto lathe_try_result_ = (expr);                    \
         if (!lathe_try_result_) return lathe_try_result_.error(); \
     } while (0)
+
+// Moves the value of an expression returning Result<T> into `dst`, or propagates its error.
+#define LATHE_ASSIGN(dst, expr)                                         \
+    do {                                                                \
+        auto lathe_assign_result_ = (expr);                             \
+        if (!lathe_assign_result_) return lathe_assign_result_.error(); \
+        dst = std::move(lathe_assign_result_).value();                  \
+    } while (0)

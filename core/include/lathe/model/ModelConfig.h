@@ -19,10 +19,10 @@ struct RopeScaling {
     int originalMaxPositionEmbeddings = 8192;
 };
 
-// The decoder description read from a Hugging Face config.json (Llama, Mistral, Qwen2).
+// The decoder description read from a Hugging Face config.json (Llama, Mistral, Qwen2, Qwen3, EXAONE 3.x and 4.0).
 struct ModelConfig {
-    std::string architecture;  // "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM"
-    std::string modelType;     // "llama", "mistral", "qwen2"
+    std::string architecture;  // "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", ...
+    std::string modelType;     // "llama", "mistral", "qwen2", "qwen3", "exaone", "exaone4"
     int hiddenSize = 0;
     int intermediateSize = 0;
     int numLayers = 0;
@@ -36,10 +36,25 @@ struct ModelConfig {
     std::optional<RopeScaling> ropeScaling;
     bool tieWordEmbeddings = false;
     bool attentionBias = false;  // q/k/v biases (Qwen2 always; Llama when "attention_bias": true)
+    bool qkNorm = false;         // RMSNorm over each head of q and k before RoPE (Qwen3, EXAONE 4)
+    // EXAONE 4 ("QK-Reorder-Norm"): RMSNorm on the attention and MLP outputs before each residual add, none on
+    // their inputs; tensors post_attention_layernorm (attention output) and post_feedforward_layernorm.
+    bool postNorm = false;
+    // Hybrid attention (EXAONE 4): layers marked sliding see only the last `slidingWindow` positions and use RoPE;
+    // the others attend globally without RoPE (as modeling_exaone4 decides it: RoPE where the config has no window
+    // or the layer slides). Empty / 0 for a model without a sliding window: every layer global, every layer with
+    // RoPE.
+    int slidingWindow = 0;
+    std::vector<bool> slidingLayers;
     std::optional<int> bosTokenId;
     std::vector<int> eosTokenIds;  // config "eos_token_id" may be one id or a list
     std::string torchDtype;        // as declared, informational
 };
+
+// Whether `layer` attends through a sliding window, and whether it applies RoPE (all layers of a model without a
+// sliding window; only its sliding layers otherwise: EXAONE 4's global layers use no position embedding).
+bool isSlidingLayer(const ModelConfig& config, int layer);
+bool layerUsesRope(const ModelConfig& config, int layer);
 
 // Reads and validates `<dir>/config.json` (or the file itself when given a file path).
 // Errors: NotFound (no file), Corrupt (malformed JSON, missing/invalid field, naming the field),

@@ -20,4 +20,15 @@ QString storiesVariant(const StoriesFixture& stories, const QString& dir, const 
 QString storiesQwen2(const StoriesFixture& stories, const QString& dir);
 QString storiesLlama3Rope(const StoriesFixture& stories, const QString& dir);
 
+// "stories-qwen3" (Qwen3ForCausalLM, seeded per-head q/k norm weights around 1) and "stories-exaone"
+// (ExaoneForCausalLM: EXAONE's tensor and config field names, Llama-3 rope scaling as EXAONE 3.5 has it).
+QString storiesQwen3(const StoriesFixture& stories, const QString& dir);
+QString storiesExaone(const StoriesFixture& stories, const QString& dir);
+
+// "stories-exaone4" (Exaone4ForCausalLM: seeded q/k norms and post-feedforward norms, the attention output normed
+// by stories' post_attention_layernorm, no input norms; global attention with RoPE in every layer, as
+// EXAONE-4.0-1.2B) and "stories-exaone4-hybrid" (window 16: layers 0, 1 and 3 sliding with RoPE, 2 and 4 global
+// without).
+QString storiesExaone4(const StoriesFixture& stories, const QString& dir, bool hybrid);
+
 }  // namespace lathe::test
