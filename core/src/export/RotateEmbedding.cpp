@@ -1,7 +1,6 @@
 #include "lathe/export/Rotation.h"
 
 #include "common/AtomicFileWriter.h"
-#include "common/FileIo.h"
 #include "export/TorchSaveReader.h"
 
 #include <ATen/ATen.h>
@@ -18,23 +17,14 @@ Result<at::Tensor> readEmbedding(const std::string& path)
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         return makeError(ErrorCode::NotFound, "embedding file " + path + " does not exist");
-    auto bytes = readWholeFile(path);
-    if (!bytes) return bytes.error();
-    std::optional<at::Tensor> tensor;
-    try {
-        const c10::IValue value = torch::jit::pickle_load(std::vector<char>(bytes->begin(), bytes->end()));
-        if (value.isTensor()) tensor = value.toTensor();
-    } catch (const std::exception&) {
-        // torch.save(model.get_input_embeddings().weight) writes an nn.Parameter, which pickle_load rejects.
-    }
-    if (!tensor) {
-        auto saved = readSavedTensor(path);
-        if (!saved)
-            return makeError(saved.error().code,
-                             saved.error().message + ": pass the embedding.pt that `lathe download-model --embedding` "
-                                                     "or torch.save(model.get_input_embeddings().weight, path) wrote");
-        tensor = std::move(*saved);
-    }
+    // Lathe's own torch.save reader only: libtorch 1.13's pickle_load reads past its buffer on a damaged archive
+    // (docs/reliability.md), and it rejects the nn.Parameter torch.save(model.get_input_embeddings().weight) writes.
+    auto saved = readSavedTensor(path);
+    if (!saved)
+        return makeError(saved.error().code, saved.error().message +
+                                                 ": pass the embedding.pt that `lathe download-model --embedding` "
+                                                 "or torch.save(model.get_input_embeddings().weight, path) wrote");
+    std::optional<at::Tensor> tensor = std::move(*saved);
     const at::Tensor& t = *tensor;
     if (t.dim() != 2 || t.numel() == 0)
         return makeError(ErrorCode::Unsupported, "the embedding in " + path + " has " + std::to_string(t.dim()) +

@@ -4,7 +4,6 @@
 #include "export/TorchSaveReader.h"
 
 #include <torch/csrc/jit/api/module.h>
-#include <torch/csrc/jit/serialization/import.h>
 
 #include <cmath>
 #include <filesystem>
@@ -17,21 +16,6 @@ namespace {
 
 // SpinQuant names its learned-rotation module this way; Python sees it as the module's original_name.
 constexpr const char* kModuleName = "RotateModule";
-
-std::optional<at::Tensor> firstParameter(const std::string& path)
-{
-    try {
-        torch::jit::Module module = torch::jit::load(path);
-        for (const at::Tensor& parameter : module.parameters()) return parameter.detach().clone();
-        // A scripted module may hold its matrix as a buffer or a plain attribute instead.
-        for (const at::Tensor& buffer : module.buffers()) return buffer.detach().clone();
-        for (const auto& attribute : module.named_attributes())
-            if (attribute.value.isTensor()) return attribute.value.toTensor().detach().clone();
-    } catch (const std::exception&) {
-        // Not a TorchScript archive: the caller tries torch.save's format next.
-    }
-    return std::nullopt;
-}
 
 std::string dtypeName(at::ScalarType type)
 {
@@ -78,18 +62,16 @@ Result<RotationMatrix> readRotationFile(const std::string& path)
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         return makeError(ErrorCode::NotFound, "rotation file " + path + " does not exist");
-    std::optional<at::Tensor> tensor = firstParameter(path);
-    if (!tensor) {
-        // Lathe's own torch.save reader, never torch::jit::pickle_load: libtorch 1.13's in-memory zip adapter
-        // reads past its buffer where a damaged archive's directory points (found by fuzzing, docs/reliability.md).
-        auto saved = readSavedTensor(path);
-        if (!saved)
-            return makeError(ErrorCode::Corrupt,
-                             path + " is neither a TorchScript archive with a parameter nor a torch.save'd tensor (" +
-                                 saved.error().message +
-                                 "): pass the global_rotation.pth that Lathe or torch.jit.save wrote");
-        tensor = std::move(*saved);
-    }
+    // Lathe's own reader for both forms (torch.jit.save's module archive and torch.save's tensor), never
+    // torch::jit::load or pickle_load: libtorch 1.13 crashes on damaged archives of either kind (found by fuzzing,
+    // docs/reliability.md).
+    auto saved = readSavedTensor(path);
+    if (!saved)
+        return makeError(ErrorCode::Corrupt,
+                         path + " is neither a TorchScript archive with a parameter nor a torch.save'd tensor (" +
+                             saved.error().message +
+                             "): pass the global_rotation.pth that Lathe or torch.jit.save wrote");
+    std::optional<at::Tensor> tensor = std::move(*saved);
     try {
         const at::Tensor& t = *tensor;
         if (t.dim() != 2 || t.size(0) != t.size(1) || t.size(0) < 1) {

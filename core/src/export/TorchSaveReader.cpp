@@ -17,10 +17,10 @@ namespace {
 struct PyObject;
 using PyRef = std::shared_ptr<PyObject>;
 struct PyObject {
-    enum class Kind { None, Bool, Int, Float, Str, Tuple, List, Dict, Global, Tensor, Mark } kind = Kind::None;
+    enum class Kind { None, Bool, Int, Float, Str, Tuple, List, Dict, Global, Tensor, Mark, Object } kind = Kind::None;
     std::int64_t i = 0;
     double f = 0;
-    std::string s;             // Str, Global ("module.name")
+    std::string s;             // Str, Global ("module.name"), Object (its class)
     std::vector<PyRef> items;  // Tuple, List; Dict as key, value, key, value...
     at::Tensor tensor;         // Tensor, and storages (1-D)
 };
@@ -216,9 +216,16 @@ public:
                     push(call(callable, args));
                     break;
                 }
-                case 'b':
-                    pop();
-                    break;  // BUILD: state of an object we keep as is
+                case 'b': {  // BUILD
+                    auto state = pop();
+                    // A TorchScript module's attributes (parameters included) are its state: it stands for the
+                    // object. Any other object is kept as it is.
+                    if (top()->kind == PyObject::Kind::Object && state->kind == PyObject::Kind::Dict) {
+                        pop();
+                        push(state);
+                    }
+                    break;
+                }
                 default:
                     throw Failure("unsupported pickle opcode " + std::to_string(op));
             }
@@ -366,6 +373,13 @@ private:
             return a[0];
         }
         if (name == "collections.OrderedDict") return make(PyObject::Kind::Dict);
+        // torch.jit.save's data.pkl creates each module as an instance of its compiled class; only its state (BUILD)
+        // is read, never the class's code.
+        if (name.rfind("__torch__.", 0) == 0 && args->kind == PyObject::Kind::Tuple && a.empty()) {
+            auto object = make(PyObject::Kind::Object);
+            object->s = name;
+            return object;
+        }
         throw Failure("objects of type " + name + " are not supported");
     }
 
